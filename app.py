@@ -1,0 +1,18 @@
+"""Curation Workbench — the router: page config, the signed-in identity, the navigation. Nothing else."""
+
+import streamlit as st
+
+from pages.ui.identity import sign_in
+
+st.set_page_config(page_title="Curation Workbench", page_icon="🧬", layout="wide")
+identity = sign_in()
+
+PAGES = {
+    "Workbench": [
+        st.Page("pages/home.py", title="Home", icon="🏠", default=True),
+        st.Page("pages/jobs.py", title="Jobs", icon="⚙️", url_path="jobs"),
+    ],
+}
+
+st.sidebar.caption(f"Signed in as **{identity.user}** ({identity.role.label})")
+st.navigation(PAGES).run()

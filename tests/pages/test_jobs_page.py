@@ -1,0 +1,64 @@
+"""The Jobs and Home pages through AppTest, on the real database."""
+
+from __future__ import annotations
+
+import json
+
+from services.auth.identity import Identity, Role
+from services.db.engine import session_scope
+from services.jobs import service
+from tests.pages.conftest import frame_with
+
+
+def test_home_shows_counts(app) -> None:
+    with session_scope() as s:
+        service.submit(s, "db.maintenance", {}, Identity("ann", Role.LEAD))
+    at = app("pages/home.py")
+    assert any(m.label == "Jobs" and m.value == "1" for m in at.metric)
+    assert "1 queued" in " ".join(md.value for md in at.markdown)
+
+
+def test_curator_starts_maintenance_and_sees_it_listed(app) -> None:
+    at = app("pages/jobs.py", role="curator")
+    at.button(key="maint_start").click().run()
+    assert not at.exception
+    assert any("Queued job" in s.value for s in at.success)
+    with session_scope() as s:
+        jobs, total = service.list_jobs(s)
+    assert total == 1 and jobs[0].operation == "db.maintenance" and jobs[0].created_by == "local"
+    table = frame_with(at, "operation")
+    assert list(table["status"]) == ["queued"]
+
+
+def test_viewer_has_no_start_or_cancel(app) -> None:
+    with session_scope() as s:
+        job = service.submit(s, "db.maintenance", {}, Identity("ann", Role.LEAD))
+    at = app("pages/jobs.py", role="viewer", query={"job": str(job.id)})
+    assert not [b for b in at.button if b.key in ("maint_start", "job_cancel")]
+    assert "queued" in " ".join(md.value for md in at.markdown)
+
+
+def test_job_detail_shows_events_timeline_and_comments(app) -> None:
+    lead = Identity("ann", Role.LEAD)
+    with session_scope() as s:
+        job = service.submit(s, "db.maintenance", {"vacuum": True}, lead)
+        service.add_comment(s, job.id, lead, "first look")
+    at = app("pages/jobs.py", query={"job": str(job.id)})
+    events = frame_with(at, "kind")
+    assert list(events["kind"]) == ["queued"]
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["data"][0]["name"] == "queued"
+    assert any("first look" in md.value for md in at.markdown)
+    at.button(key="job_cancel").click().run()
+    with session_scope() as s:
+        assert service.get_job(s, job.id).status == "cancelled"
+
+
+def test_posting_a_comment(app) -> None:
+    with session_scope() as s:
+        job = service.submit(s, "db.maintenance", {}, Identity("ann", Role.LEAD))
+    at = app("pages/jobs.py", query={"job": str(job.id)})
+    at.text_area(key="job_comment_body").input("checked the sizes")
+    at.button(key="job_comment_post").click().run()
+    with session_scope() as s:
+        assert [c.body for c in service.job_comments(s, job.id)] == ["checked the sizes"]
