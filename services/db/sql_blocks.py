@@ -2,7 +2,8 @@
 
 Format: each block starts with a line ``-- name: some_name`` and runs until the next such line; other
 comment lines inside a block are kept (PostgreSQL ignores them). Parameters use SQLAlchemy's ``:name``
-style. ``load(__file__)`` reads ``queries.sql`` next to the calling module.
+style; ``{placeholder}`` slots (dynamic identifiers) are filled with ``formatted`` by callers that have
+validated and quoted them. ``load(__file__)`` reads ``queries.sql`` next to the calling module.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ class Queries:
 
     def sql(self, name: str) -> str:
         return self._sql[name]
+
+    def formatted(self, name: str, **identifiers: str) -> TextClause:
+        """A block with ``{placeholders}`` filled by the caller's already validated and quoted pieces."""
+        return text(self._sql[name].format(**identifiers))
 
 
 def load(module_file: str, filename: str = "queries.sql") -> Queries:

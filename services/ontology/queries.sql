@@ -34,13 +34,14 @@ WHERE id = :id
 RETURNING term_count, relationship_count, obsolete_count;
 
 -- name: resolve_terms
--- Each wanted id → its term, directly or through an alt id; NULL when unknown.
-SELECT w.go_id, coalesce(t.id, a.id)
-FROM unnest(CAST(:ids AS text[])) AS w(go_id)
-LEFT JOIN go_term t ON t.ontology_snapshot_id = :s AND t.go_id = w.go_id
-LEFT JOIN LATERAL (
-    SELECT id FROM go_term WHERE ontology_snapshot_id = :s AND alt_ids @> ARRAY[w.go_id] LIMIT 1
-) a ON t.id IS NULL;
+-- Each wanted id → its term, directly or (only when that fails) through an alt id; NULL when unknown.
+-- COALESCE evaluates the alt-id sub-select lazily, so direct hits cost one index look-up.
+SELECT w.go_id,
+       coalesce(
+           (SELECT t.id FROM go_term t WHERE t.ontology_snapshot_id = :s AND t.go_id = w.go_id),
+           (SELECT a.id FROM go_term a WHERE a.ontology_snapshot_id = :s AND a.alt_ids @> ARRAY[w.go_id]
+            ORDER BY a.id LIMIT 1))
+FROM unnest(CAST(:ids AS text[])) AS w(go_id);
 
 -- name: ancestors
 WITH RECURSIVE walk(id) AS (
