@@ -95,3 +95,24 @@ DROP TABLE gaf_term_map, gaf_stage;
 
 -- name: bulk_work_mem
 SET LOCAL work_mem = '256MB';
+
+-- name: list_sets
+SELECT a.id, a.source, a.source_version, a.ontology_snapshot_id, o.obo_version, a.gaf_version, a.source_file,
+       a.annotation_count, a.skipped_count, a.skipped_reasons, a.created_by, a.created_at, a.job_id
+FROM annotation_set a JOIN ontology_snapshot o ON o.id = a.ontology_snapshot_id
+ORDER BY a.created_at DESC, a.id DESC;
+
+-- name: set_statistics
+SELECT aspect, evidence_code, negated, count(*) AS annotations, count(DISTINCT protein_accession) AS proteins
+FROM protein_go_annotation WHERE annotation_set_id = :id
+GROUP BY aspect, evidence_code, negated ORDER BY aspect, evidence_code, negated;
+
+-- name: protein_annotations
+SELECT a.annotation_set_id, s.source, s.source_version, t.go_id, t.name, a.aspect, a.qualifier, a.negated,
+       a.evidence_code, a.db_reference, a.with_from, a.assigned_by, a.annotation_date, a.go_id_as_given,
+       t.is_obsolete
+FROM protein_go_annotation a
+JOIN annotation_set s ON s.id = a.annotation_set_id
+JOIN go_term t ON t.id = a.go_term_id
+WHERE a.protein_accession = :acc AND (CAST(:set_id AS int) IS NULL OR a.annotation_set_id = :set_id)
+ORDER BY a.aspect, t.go_id, a.evidence_code, a.line_number;
