@@ -12,6 +12,13 @@ PAGES = {
         st.Page("pages/home.py", title="Home", icon="🏠", default=True),
         st.Page("pages/jobs.py", title="Jobs", icon="⚙️", url_path="jobs"),
     ],
+    "Proteins": [
+        st.Page("pages/proteins.py", title="Proteins", icon="🧪", url_path="proteins"),
+        st.Page("pages/protein.py", title="Protein detail", icon="🔬", url_path="protein"),
+        st.Page("pages/ontology.py", title="Ontology", icon="🌳", url_path="ontology"),
+        st.Page("pages/annotation_sets.py", title="Annotation sets", icon="🏷️", url_path="annotation-sets"),
+        st.Page("pages/query_sets.py", title="Query sets", icon="📥", url_path="query-sets"),
+    ],
 }
 
 st.sidebar.caption(f"Signed in as **{identity.user}** ({identity.role.label})")
