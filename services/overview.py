@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-HOLDINGS: tuple[tuple[str, str], ...] = (
-    ("Jobs", "job"),
-)
+HOLDINGS: tuple[tuple[str, str], ...] = (("Jobs", "job"),)
 EXACT_BELOW = 100_000
 
 

@@ -96,9 +96,17 @@ def submit(
     op = get_operation(operation)
     require(identity, op.min_role, f"start {op.title.lower()}")
     job = Job(
-        id=uuid.uuid4(), operation=op.name, queue_name=op.queue, status="queued", payload=payload or {},
-        meta={"role": identity.role.label}, progress_current=0, tags=tags or [], created_by=identity.user,
-        description=description or op.title, parent_job_id=parent_job_id,
+        id=uuid.uuid4(),
+        operation=op.name,
+        queue_name=op.queue,
+        status="queued",
+        payload=payload or {},
+        meta={"role": identity.role.label},
+        progress_current=0,
+        tags=tags or [],
+        created_by=identity.user,
+        description=description or op.title,
+        parent_job_id=parent_job_id,
     )
     session.add(job)
     session.flush()
@@ -121,7 +129,9 @@ def cancel(session: Session, job_id: uuid.UUID, identity: Identity) -> JobView:
         session.add(JobEvent(job_id=job.id, kind="cancelled", message=f"cancelled by {identity.user}"))
     elif job.status == "running":
         job.meta = {**job.meta, "cancel_requested": True, "cancel_requested_by": identity.user}
-        session.add(JobEvent(job_id=job.id, kind="cancel_requested", message=f"cancel asked by {identity.user}"))
+        session.add(
+            JobEvent(job_id=job.id, kind="cancel_requested", message=f"cancel asked by {identity.user}")
+        )
     session.flush()
     session.refresh(job)
     return JobView.from_row(job)
@@ -157,7 +167,9 @@ def list_jobs(
 
 
 def job_events(session: Session, job_id: uuid.UUID) -> list[EventView]:
-    rows = session.scalars(select(JobEvent).where(JobEvent.job_id == job_id).order_by(JobEvent.at, JobEvent.id))
+    rows = session.scalars(
+        select(JobEvent).where(JobEvent.job_id == job_id).order_by(JobEvent.at, JobEvent.id)
+    )
     return [EventView(r.at, r.kind, r.message, r.progress_current, r.progress_total, r.data) for r in rows]
 
 
@@ -191,8 +203,13 @@ def _get(session: Session, job_id: uuid.UUID, lock: bool = False) -> Job:
 
 
 def mark_finished(
-    session: Session, job_id: uuid.UUID, status: str, *, error_code: str | None = None,
-    error_message: str | None = None, findings: dict[str, Any] | None = None,
+    session: Session,
+    job_id: uuid.UUID,
+    status: str,
+    *,
+    error_code: str | None = None,
+    error_message: str | None = None,
+    findings: dict[str, Any] | None = None,
 ) -> None:
     """Record a job's outcome and its final event (used by the runner and the recovery sweep)."""
     values: dict[str, Any] = {"status": status, "finished_at": func.now()}
@@ -202,5 +219,11 @@ def mark_finished(
         values["findings"] = findings
     session.execute(update(Job).where(Job.id == job_id).values(**values))
     message = error_message if status == "failed" else status
-    session.add(JobEvent(job_id=job_id, kind=status, message=message or status,
-                         data={"error_code": error_code} if error_code else None))
+    session.add(
+        JobEvent(
+            job_id=job_id,
+            kind=status,
+            message=message or status,
+            data={"error_code": error_code} if error_code else None,
+        )
+    )

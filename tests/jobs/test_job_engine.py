@@ -61,7 +61,11 @@ def test_failing_task_records_its_error(db_url, start_worker) -> None:
     crashed = _submit("test.fail", {"crash": True})
     start_worker()
     job = wait_for(lambda: _finished(refused), message="failing job")
-    assert (job.status, job.error_code, job.error_message) == ("failed", "invalid_input", "line 7: POS is not a number")
+    assert (job.status, job.error_code, job.error_message) == (
+        "failed",
+        "invalid_input",
+        "line 7: POS is not a number",
+    )
     with session_scope() as s:
         last = service.job_events(s, refused)[-1]
     assert last.kind == "failed" and "POS is not a number" in last.message
@@ -104,7 +108,10 @@ def test_comments(db_url) -> None:
 
 def test_job_events_are_append_only(db_url) -> None:
     job_id = _submit("db.maintenance", {})
-    for statement in ("UPDATE job_event SET message = 'x' WHERE job_id = :id", "DELETE FROM job_event WHERE job_id = :id"):
+    for statement in (
+        "UPDATE job_event SET message = 'x' WHERE job_id = :id",
+        "DELETE FROM job_event WHERE job_id = :id",
+    ):
         with pytest.raises(DBAPIError, match="append-only"), session_scope() as s:
             s.execute(text(statement), {"id": job_id})
     assert _events(job_id) == ["queued"]
@@ -114,14 +121,19 @@ def test_sigkilled_worker_does_not_leave_job_running(db_url, start_worker) -> No
     fast = {"WORKBENCH_HEARTBEAT_SECONDS": "0.5", "WORKBENCH_STALLED_SECONDS": "2"}
     job_id = _submit("test.count_slowly", {"steps": 10_000, "delay": 0.05})
     worker = start_worker(env=fast)
-    wait_for(lambda: _job(job_id).status == "running" and _job(job_id).progress_current > 0, message="job running")
+    wait_for(
+        lambda: _job(job_id).status == "running" and _job(job_id).progress_current > 0, message="job running"
+    )
     os.kill(worker.proc.pid, signal.SIGKILL)
     worker.proc.wait()
     assert _job(job_id).status == "running"
 
     # A new worker recovers it at start-up once the dead worker's heartbeat is stale.
-    wait_for(lambda: recover_lost_jobs(stalled_after=2).failed or _finished(job_id), timeout=20,
-             message="dead worker's heartbeat to go stale")
+    wait_for(
+        lambda: recover_lost_jobs(stalled_after=2).failed or _finished(job_id),
+        timeout=20,
+        message="dead worker's heartbeat to go stale",
+    )
     job = _job(job_id)
     assert job.status == "failed" and job.error_code == "worker_lost"
     assert _events(job_id)[-1] == "failed"
