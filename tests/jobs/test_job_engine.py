@@ -152,3 +152,19 @@ def test_worker_start_recovers_jobs_of_dead_workers(db_url, start_worker) -> Non
     start_worker(env=fast)
     job = wait_for(lambda: _finished(job_id), message="start-up recovery")
     assert job.error_code == "worker_lost"
+
+
+def test_retry_safe_job_of_a_dead_worker_is_requeued_and_finishes(db_url, start_worker) -> None:
+    fast = {"WORKBENCH_HEARTBEAT_SECONDS": "0.5", "WORKBENCH_STALLED_SECONDS": "1"}
+    job_id = _submit("test.count_slowly_safe", {"steps": 60, "delay": 0.05})
+    worker = start_worker(env=fast)
+    wait_for(lambda: _job(job_id).progress_current > 0, message="job running")
+    os.kill(worker.proc.pid, signal.SIGKILL)
+    worker.proc.wait()
+    import time
+
+    time.sleep(1.5)
+    start_worker(env=fast)
+    job = wait_for(lambda: _finished(job_id), message="requeued job to finish")
+    assert job.status == "succeeded" and job.findings == {"counted": 60}
+    assert "worker_lost" in _events(job_id)

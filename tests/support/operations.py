@@ -30,3 +30,8 @@ def fail(payload: dict[str, Any], progress: ProgressReporter, identity: Identity
     if payload.get("crash"):
         raise RuntimeError("boom: an unexpected crash")
     raise InvalidInput(payload.get("reason", "the input was refused"))
+
+
+@operation("test.count_slowly_safe", title="Count slowly, safe to retry (test)", retry_safe=True)
+def count_slowly_safe(payload: dict[str, Any], progress: ProgressReporter, identity: Identity) -> dict[str, Any]:
+    return count_slowly(payload, progress, identity)
