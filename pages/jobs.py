@@ -36,19 +36,22 @@ operations = f2.multiselect("Operation", [o.name for o in all_operations()], key
 page = f3.number_input("Page", min_value=1, value=1, step=1, key="jobs_page")
 
 
+JOB_COLUMNS = {
+    "progress": st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0),
+    "id": st.column_config.LinkColumn("job", display_text=r"job=(.{8})", help="Open the job's detail"),
+}
+
+
 def _job_frame(jobs: list[service.JobView]) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "id": [str(j.id) for j in jobs],
+            "id": [f"/jobs?job={j.id}" for j in jobs],
             "operation": [j.operation for j in jobs],
             "status": [j.status for j in jobs],
             "progress": [
-                j.fraction if j.fraction is not None else (1.0 if j.status == "succeeded" else 0.0)
-                for j in jobs
+                j.fraction if j.fraction is not None else (1.0 if j.status == "succeeded" else 0.0) for j in jobs
             ],
-            "done": [
-                f"{j.progress_current:,}/{j.progress_total:,}" if j.progress_total else "" for j in jobs
-            ],
+            "done": [f"{j.progress_current:,}/{j.progress_total:,}" if j.progress_total else "" for j in jobs],
             "created by": [j.created_by for j in jobs],
             "created": [j.created_at for j in jobs],
             "error": [j.error_message or "" for j in jobs],
@@ -71,7 +74,7 @@ def job_list() -> None:
         _job_frame(jobs),
         hide_index=True,
         width="stretch",
-        column_config={"progress": st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0)},
+        column_config=JOB_COLUMNS,
         key="jobs_table",
     )
 
@@ -99,9 +102,7 @@ if chosen:
             events = service.job_events(session, job_id)
             children, _ = service.list_jobs(session, parent_job_id=job_id, limit=100)
             comments = service.job_comments(session, job_id)
-            st.markdown(
-                f"**{job.description or job.operation}** · `{job.operation}` · status **{job.status}**"
-            )
+            st.markdown(f"**{job.description or job.operation}** · `{job.operation}` · status **{job.status}**")
             if job.fraction is not None:
                 st.progress(job.fraction, text=f"{job.progress_current:,} of {job.progress_total:,}")
             if job.error_message:
@@ -119,7 +120,7 @@ if chosen:
             )
             if children:
                 st.markdown("**Child jobs**")
-                st.dataframe(_job_frame(children), hide_index=True, key="job_children")
+                st.dataframe(_job_frame(children), hide_index=True, column_config=JOB_COLUMNS, key="job_children")
             st.markdown("**Comments**")
             for c in comments:
                 st.markdown(f"*{c.author}*, {c.created_at:%Y-%m-%d %H:%M}: {c.body}")

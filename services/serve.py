@@ -49,7 +49,7 @@ def _serve(args: argparse.Namespace) -> int:
             [
                 sys.executable,
                 "-m",
-                "streamlit",
+                "pages.ui.launcher",
                 "run",
                 str(config.REPO_ROOT / "app.py"),
                 "--server.address",

@@ -24,9 +24,7 @@ def _secrets(path: Path = SECRETS_PATH) -> dict[str, Any]:
 
 def auth_configured(path: Path = SECRETS_PATH) -> bool:
     auth = _secrets(path).get("auth", {})
-    return bool(
-        auth.get("client_id") or any(isinstance(v, dict) and v.get("client_id") for v in auth.values())
-    )
+    return bool(auth.get("client_id") or any(isinstance(v, dict) and v.get("client_id") for v in auth.values()))
 
 
 def role_mapping(path: Path = SECRETS_PATH) -> dict[str, str]:

@@ -60,9 +60,7 @@ def _maintenance(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    db = subparsers.add_parser("db", help="the database server").add_subparsers(
-        dest="db_command", required=True
-    )
+    db = subparsers.add_parser("db", help="the database server").add_subparsers(dest="db_command", required=True)
     db.add_parser("start", help="start the embedded server (detached), migrate, print the URL").set_defaults(
         handler=_start
     )

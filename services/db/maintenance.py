@@ -71,7 +71,5 @@ def run_maintenance(vacuum: bool, progress: ProgressReporter) -> dict[str, Any]:
 
 
 @operation("db.maintenance", title="Database maintenance", min_role=Role.CURATOR, retry_safe=True)
-def maintenance_operation(
-    payload: dict[str, Any], progress: ProgressReporter, identity: Identity
-) -> dict[str, Any]:
+def maintenance_operation(payload: dict[str, Any], progress: ProgressReporter, identity: Identity) -> dict[str, Any]:
     return run_maintenance(bool(payload.get("vacuum", False)), progress)

@@ -24,9 +24,7 @@ def _submit(args: argparse.Namespace) -> int:
 
     with session_scope() as session:
         job = submit(session, args.operation, json.loads(args.payload), local_identity())
-    print_json({"job_id": job.id, "status": job.status, "queue": job.queue_name}) if args.json else print(
-        job.id
-    )
+    print_json({"job_id": job.id, "status": job.status, "queue": job.queue_name}) if args.json else print(job.id)
     return 0
 
 
@@ -75,9 +73,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     worker.add_argument("--import-module", action="append", help="extra module registering operations")
     worker.set_defaults(handler=_worker)
 
-    jobs = subparsers.add_parser("jobs", help="background jobs").add_subparsers(
-        dest="jobs_command", required=True
-    )
+    jobs = subparsers.add_parser("jobs", help="background jobs").add_subparsers(dest="jobs_command", required=True)
     sub = jobs.add_parser("submit", help="queue an operation")
     sub.add_argument("operation")
     sub.add_argument("--payload", default="{}", help="JSON payload")

@@ -61,17 +61,13 @@ def recover_lost_jobs(stalled_after: float | None = None) -> Recovery:
             except KeyError:
                 op = None
             if op is not None and op.retry_safe and queue_status == "doing":
-                session.execute(
-                    text("SELECT procrastinate_retry_job_v2(:id, now(), 0, NULL, NULL)"), {"id": queue_id}
-                )
+                session.execute(text("SELECT procrastinate_retry_job_v2(:id, now(), 0, NULL, NULL)"), {"id": queue_id})
                 session.execute(text("UPDATE job SET status = 'queued' WHERE id = :id"), {"id": job_id})
                 session.add(JobEvent(job_id=job_id, kind="worker_lost", message=LOST_MESSAGE + "; re-queued"))
                 requeued.append(job_id)
                 continue
             if queue_status == "doing":
-                session.execute(
-                    text("SELECT procrastinate_finish_job_v1(:id, 'failed', false)"), {"id": queue_id}
-                )
+                session.execute(text("SELECT procrastinate_finish_job_v1(:id, 'failed', false)"), {"id": queue_id})
             mark_finished(session, job_id, "failed", error_code="worker_lost", error_message=LOST_MESSAGE)
             failed.append(job_id)
             if op is not None and op.on_lost is not None:

@@ -129,9 +129,7 @@ def cancel(session: Session, job_id: uuid.UUID, identity: Identity) -> JobView:
         session.add(JobEvent(job_id=job.id, kind="cancelled", message=f"cancelled by {identity.user}"))
     elif job.status == "running":
         job.meta = {**job.meta, "cancel_requested": True, "cancel_requested_by": identity.user}
-        session.add(
-            JobEvent(job_id=job.id, kind="cancel_requested", message=f"cancel asked by {identity.user}")
-        )
+        session.add(JobEvent(job_id=job.id, kind="cancel_requested", message=f"cancel asked by {identity.user}"))
     session.flush()
     session.refresh(job)
     return JobView.from_row(job)
@@ -167,9 +165,7 @@ def list_jobs(
 
 
 def job_events(session: Session, job_id: uuid.UUID) -> list[EventView]:
-    rows = session.scalars(
-        select(JobEvent).where(JobEvent.job_id == job_id).order_by(JobEvent.at, JobEvent.id)
-    )
+    rows = session.scalars(select(JobEvent).where(JobEvent.job_id == job_id).order_by(JobEvent.at, JobEvent.id))
     return [EventView(r.at, r.kind, r.message, r.progress_current, r.progress_total, r.data) for r in rows]
 
 

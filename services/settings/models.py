@@ -33,6 +33,4 @@ class AppSettingAudit(Base):
     old_value: Mapped[Any | None] = mapped_column(JSONB)
     new_value: Mapped[Any] = mapped_column(JSONB)
     changed_by: Mapped[str] = mapped_column(String(200))
-    changed_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.clock_timestamp()
-    )
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.clock_timestamp())

@@ -40,7 +40,9 @@ def test_db_start_prints_a_url_psql_accepts_with_vector(datadir: Path) -> None:
     psql = embedded.psql_path()
     out = subprocess.run(
         [str(psql), url, "-At", "-c", "SELECT extname FROM pg_extension ORDER BY 1"],
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert out.returncode == 0, out.stderr
     assert {"vector", "btree_gist", "pg_trgm"} <= set(out.stdout.split())

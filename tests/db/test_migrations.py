@@ -52,9 +52,7 @@ def test_models_match_migrations(db_url: str) -> None:
         ctx = MigrationContext.configure(
             conn,
             opts={
-                "include_name": lambda name, type_, parent: (
-                    not (type_ == "table" and name.startswith("procrastinate"))
-                )
+                "include_name": lambda name, type_, parent: not (type_ == "table" and name.startswith("procrastinate"))
             },
         )
         diff = [d for d in compare_metadata(ctx, metadata) if not _ignorable(d)]

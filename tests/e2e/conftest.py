@@ -55,7 +55,7 @@ def live_app(db_url: str, start_worker, monkeypatch) -> Iterator[str]:
         [
             sys.executable,
             "-m",
-            "streamlit",
+            "pages.ui.launcher",
             "run",
             str(REPO / "app.py"),
             "--server.address",
@@ -92,9 +92,7 @@ def _browser():
 
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:
-        pytest.fail(
-            "Debian's chromium is not installed: run `make test` (it installs it) or apt-get install chromium"
-        )
+        pytest.fail("Debian's chromium is not installed: run `make test` (it installs it) or apt-get install chromium")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         yield browser

@@ -121,9 +121,7 @@ def test_sigkilled_worker_does_not_leave_job_running(db_url, start_worker) -> No
     fast = {"WORKBENCH_HEARTBEAT_SECONDS": "0.5", "WORKBENCH_STALLED_SECONDS": "2"}
     job_id = _submit("test.count_slowly", {"steps": 10_000, "delay": 0.05})
     worker = start_worker(env=fast)
-    wait_for(
-        lambda: _job(job_id).status == "running" and _job(job_id).progress_current > 0, message="job running"
-    )
+    wait_for(lambda: _job(job_id).status == "running" and _job(job_id).progress_current > 0, message="job running")
     os.kill(worker.proc.pid, signal.SIGKILL)
     worker.proc.wait()
     assert _job(job_id).status == "running"
