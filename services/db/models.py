@@ -4,7 +4,10 @@ Add a domain's models module here when it gains tables.
 """
 
 from services.db.base import Base
+from services.go_annotations import models as _go_annotations  # noqa: F401
 from services.jobs import models as _jobs  # noqa: F401
+from services.ontology import models as _ontology  # noqa: F401
+from services.proteins import models as _proteins  # noqa: F401
 from services.settings import models as _settings  # noqa: F401
 
 metadata = Base.metadata

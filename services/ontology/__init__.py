@@ -1,0 +1,1 @@
+"""Gene Ontology snapshots: terms, relationships, closure queries."""
