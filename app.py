@@ -4,20 +4,22 @@ import streamlit as st
 
 from pages.ui.identity import sign_in
 
-st.set_page_config(page_title="Curation Workbench", page_icon="🧬", layout="wide")
+st.set_page_config(page_title="Curation Workbench", page_icon=":material/genetics:", layout="wide")
 identity = sign_in()
 
 PAGES = {
     "Workbench": [
-        st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-        st.Page("pages/jobs.py", title="Jobs", icon="⚙️", url_path="jobs"),
+        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("pages/jobs.py", title="Jobs", icon=":material/schedule:", url_path="jobs"),
     ],
     "Proteins": [
-        st.Page("pages/proteins.py", title="Proteins", icon="🧪", url_path="proteins"),
-        st.Page("pages/protein.py", title="Protein detail", icon="🔬", url_path="protein"),
-        st.Page("pages/ontology.py", title="Ontology", icon="🌳", url_path="ontology"),
-        st.Page("pages/annotation_sets.py", title="Annotation sets", icon="🏷️", url_path="annotation-sets"),
-        st.Page("pages/query_sets.py", title="Query sets", icon="📥", url_path="query-sets"),
+        st.Page("pages/proteins.py", title="Proteins", icon=":material/biotech:", url_path="proteins"),
+        st.Page("pages/protein.py", title="Protein detail", icon=":material/search:", url_path="protein"),
+        st.Page("pages/ontology.py", title="Ontology", icon=":material/account_tree:", url_path="ontology"),
+        st.Page("pages/annotation_sets.py", title="Annotation sets", icon=":material/label:",
+                url_path="annotation-sets"),
+        st.Page("pages/query_sets.py", title="Query sets", icon=":material/upload_file:",
+                url_path="query-sets"),
     ],
 }
 

@@ -10,4 +10,4 @@ from services.jobs.service import JobView
 def show_queued(job: JobView) -> None:
     st.success(f"Queued job {job.id} ({job.description or job.operation}); "
                "follow its progress on the Jobs page.")
-    st.page_link("pages/jobs.py", label="Open the job", icon="⚙️", query_params={"job": str(job.id)})
+    st.page_link("pages/jobs.py", label="Open the job", icon=":material/schedule:", query_params={"job": str(job.id)})
