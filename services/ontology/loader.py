@@ -7,7 +7,9 @@ Contract:
    labelled with its ``data-version``: loading the same file again creates nothing and only backfills
    relationships that are missing (``already_loaded`` is true, ``relationships_backfilled`` counts them).
    go.obo and go-basic.obo of one release share a data-version but are different snapshots.
-3. Writers must be curators.
+3. Reflexive edges (a term its own parent, e.g. BFO's ``part_of`` in go-plus extracts) are not stored
+   (``ck_go_term_relationship_no_self_loop``): they add nothing to a closure.
+4. Writers must be curators.
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ Contract:
    counted in ``ignored_relations``. A kept parent that is not a term of the file (a dangling parent)
    raises ``InputFileError`` naming the child, the relation and the parent.
 4. A term stanza that appears twice is merged (OBO semantics): the first name/definition wins, lists unite.
+5. fastobo is strict: e.g. a ``def:`` without its ``[…]`` xref list is a syntax error (the IDPO file of the
+   CAFA-evaluator example is refused for this reason).
 """
 
 from __future__ import annotations
