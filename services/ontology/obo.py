@@ -9,13 +9,15 @@ Contract:
    counted in ``ignored_relations``. A kept parent that is not a term of the file (a dangling parent)
    raises ``InputFileError`` naming the child, the relation and the parent.
 4. A term stanza that appears twice is merged (OBO semantics): the first name/definition wins, lists unite.
-5. fastobo is strict: e.g. a ``def:`` without its ``[…]`` xref list is a syntax error (the IDPO file of the
-   CAFA-evaluator example is refused for this reason).
+5. fastobo is strict; one common slip is tolerated: a ``def: "…"`` line without its ``[…]`` xref list (as
+   in the CAFA-evaluator's IDPO example) is read as having an empty one. Line numbers and the content hash
+   are those of the file as stored.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -72,8 +74,43 @@ class _HashingReader:
         return chunk
 
 
+class _MissingXrefFixer:
+    """Appends `` []`` to ``def: "…"`` lines that end at the closing quote (no xref list).
+
+    Whole lines are fixed a chunk at a time; ``read(n)`` serves exactly ``n`` bytes until the end, as
+    fastobo expects of a binary stream.
+    """
+
+    _DEF = re.compile(rb'(?m)^(def:[ \t]*".*")[ \t]*(\r?)$')
+
+    def __init__(self, raw) -> None:
+        self._raw, self._partial, self._out, self._eof = raw, b"", bytearray(), False
+
+    def _fill(self, want: int) -> None:
+        while len(self._out) < want and not self._eof:
+            chunk = self._raw.read(1 << 20)
+            if not chunk:
+                self._eof = True
+                data, self._partial = self._partial, b""
+            else:
+                data = self._partial + chunk
+                cut = data.rfind(b"\n") + 1
+                data, self._partial = data[:cut], data[cut:]
+            self._out += self._DEF.sub(rb"\1 []\2", data)
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            self._fill(1 << 62)
+            size = len(self._out)
+        self._fill(size)
+        out = bytes(self._out[:size])
+        del self._out[:size]
+        return out
+
+
 def read_obo(infile: InputFile, on_read=None) -> OboDocument:
-    reader = _HashingReader(infile.binary(), on_read)
+    hashing = _HashingReader(infile.binary(), on_read)
+    reader = _MissingXrefFixer(hashing)
     terms: dict[str, OboTerm] = {}
     header: dict[str, str] = {}
     ignored = 0
@@ -100,7 +137,7 @@ def read_obo(infile: InputFile, on_read=None) -> OboDocument:
     except (UnicodeDecodeError, ValueError) as exc:
         raise InputFileError(infile.name, None, f"malformed OBO: {exc}") from exc
     # Drain what the parser did not need to read, so the hash covers the whole file.
-    while reader.read(1 << 20):
+    while hashing.read(1 << 20):
         pass
     if not terms:
         raise InputFileError(infile.name, None, "no [Term] stanzas found: not an OBO ontology")
@@ -113,7 +150,7 @@ def read_obo(infile: InputFile, on_read=None) -> OboDocument:
                 )
     return OboDocument(
         obo_version=header.get("data-version"), format_version=header.get("format-version"),
-        ontology=header.get("ontology"), content_hash=reader.sha256.hexdigest(), terms=terms,
+        ontology=header.get("ontology"), content_hash=hashing.sha256.hexdigest(), terms=terms,
         ignored_relations=ignored,
     )
 

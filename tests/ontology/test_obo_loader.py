@@ -124,3 +124,15 @@ def test_viewer_cannot_load(db_url, tmp_path) -> None:
     path.write_text(MINI_GO)
     with pytest.raises(PermissionDenied), session_scope() as s:
         load_obo(s, path, Identity("v", Role.VIEWER))
+
+
+def test_definition_without_xref_list_is_tolerated_and_hash_is_of_the_file(db_url, tmp_path) -> None:
+    import hashlib
+
+    content = MINI_GO.replace('def: "Chemical reactions." [GOC:test]', 'def: "Chemical reactions."')
+    result = _load(tmp_path, content)
+    with session_scope() as s:
+        term = s.scalars(select(GOTerm).where(GOTerm.go_id == "GO:0000010")).one()
+        assert term.definition == "Chemical reactions."
+        snap = s.get(OntologySnapshot, result.snapshot_id)
+        assert snap.content_hash == hashlib.sha256(content.encode()).hexdigest()
