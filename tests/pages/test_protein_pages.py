@@ -115,3 +115,28 @@ def test_query_set_upload_refuses_bad_fasta_then_lists_the_set(app, seeded) -> N
     at.run()
     assert list(frame_with(at, "entries")["name"]) == ["my queries"]
     assert list(frame_with(at, "header")["header"]) == ["q1 first", "q2 second"]
+
+
+def test_load_forms_queue_ontology_and_quickgo_jobs(app, seeded) -> None:
+    at = app("pages/ontology.py", role="curator")
+    at.text_input(key="ontology_obo_path").set_value(str(seeded / "mini.obo"))
+    at.button(key="ontology_load").click().run()
+    assert any("Queued job" in s.value for s in at.success)
+
+    at = app("pages/annotation_sets.py", role="curator")
+    at.text_input(key="quickgo_taxon").set_value("9999")
+    at.text_input(key="quickgo_version").set_value("2026-01-15")
+    at.button(key="quickgo_fetch").click().run()
+    assert any("Queued job" in s.value for s in at.success)
+    with session_scope() as s:
+        jobs, _ = service.list_jobs(s)
+    payloads = {j.operation: j.payload for j in jobs}
+    assert payloads["ontology.load_obo"]["path"] == str(seeded / "mini.obo")
+    assert payloads["go_annotations.fetch_quickgo"]["query"] == {"taxonId": "9999"}
+
+
+def test_viewer_sees_pages_without_forms(app, seeded) -> None:
+    for page in ("pages/ontology.py", "pages/annotation_sets.py", "pages/query_sets.py"):
+        at = app(page, role="viewer")
+        keys = {b.key for b in at.button}
+        assert not keys & {"ontology_load", "gaf_load", "quickgo_fetch", "qs_submit"}, page
