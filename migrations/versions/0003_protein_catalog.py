@@ -148,22 +148,28 @@ def upgrade() -> None:
         sa.Column("replaced_by", pg.ARRAY(sa.Text()), nullable=False),
         sa.Column("consider", pg.ARRAY(sa.Text()), nullable=False),
         sa.UniqueConstraint("ontology_snapshot_id", "go_id", name="uq_go_term_ontology_snapshot_id_go_id"),
+        sa.UniqueConstraint("ontology_snapshot_id", "id", name="uq_go_term_ontology_snapshot_id_id"),
         sa.CheckConstraint("aspect IN ('F', 'P', 'C')", name="ck_go_term_aspect"),
     )
     op.create_index("ix_go_term_go_id", "go_term", ["go_id"])
     # alt id → primary term look-ups (GAF loading, term search).
     op.execute("CREATE INDEX ix_go_term_alt_ids ON go_term USING gin (alt_ids)")
-    op.execute("CREATE INDEX ix_go_term_name_trgm ON go_term USING gin (lower(name) gin_trgm_ops)")
 
     op.create_table(
         "go_term_relationship",
         sa.Column("id", sa.BigInteger(), sa.Identity(), primary_key=True),
-        sa.Column(
-            "ontology_snapshot_id", sa.Integer(), sa.ForeignKey("ontology_snapshot.id", ondelete="CASCADE"),
-            nullable=False,
+        sa.Column("ontology_snapshot_id", sa.Integer(), nullable=False),
+        sa.Column("child_id", sa.Integer(), nullable=False),
+        sa.Column("parent_id", sa.Integer(), nullable=False),
+        # Both ends are terms of this relationship's snapshot.
+        sa.ForeignKeyConstraint(
+            ["ontology_snapshot_id", "child_id"], ["go_term.ontology_snapshot_id", "go_term.id"],
+            ondelete="CASCADE", name="fk_go_term_relationship_child_go_term",
         ),
-        sa.Column("child_id", sa.Integer(), sa.ForeignKey("go_term.id", ondelete="CASCADE"), nullable=False),
-        sa.Column("parent_id", sa.Integer(), sa.ForeignKey("go_term.id", ondelete="CASCADE"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["ontology_snapshot_id", "parent_id"], ["go_term.ontology_snapshot_id", "go_term.id"],
+            ondelete="CASCADE", name="fk_go_term_relationship_parent_go_term",
+        ),
         sa.Column("relation_type", sa.String(30), nullable=False),
         sa.UniqueConstraint(
             "child_id", "parent_id", "relation_type",

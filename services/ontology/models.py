@@ -8,7 +8,8 @@ Invariants (guarded by the schema in migration 0003):
    one snapshot and go with it (ON DELETE CASCADE).
 3. ``aspect`` is F, P or C for the three GO namespaces and NULL for any other namespace
    (``ck_go_term_aspect``); obsolete terms are kept with their ``replaced_by`` / ``consider`` ids.
-4. A relationship joins two terms (the loader only joins terms of its own snapshot), once per type
+4. A relationship joins two terms of its own snapshot (composite foreign keys to
+   ``uq_go_term_ontology_snapshot_id_id``), once per type
    (``uq_go_term_relationship_child_id_parent_id_relation_type``), never a term to itself
    (``ck_go_term_relationship_no_self_loop``), and its type is one of ``RELATION_TYPES``
    (``ck_go_term_relationship_relation_type``).
@@ -24,6 +25,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Identity,
     Index,
     Integer,
@@ -34,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import conv
 
 from services.db.base import Base
 
@@ -70,6 +73,8 @@ class GOTerm(Base):
     __tablename__ = "go_term"
     __table_args__ = (
         UniqueConstraint("ontology_snapshot_id", "go_id"),
+        # The target of the relationships' (snapshot, term) foreign keys.
+        UniqueConstraint("ontology_snapshot_id", "id"),
         CheckConstraint("aspect IN ('F', 'P', 'C')", name="aspect"),
     )
 
@@ -102,13 +107,20 @@ class GOTermRelationship(Base):
             name="relation_type",
         ),
         CheckConstraint("child_id <> parent_id", name="no_self_loop"),
+        # Both ends are terms OF THIS SNAPSHOT (and go with it).
+        ForeignKeyConstraint(
+            ["ontology_snapshot_id", "child_id"], ["go_term.ontology_snapshot_id", "go_term.id"],
+            ondelete="CASCADE", name=conv("fk_go_term_relationship_child_go_term"),
+        ),
+        ForeignKeyConstraint(
+            ["ontology_snapshot_id", "parent_id"], ["go_term.ontology_snapshot_id", "go_term.id"],
+            ondelete="CASCADE", name=conv("fk_go_term_relationship_parent_go_term"),
+        ),
         Index("ix_go_term_relationship_parent_id", "parent_id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    ontology_snapshot_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("ontology_snapshot.id", ondelete="CASCADE"), index=True
-    )
-    child_id: Mapped[int] = mapped_column(Integer, ForeignKey("go_term.id", ondelete="CASCADE"))
-    parent_id: Mapped[int] = mapped_column(Integer, ForeignKey("go_term.id", ondelete="CASCADE"))
+    ontology_snapshot_id: Mapped[int] = mapped_column(Integer, index=True)
+    child_id: Mapped[int] = mapped_column(Integer)
+    parent_id: Mapped[int] = mapped_column(Integer)
     relation_type: Mapped[str] = mapped_column(String(30))

@@ -101,7 +101,7 @@ SELECT s.id, s.obo_version, s.ontology, s.format_version, s.source_file, s.term_
 FROM ontology_snapshot s ORDER BY s.loaded_at DESC, s.id DESC;
 
 -- name: find_terms
--- Exact id or alt id first, then name substrings (trigram index ix_go_term_name_trgm).
+-- Exact id or alt id first, then name substrings (a scan of one snapshot's terms: tens of thousands).
 SELECT t.id, t.go_id, t.name, t.aspect, t.is_obsolete
 FROM go_term t
 WHERE t.ontology_snapshot_id = :s

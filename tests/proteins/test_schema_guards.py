@@ -25,6 +25,11 @@ from tests.go_annotations.fixtures import seed_catalog
         ("INSERT INTO go_term_relationship (ontology_snapshot_id, child_id, parent_id, relation_type) "
          "SELECT ontology_snapshot_id, id, id, 'is_a' FROM go_term LIMIT 1", "ck_go_term_relationship_no_self_loop"),
         ("UPDATE go_term SET aspect = 'X' WHERE go_id = 'GO:0000011'", "ck_go_term_aspect"),
+        ("INSERT INTO ontology_snapshot (content_hash, term_count, obsolete_count, relationship_count, loaded_by) "
+         "VALUES ('other', 0, 0, 0, 'x'); "
+         "INSERT INTO go_term_relationship (ontology_snapshot_id, child_id, parent_id, relation_type) "
+         "SELECT max(s.id), min(t.id), max(t.id), 'is_a' FROM ontology_snapshot s, go_term t",
+         "fk_go_term_relationship_child_go_term"),
         ("INSERT INTO go_term (ontology_snapshot_id, go_id, is_obsolete, alt_ids, replaced_by, consider) "
          "SELECT ontology_snapshot_id, go_id, false, '{}', '{}', '{}' FROM go_term LIMIT 1",
          "uq_go_term_ontology_snapshot_id_go_id"),
