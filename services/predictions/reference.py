@@ -130,7 +130,7 @@ def sequence_vectors(session: Session, config_id: int, sequence_ids: list[int]) 
             "WHERE embedding_config_id = %s AND sequence_id = ANY(%s) GROUP BY sequence_id",
             (config_id, sequence_ids),
         )
-        return {sid: np.asarray(vec, dtype=np.float32) for sid, vec in cur}
+        return {sid: np.asarray(vec.to_numpy(), dtype=np.float32) for sid, vec in cur}
 
 
 def sequences_of(session: Session, sequence_ids: Iterable[int]) -> dict[int, str]:

@@ -16,7 +16,6 @@ def tiny_esm(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def tiny_t5_dir(tmp_path_factory):
     pytest.importorskip("torch")
-    from tests.embeddings.tiny_models import build_t5
 
     return tmp_path_factory.mktemp("models")
 

@@ -49,7 +49,8 @@ def test_pooling_by_hand() -> None:
     unit = residues / np.linalg.norm(residues, axis=1, keepdims=True)
     assert np.allclose(rn.vector, unit.mean(axis=0))
     chunks = pool_sequence(
-        states, PoolingRecipe(pooling="mean", normalize=False, use_chunking=True, chunk_size=2, chunk_overlap=1)
+        states,
+        PoolingRecipe(pooling="mean", normalize=False, use_chunking=True, chunk_size=2, chunk_overlap=1),
     )
     assert [(ch.start, ch.end) for ch in chunks] == [(0, 2), (1, 3)]
     assert np.allclose(chunks[1].vector, [4.0, 1.0])
