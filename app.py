@@ -12,6 +12,9 @@ PAGES = {
         st.Page("pages/home.py", title="Home", icon="🏠", default=True),
         st.Page("pages/jobs.py", title="Jobs", icon="⚙️", url_path="jobs"),
     ],
+    "Proteins": [
+        st.Page("pages/predictions.py", title="Predictions", icon="🔮", url_path="predictions"),
+    ],
 }
 
 st.sidebar.caption(f"Signed in as **{identity.user}** ({identity.role.label})")
