@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import parasail
 
 GAP_OPEN = 10
@@ -31,8 +32,17 @@ class AlignmentFeatures:
     length: int
 
 
-def _blosum(a: str, b: str) -> int:
-    return _MATRIX.matrix[_ALPHABET.index(a)][_ALPHABET.index(b)]
+def _positive_table() -> np.ndarray:
+    """``table[a, b]`` is true when BLOSUM62 scores residues ``a`` and ``b`` (ASCII codes) above zero."""
+    table = np.zeros((256, 256), dtype=bool)
+    for i, a in enumerate(_ALPHABET):
+        for j, b in enumerate(_ALPHABET):
+            table[ord(a), ord(b)] = _MATRIX.matrix[i][j] > 0
+    return table
+
+
+_POSITIVE = _positive_table()
+_GAP = ord("-")
 
 
 def _clean(sequence: str) -> str:
@@ -41,19 +51,15 @@ def _clean(sequence: str) -> str:
 
 def _features(result) -> AlignmentFeatures:
     tb = result.traceback
-    query, ref = tb.query, tb.ref
-    length = len(query)
+    query = np.frombuffer(tb.query.encode("ascii"), dtype=np.uint8)
+    ref = np.frombuffer(tb.ref.encode("ascii"), dtype=np.uint8)
+    length = int(query.shape[0])
     if length == 0:
         return AlignmentFeatures(0.0, 0.0, float(result.score), 0.0, 0)
-    identical = similar = gaps = 0
-    for a, b in zip(query, ref, strict=True):
-        if a == "-" or b == "-":
-            gaps += 1
-            continue
-        if a == b:
-            identical += 1
-        if _blosum(a, b) > 0:
-            similar += 1
+    gap = (query == _GAP) | (ref == _GAP)
+    identical = int(np.count_nonzero((query == ref) & ~gap))
+    similar = int(np.count_nonzero(_POSITIVE[query, ref] & ~gap))
+    gaps = int(np.count_nonzero(gap))
     return AlignmentFeatures(identical / length, similar / length, float(result.score), gaps / length, length)
 
 

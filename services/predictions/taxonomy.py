@@ -44,7 +44,7 @@ class Taxonomy:
             for number, line in enumerate(handle, start=1):
                 if not line.strip():
                     continue
-                fields = line.split("\t|\t")
+                fields = line.rstrip("\n").removesuffix("\t|").split("\t|\t")
                 try:
                     parents[int(fields[0])] = int(fields[1])
                 except (IndexError, ValueError):
