@@ -4,11 +4,9 @@ Contract:
 1. Targets: a query set (by name), the proteins of an annotation set, explicit sequence ids, or every
    sequence. Sequences that already have vectors under the config are skipped, so a re-run (or a retry
    after a lost worker) only does what is missing.
-2. Work goes longest first, in pages; inside a page sequences are sorted by length and grouped into
-   batches of at most ``batch_size`` sequences and ``max_tokens`` padded residues, each run as one padded
-   forward pass with an attention mask (the composition backend batches the same way).
-3. A batch that runs out of device memory is split in two and retried, down to single sequences; a single
-   sequence that still does not fit fails the job with one sentence naming its length.
+2. Work goes longest first, in pages; inside a page, ``batching.length_batches`` groups sequences by
+   length, each batch one padded forward pass with an attention mask (every backend batches this way).
+3. A batch that runs out of device memory is split and retried (``batching.embed_with_split``).
 4. Each page is its own unit of work: its vectors are staged with COPY and inserted with
    ``ON CONFLICT DO NOTHING`` (``uq_sequence_embedding_chunk``), so two workers never duplicate a vector,
    and a cancelled job keeps the pages it finished. Progress counts sequences; cancel is checked per batch.
@@ -17,7 +15,6 @@ Contract:
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,11 +25,12 @@ from sqlalchemy.orm import Session
 from services.auth.identity import Identity, Role, require
 from services.db.engine import session_scope
 from services.db.pg_copy import copy_rows
-from services.embeddings.backends.base import BatchTooLarge, EmbeddingBackend
+from services.embeddings.backends.base import EmbeddingBackend
 from services.embeddings.backends.registry import backend_for
+from services.embeddings.batching import SplitCounter, embed_with_split, length_batches
 from services.embeddings.configs import ConfigView, get_config
 from services.embeddings.pooling import PooledChunk, pool_sequence
-from services.errors import InvalidInput, NotFound, WorkbenchError
+from services.errors import InvalidInput, NotFound
 from services.jobs.progress import ProgressReporter
 
 PAGE_SIZE = 256
@@ -134,44 +132,6 @@ def missing_sequences(session: Session, config_id: int, sequence_ids: list[int])
     return [(r[0], r[1]) for r in rows]
 
 
-def length_batches(
-    items: list[tuple[int, str]], batch_size: int, max_tokens: int
-) -> Iterator[list[tuple[int, str]]]:
-    """Sort by length and group: at most ``batch_size`` sequences and ``max_tokens`` padded residues."""
-    ordered = sorted(items, key=lambda item: (len(item[1]), item[0]))
-    batch: list[tuple[int, str]] = []
-    for item in ordered:
-        width = len(item[1])  # ascending order: the newest item is the longest
-        if batch and (len(batch) + 1 > batch_size or (len(batch) + 1) * width > max_tokens):
-            yield batch
-            batch = []
-        batch.append(item)
-    if batch:
-        yield batch
-
-
-class _SplitCounter:
-    def __init__(self) -> None:
-        self.splits = 0
-
-
-def embed_with_split(backend: EmbeddingBackend, sequences: list[str], counter: _SplitCounter):
-    """Embed a batch; on out-of-memory split it in halves and retry each (contract 3)."""
-    try:
-        return backend.embed(sequences)
-    except BatchTooLarge:
-        if len(sequences) == 1:
-            raise WorkbenchError(
-                f"a sequence of {len(sequences[0])} residues does not fit in {backend.device} memory; "
-                "lower max_length or use chunking"
-            ) from None
-        counter.splits += 1
-        half = len(sequences) // 2
-        return embed_with_split(backend, sequences[:half], counter) + embed_with_split(
-            backend, sequences[half:], counter
-        )
-
-
 def vector_text(vector: np.ndarray) -> str:
     return "[" + ",".join(map(str, np.asarray(vector, dtype=np.float32).tolist())) + "]"
 
@@ -229,7 +189,7 @@ def compute_embeddings(
             cfg.model_backend, cfg.model_name, cfg.layer_indices, cfg.max_length, device
         )
         result.device = backend.device
-        counter = _SplitCounter()
+        counter = SplitCounter()
         for page_start in range(0, len(todo), page_size):
             page = [sid for sid, _ in todo[page_start : page_start + page_size]]
             _embed_page(cfg, page, backend, progress, counter, result, batch_size, max_tokens)
@@ -243,7 +203,7 @@ def _embed_page(
     page: list[int],
     backend: EmbeddingBackend,
     progress: ProgressReporter,
-    counter: _SplitCounter,
+    counter: SplitCounter,
     result: ComputeResult,
     batch_size: int,
     max_tokens: int,

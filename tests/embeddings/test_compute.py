@@ -10,7 +10,8 @@ from sqlalchemy import text
 from services.db.engine import session_scope
 from services.embeddings.backends.base import BatchTooLarge
 from services.embeddings.backends.composition import CompositionBackend
-from services.embeddings.compute import EmbedTarget, compute_embeddings, length_batches
+from services.embeddings.batching import length_batches
+from services.embeddings.compute import EmbedTarget, compute_embeddings
 from services.embeddings.configs import add_config
 from services.errors import InvalidInput, PermissionDenied
 from tests.predictions.seed import CURATOR, SEQ_A, VIEWER, seed_catalog

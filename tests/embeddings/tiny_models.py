@@ -15,7 +15,14 @@ ESM2_VOCAB = [
 T5_RESIDUES = "ACDEFGHIKLMNPQRSTVWYX"
 
 
-def build_esm(directory: Path, hidden: int = 16, layers: int = 2, seed: int = 0) -> Path:
+def build_esm(
+    directory: Path,
+    hidden: int = 16,
+    layers: int = 2,
+    seed: int = 0,
+    heads: int = 2,
+    intermediate: int | None = None,
+) -> Path:
     import torch
     from transformers import EsmConfig, EsmModel, EsmTokenizer
 
@@ -27,8 +34,8 @@ def build_esm(directory: Path, hidden: int = 16, layers: int = 2, seed: int = 0)
         vocab_size=len(ESM2_VOCAB),
         hidden_size=hidden,
         num_hidden_layers=layers,
-        num_attention_heads=2,
-        intermediate_size=2 * hidden,
+        num_attention_heads=heads,
+        intermediate_size=intermediate or 2 * hidden,
         pad_token_id=1,
         mask_token_id=32,
         max_position_embeddings=1026,
