@@ -13,6 +13,9 @@ from sqlalchemy.orm import Session
 
 HOLDINGS: tuple[tuple[str, str], ...] = (
     ("Jobs", "job"),
+    ("Embeddings", "sequence_embedding"),
+    ("Prediction sets", "prediction_set"),
+    ("GO predictions", "go_prediction"),
 )
 EXACT_BELOW = 100_000
 

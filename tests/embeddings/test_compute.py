@@ -14,6 +14,7 @@ from services.embeddings.batching import length_batches
 from services.embeddings.compute import EmbedTarget, compute_embeddings
 from services.embeddings.configs import add_config
 from services.errors import InvalidInput, PermissionDenied
+from services.jobs.service import submit
 from tests.predictions.seed import CURATOR, SEQ_A, VIEWER, seed_catalog
 
 
@@ -117,3 +118,43 @@ def test_tiny_esm_through_the_compute_job_path(db_url, tmp_path, tiny_esm) -> No
     assert result.computed == 2
     rows = _rows(cfg.id)
     assert {r[3] for r in rows} == {32} and all(r[1] == 0 and r[2] == r[5] for r in rows)
+
+
+def test_device_auto_is_cpu_without_a_gpu() -> None:
+    pytest.importorskip("torch")
+    from services.embeddings.backends.torch_runtime import resolve_device
+
+    assert resolve_device("auto") == "cpu" and resolve_device("cuda") == "cuda"
+
+
+def test_cancel_stops_at_the_next_batch_and_keeps_finished_pages(db_url, tmp_path) -> None:
+    from services.jobs.progress import JobCancelled, ProgressReporter
+
+    seed_catalog(tmp_path)
+    with session_scope() as s:
+        cfg = add_config(s, CURATOR, "comp", "composition")
+        job = submit(s, "embeddings.compute", {"config": "comp", "all": True}, CURATOR)
+
+    class CancelAfterFirstPage(CompositionBackend):
+        calls = 0
+
+        def embed(self, sequences):
+            CancelAfterFirstPage.calls += 1
+            if CancelAfterFirstPage.calls == 2:
+                with session_scope() as s:
+                    s.execute(
+                        text("UPDATE job SET meta = meta || '{\"cancel_requested\": true}' WHERE id = :i"),
+                        {"i": job.id},
+                    )
+            return super().embed(sequences)
+
+    progress = ProgressReporter(job.id, min_interval=0)
+    with pytest.raises(JobCancelled):
+        compute_embeddings(
+            "comp", EmbedTarget(all_sequences=True), CURATOR, progress,
+            backend=CancelAfterFirstPage("composition", [0], 1022), batch_size=1, page_size=2,
+        )  # fmt: skip
+    kept = len(_rows(cfg.id))
+    assert kept == 2  # the first page (2 sequences) was committed; the rest was not started
+    rerun = compute_embeddings("comp", EmbedTarget(all_sequences=True), CURATOR)
+    assert (rerun.computed, rerun.skipped) == (3, 2)
