@@ -25,4 +25,4 @@ for col, h in zip(cols, held, strict=False):
 st.subheader("Jobs")
 running, queued, failed = jobs.get("running", 0), jobs.get("queued", 0), jobs.get("failed", 0)
 st.write(f"{running} running, {queued} queued, {failed} failed.")
-st.page_link("pages/jobs.py", label="Open the Jobs page", icon="⚙️")
+st.page_link("pages/jobs.py", label="Open the Jobs page", icon=":material/schedule:")

@@ -27,6 +27,7 @@ if identity.can(Role.CURATOR):
             with shown_errors(), session_scope() as session:
                 job = service.submit(session, "db.maintenance", {"vacuum": vacuum}, identity)
                 st.query_params["job"] = str(job.id)
+                st.session_state["job_detail_id"] = str(job.id)
                 st.success(f"Queued job {job.id}")
 
 f1, f2, f3 = st.columns([2, 2, 1])
@@ -35,14 +36,21 @@ operations = f2.multiselect("Operation", [o.name for o in all_operations()], key
 page = f3.number_input("Page", min_value=1, value=1, step=1, key="jobs_page")
 
 
+JOB_COLUMNS = {
+    "progress": st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0),
+    "id": st.column_config.LinkColumn("job", display_text=r"job=(.{8})", help="Open the job's detail"),
+}
+
+
 def _job_frame(jobs: list[service.JobView]) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "id": [str(j.id) for j in jobs],
+            "id": [f"/jobs?job={j.id}" for j in jobs],
             "operation": [j.operation for j in jobs],
             "status": [j.status for j in jobs],
-            "progress": [j.fraction if j.fraction is not None else (1.0 if j.status == "succeeded" else 0.0)
-                         for j in jobs],
+            "progress": [
+                j.fraction if j.fraction is not None else (1.0 if j.status == "succeeded" else 0.0) for j in jobs
+            ],
             "done": [f"{j.progress_current:,}/{j.progress_total:,}" if j.progress_total else "" for j in jobs],
             "created by": [j.created_by for j in jobs],
             "created": [j.created_at for j in jobs],
@@ -55,15 +63,18 @@ def _job_frame(jobs: list[service.JobView]) -> pd.DataFrame:
 def job_list() -> None:
     with session_scope() as session:
         jobs, total = service.list_jobs(
-            session, statuses=statuses or None, operations=operations or None,
-            limit=PAGE_SIZE, offset=(int(page) - 1) * PAGE_SIZE,
+            session,
+            statuses=statuses or None,
+            operations=operations or None,
+            limit=PAGE_SIZE,
+            offset=(int(page) - 1) * PAGE_SIZE,
         )
     st.caption(f"{total:,} jobs · page {int(page)} of {max(1, -(-total // PAGE_SIZE))}")
     st.dataframe(
         _job_frame(jobs),
         hide_index=True,
         width="stretch",
-        column_config={"progress": st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0)},
+        column_config=JOB_COLUMNS,
         key="jobs_table",
     )
 
@@ -103,17 +114,24 @@ if chosen:
             st.plotly_chart(event_timeline(events), key="job_timeline")
             st.dataframe(
                 pd.DataFrame([{"at": e.at, "kind": e.kind, "message": e.message} for e in events]),
-                hide_index=True, width="stretch", key="job_events",
+                hide_index=True,
+                width="stretch",
+                key="job_events",
             )
             if children:
                 st.markdown("**Child jobs**")
-                st.dataframe(_job_frame(children), hide_index=True, key="job_children")
+                st.dataframe(_job_frame(children), hide_index=True, column_config=JOB_COLUMNS, key="job_children")
             st.markdown("**Comments**")
             for c in comments:
                 st.markdown(f"*{c.author}*, {c.created_at:%Y-%m-%d %H:%M}: {c.body}")
             if not job.is_finished and identity.can(Role.CURATOR):
-                st.button("Cancel job", key="job_cancel", disabled=job.cancel_requested,
-                          on_click=_cancel, args=(job_id,))
+                st.button(
+                    "Cancel job",
+                    key="job_cancel",
+                    disabled=job.cancel_requested,
+                    on_click=_cancel,
+                    args=(job_id,),
+                )
 
     job_detail()
 

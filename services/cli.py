@@ -20,6 +20,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "services.jobs.commands",
     "services.settings.commands",
     "services.serve",
+    "services.proteins.commands",
+    "services.ontology.commands",
+    "services.go_annotations.commands",
     "services.embeddings.commands",
     "services.predictions.commands",
 )

@@ -82,3 +82,36 @@ class InputFile:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def import_path(raw: str) -> Path:
+    """A server-side file the UI may load: it must lie inside one of ``config.import_folders()``.
+
+    Pages pass user-typed paths through this (the CLI, run by the local user, may read any path).
+    """
+    from services import config
+    from services.errors import PermissionDenied
+
+    path = Path(raw.strip()).expanduser().resolve()
+    folders = config.import_folders()
+    if not any(path == f or f in path.parents for f in folders):
+        allowed = ", ".join(str(f) for f in folders)
+        raise PermissionDenied(f"{path} is outside the import folders ({allowed}); put the file there first")
+    if not path.is_file():
+        raise InputFileError(str(path), None, "no such file")
+    return path
+
+
+def save_upload(filename: str, data: bytes) -> Path:
+    """Keep an uploaded file under the first import folder's ``uploads/`` so a worker can read it."""
+    import re
+    import uuid
+
+    from services import config
+
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(filename or "upload").name)[-100:] or "upload"
+    folder = config.import_folders()[0] / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex[:12]}_{safe}"
+    path.write_bytes(data)
+    return path

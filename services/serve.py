@@ -46,8 +46,19 @@ def _serve(args: argparse.Namespace) -> int:
     ]
     try:
         return subprocess.call(
-            [sys.executable, "-m", "streamlit", "run", str(config.REPO_ROOT / "app.py"),
-             "--server.address", args.address, "--server.port", str(args.port), "--server.headless", "true"],
+            [
+                sys.executable,
+                "-m",
+                "pages.ui.launcher",
+                "run",
+                str(config.REPO_ROOT / "app.py"),
+                "--server.address",
+                args.address,
+                "--server.port",
+                str(args.port),
+                "--server.headless",
+                "true",
+            ],
             cwd=config.REPO_ROOT,
         )
     except KeyboardInterrupt:

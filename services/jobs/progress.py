@@ -70,8 +70,14 @@ class ProgressReporter:
                     "INSERT INTO job_event (job_id, kind, message, progress_current, progress_total, data) "
                     "VALUES (:id, :kind, :msg, :cur, :tot, CAST(:data AS jsonb))"
                 ),
-                {"id": self.job_id, "kind": kind, "msg": message, "cur": self.current,
-                 "tot": self.total, "data": _json(data)},
+                {
+                    "id": self.job_id,
+                    "kind": kind,
+                    "msg": message,
+                    "cur": self.current,
+                    "tot": self.total,
+                    "data": _json(data),
+                },
             )
 
     def check_cancelled(self) -> None:
@@ -113,8 +119,12 @@ class ProgressReporter:
                         "INSERT INTO job_event (job_id, kind, message, progress_current, progress_total) "
                         "VALUES (:id, 'progress', :msg, :cur, :tot)"
                     ),
-                    {"id": self.job_id, "msg": _progress_message(current, self.total),
-                     "cur": current, "tot": self.total},
+                    {
+                        "id": self.job_id,
+                        "msg": _progress_message(current, self.total),
+                        "cur": current,
+                        "tot": self.total,
+                    },
                 )
 
 

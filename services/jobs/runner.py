@@ -65,9 +65,9 @@ def execute_job(job_id: uuid.UUID) -> None:
         if op.retry_safe and attempts < MAX_TRANSIENT_RETRIES:
             with session_scope() as session:
                 session.execute(
-                    update(Job).where(Job.id == job_id).values(
-                        status="queued", meta=Job.meta.op("||")({"transient_retries": attempts + 1})
-                    )
+                    update(Job)
+                    .where(Job.id == job_id)
+                    .values(status="queued", meta=Job.meta.op("||")({"transient_retries": attempts + 1}))
                 )
                 session.add(JobEvent(job_id=job_id, kind="retrying", message=f"transient error: {exc.orig}"))
             raise RetryableJobError(str(exc)) from exc
@@ -77,8 +77,13 @@ def execute_job(job_id: uuid.UUID) -> None:
     except Exception as exc:  # noqa: BLE001 - recorded on the job, then the worker moves on
         _log.exception("job %s (%s) crashed", job_id, job.operation)
         with session_scope() as session:
-            mark_finished(session, job_id, "failed", error_code="internal_error",
-                          error_message=f"{type(exc).__name__}: {exc}")
+            mark_finished(
+                session,
+                job_id,
+                "failed",
+                error_code="internal_error",
+                error_message=f"{type(exc).__name__}: {exc}",
+            )
         return
     progress.finish()
     with session_scope() as session:

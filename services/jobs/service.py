@@ -96,9 +96,17 @@ def submit(
     op = get_operation(operation)
     require(identity, op.min_role, f"start {op.title.lower()}")
     job = Job(
-        id=uuid.uuid4(), operation=op.name, queue_name=op.queue, status="queued", payload=payload or {},
-        meta={"role": identity.role.label}, progress_current=0, tags=tags or [], created_by=identity.user,
-        description=description or op.title, parent_job_id=parent_job_id,
+        id=uuid.uuid4(),
+        operation=op.name,
+        queue_name=op.queue,
+        status="queued",
+        payload=payload or {},
+        meta={"role": identity.role.label},
+        progress_current=0,
+        tags=tags or [],
+        created_by=identity.user,
+        description=description or op.title,
+        parent_job_id=parent_job_id,
     )
     session.add(job)
     session.flush()
@@ -191,8 +199,13 @@ def _get(session: Session, job_id: uuid.UUID, lock: bool = False) -> Job:
 
 
 def mark_finished(
-    session: Session, job_id: uuid.UUID, status: str, *, error_code: str | None = None,
-    error_message: str | None = None, findings: dict[str, Any] | None = None,
+    session: Session,
+    job_id: uuid.UUID,
+    status: str,
+    *,
+    error_code: str | None = None,
+    error_message: str | None = None,
+    findings: dict[str, Any] | None = None,
 ) -> None:
     """Record a job's outcome and its final event (used by the runner and the recovery sweep)."""
     values: dict[str, Any] = {"status": status, "finished_at": func.now()}
@@ -202,5 +215,11 @@ def mark_finished(
         values["findings"] = findings
     session.execute(update(Job).where(Job.id == job_id).values(**values))
     message = error_message if status == "failed" else status
-    session.add(JobEvent(job_id=job_id, kind=status, message=message or status,
-                         data={"error_code": error_code} if error_code else None))
+    session.add(
+        JobEvent(
+            job_id=job_id,
+            kind=status,
+            message=message or status,
+            data={"error_code": error_code} if error_code else None,
+        )
+    )

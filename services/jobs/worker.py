@@ -12,9 +12,7 @@ from services.jobs.queue import get_app
 from services.jobs.recovery import recover_lost_jobs
 
 
-def run_worker(
-    queues: list[str] | None = None, concurrency: int = 1, extra_modules: tuple[str, ...] = ()
-) -> None:
+def run_worker(queues: list[str] | None = None, concurrency: int = 1, extra_modules: tuple[str, ...] = ()) -> None:
     """Run until SIGINT/SIGTERM. ``queues=None`` serves every queue."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     load_builtin_operations(extra_modules)

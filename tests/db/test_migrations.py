@@ -23,7 +23,14 @@ def _extensions(url: str) -> set[str]:
 
 def test_upgrade_downgrade_upgrade(db_url: str) -> None:
     migrated = _tables(db_url)
-    assert {"job", "job_event", "job_comment", "app_setting", "app_setting_audit", "procrastinate_jobs"} <= migrated
+    assert {
+        "job",
+        "job_event",
+        "job_comment",
+        "app_setting",
+        "app_setting_audit",
+        "procrastinate_jobs",
+    } <= migrated
     assert {"vector", "btree_gist", "pg_trgm"} <= _extensions(db_url)
 
     migrate.downgrade(db_url, "base")
@@ -44,7 +51,9 @@ def test_models_match_migrations(db_url: str) -> None:
     with get_engine(db_url).connect() as conn:
         ctx = MigrationContext.configure(
             conn,
-            opts={"include_name": lambda name, type_, parent: not (type_ == "table" and name.startswith("procrastinate"))},
+            opts={
+                "include_name": lambda name, type_, parent: not (type_ == "table" and name.startswith("procrastinate"))
+            },
         )
         diff = [d for d in compare_metadata(ctx, metadata) if not _ignorable(d)]
     assert diff == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 import uuid
 
 import pytest
@@ -61,7 +62,11 @@ def test_failing_task_records_its_error(db_url, start_worker) -> None:
     crashed = _submit("test.fail", {"crash": True})
     start_worker()
     job = wait_for(lambda: _finished(refused), message="failing job")
-    assert (job.status, job.error_code, job.error_message) == ("failed", "invalid_input", "line 7: POS is not a number")
+    assert (job.status, job.error_code, job.error_message) == (
+        "failed",
+        "invalid_input",
+        "line 7: POS is not a number",
+    )
     with session_scope() as s:
         last = service.job_events(s, refused)[-1]
     assert last.kind == "failed" and "POS is not a number" in last.message
@@ -104,39 +109,54 @@ def test_comments(db_url) -> None:
 
 def test_job_events_are_append_only(db_url) -> None:
     job_id = _submit("db.maintenance", {})
-    for statement in ("UPDATE job_event SET message = 'x' WHERE job_id = :id", "DELETE FROM job_event WHERE job_id = :id"):
+    for statement in (
+        "UPDATE job_event SET message = 'x' WHERE job_id = :id",
+        "DELETE FROM job_event WHERE job_id = :id",
+    ):
         with pytest.raises(DBAPIError, match="append-only"), session_scope() as s:
             s.execute(text(statement), {"id": job_id})
     assert _events(job_id) == ["queued"]
 
 
-def test_sigkilled_worker_does_not_leave_job_running(db_url, start_worker) -> None:
-    fast = {"WORKBENCH_HEARTBEAT_SECONDS": "0.5", "WORKBENCH_STALLED_SECONDS": "2"}
-    job_id = _submit("test.count_slowly", {"steps": 10_000, "delay": 0.05})
-    worker = start_worker(env=fast)
+FAST_HEARTBEAT = {"WORKBENCH_HEARTBEAT_SECONDS": "0.5", "WORKBENCH_STALLED_SECONDS": "1"}
+
+
+def _start_then_sigkill(start_worker, operation: str, steps: int) -> uuid.UUID:
+    """Submit ``operation``, let a real worker start it, SIGKILL that worker; the job is left ``running``."""
+    job_id = _submit(operation, {"steps": steps, "delay": 0.05})
+    worker = start_worker(env=FAST_HEARTBEAT)
     wait_for(lambda: _job(job_id).status == "running" and _job(job_id).progress_current > 0, message="job running")
     os.kill(worker.proc.pid, signal.SIGKILL)
     worker.proc.wait()
     assert _job(job_id).status == "running"
+    return job_id
 
-    # A new worker recovers it at start-up once the dead worker's heartbeat is stale.
-    wait_for(lambda: recover_lost_jobs(stalled_after=2).failed or _finished(job_id), timeout=20,
-             message="dead worker's heartbeat to go stale")
+
+def test_sigkilled_worker_does_not_leave_job_running(db_url, start_worker) -> None:
+    job_id = _start_then_sigkill(start_worker, "test.count_slowly", 10_000)
+    # The sweep recovers it once the dead worker's heartbeat is stale.
+    wait_for(
+        lambda: recover_lost_jobs(stalled_after=1).failed or _finished(job_id),
+        timeout=20,
+        message="dead worker's heartbeat to go stale",
+    )
     job = _job(job_id)
     assert job.status == "failed" and job.error_code == "worker_lost"
-    assert _events(job_id)[-1] == "failed"
+    assert _events(job_id)[-2:] == ["failed", "released"]  # the operation's on_lost hook ran
 
 
 def test_worker_start_recovers_jobs_of_dead_workers(db_url, start_worker) -> None:
-    fast = {"WORKBENCH_HEARTBEAT_SECONDS": "0.5", "WORKBENCH_STALLED_SECONDS": "1"}
-    job_id = _submit("test.count_slowly", {"steps": 10_000, "delay": 0.05})
-    worker = start_worker(env=fast)
-    wait_for(lambda: _job(job_id).progress_current > 0, message="job running")
-    os.kill(worker.proc.pid, signal.SIGKILL)
-    worker.proc.wait()
-    import time
-
+    job_id = _start_then_sigkill(start_worker, "test.count_slowly", 10_000)
     time.sleep(1.5)
-    start_worker(env=fast)
+    start_worker(env=FAST_HEARTBEAT)
     job = wait_for(lambda: _finished(job_id), message="start-up recovery")
     assert job.error_code == "worker_lost"
+
+
+def test_retry_safe_job_of_a_dead_worker_is_requeued_and_finishes(db_url, start_worker) -> None:
+    job_id = _start_then_sigkill(start_worker, "test.count_slowly_safe", 60)
+    time.sleep(1.5)
+    start_worker(env=FAST_HEARTBEAT)
+    job = wait_for(lambda: _finished(job_id), message="requeued job to finish")
+    assert job.status == "succeeded" and job.findings == {"counted": 60}
+    assert "worker_lost" in _events(job_id)

@@ -14,7 +14,16 @@ from services.jobs.operations import operation
 from services.jobs.progress import ProgressReporter
 
 
-@operation("test.count_slowly", title="Count slowly (test)")
+def release_held_records(job_id) -> None:
+    """Stands in for a domain's ``on_lost`` hook (e.g. marking its load audit row failed): leaves a trace."""
+    from services.db.engine import session_scope
+    from services.jobs.models import JobEvent
+
+    with session_scope() as session:
+        session.add(JobEvent(job_id=job_id, kind="released", message="held records released"))
+
+
+@operation("test.count_slowly", title="Count slowly (test)", on_lost=release_held_records)
 def count_slowly(payload: dict[str, Any], progress: ProgressReporter, identity: Identity) -> dict[str, Any]:
     steps, delay = int(payload.get("steps", 10)), float(payload.get("delay", 0.1))
     progress.set_total(steps)
@@ -30,3 +39,8 @@ def fail(payload: dict[str, Any], progress: ProgressReporter, identity: Identity
     if payload.get("crash"):
         raise RuntimeError("boom: an unexpected crash")
     raise InvalidInput(payload.get("reason", "the input was refused"))
+
+
+@operation("test.count_slowly_safe", title="Count slowly, safe to retry (test)", retry_safe=True)
+def count_slowly_safe(payload: dict[str, Any], progress: ProgressReporter, identity: Identity) -> dict[str, Any]:
+    return count_slowly(payload, progress, identity)
