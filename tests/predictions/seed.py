@@ -1,4 +1,4 @@
-"""A small self-made catalog for embedding and prediction tests: reference proteins with GO annotations
+"""A small self-made catalog, loaded through the real FASTA, OBO and GAF loaders: reference proteins with GO annotations
 (experimental, electronic and NOT-qualified), an ontology snapshot, and a FASTA query set.
 
 Sequences are invented. Q1 equals P00003 exactly (leakage) and differs from P00001 by two residues; P00004
@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import text
+
 from services.auth.identity import Identity, Role
 from services.db.engine import session_scope
-from services.go_annotations.models import AnnotationSet, ProteinGOAnnotation
-from services.ontology.models import GOTerm, GOTermRelationship, OntologySnapshot
+from services.go_annotations.loader import load_gaf
+from services.ontology.loader import load_obo
 from services.proteins.fasta_loader import load_fasta
 
 CURATOR = Identity("cora", Role.CURATOR)
@@ -41,15 +43,16 @@ QUERY_FASTA = f""">Q1 query one OX=562
 """
 
 TERMS = [
-    ("GO:0000001", "binding A", "F"),
-    ("GO:0000002", "process B", "P"),
-    ("GO:0000003", "component C", "C"),
-    ("GO:0000004", "binding D", "F"),
-    ("GO:0000005", "binding E", "F"),
-    ("GO:0000006", "process F", "P"),
-    ("GO:0000010", "binding (root)", "F"),
+    ("GO:0000001", "binding A", "molecular_function"),
+    ("GO:0000002", "process B", "biological_process"),
+    ("GO:0000003", "component C", "cellular_component"),
+    ("GO:0000004", "binding D", "molecular_function"),
+    ("GO:0000005", "binding E", "molecular_function"),
+    ("GO:0000006", "process F", "biological_process"),
+    ("GO:0000010", "binding (root)", "molecular_function"),
 ]
 PARENTS = {"GO:0000001": "GO:0000010", "GO:0000004": "GO:0000010", "GO:0000005": "GO:0000010"}
+ASPECT = {"molecular_function": "F", "biological_process": "P", "cellular_component": "C"}
 
 # (protein, term, qualifier, evidence)
 ANNOTATIONS = [
@@ -62,6 +65,24 @@ ANNOTATIONS = [
 ]
 
 
+def obo_text() -> str:
+    stanzas = ["format-version: 1.2\ndata-version: releases/2026-02-02\nontology: go\n"]
+    for go_id, name, namespace in TERMS:
+        parent = f"is_a: {PARENTS[go_id]}\n" if go_id in PARENTS else ""
+        stanzas.append(f"[Term]\nid: {go_id}\nname: {name}\nnamespace: {namespace}\n{parent}")
+    return "\n".join(stanzas)
+
+
+def gaf_text() -> str:
+    aspects = {go_id: ASPECT[ns] for go_id, _, ns in TERMS}
+    lines = ["!gaf-version: 2.2"]
+    for acc, go_id, qualifier, evidence in ANNOTATIONS:
+        cols = ["UniProtKB", acc, "SYM", qualifier, go_id, "PMID:1", evidence, "", aspects[go_id], "Name", "",
+                "protein", "taxon:562", "20240101", "UniProt", "", ""]  # fmt: skip
+        lines.append("\t".join(cols))
+    return "\n".join(lines) + "\n"
+
+
 @dataclass(frozen=True)
 class Seeded:
     annotation_set_id: int
@@ -72,48 +93,19 @@ class Seeded:
 
 
 def seed_catalog(tmp_path: Path, query_set: str = "queries") -> Seeded:
-    ref = tmp_path / "ref.fasta"
-    ref.write_text(REFERENCE_FASTA)
-    qry = tmp_path / "queries.fasta"
-    qry.write_text(QUERY_FASTA)
+    """Reference proteins, a tiny ontology and a GAF through the real loaders, plus a FASTA query set."""
+    files = {"ref.fasta": REFERENCE_FASTA, "queries.fasta": QUERY_FASTA, "go.obo": obo_text(), "ref.gaf": gaf_text()}
+    for name, content in files.items():
+        (tmp_path / name).write_text(content)
     with session_scope() as s:
-        load_fasta(s, ref, CURATOR)
-        qs = load_fasta(s, qry, CURATOR, query_set=query_set).query_set_id
-        snap = OntologySnapshot(obo_version="test", content_hash="0" * 64, loaded_by="cora")
-        s.add(snap)
-        s.flush()
-        terms = {}
-        for go_id, name, aspect in TERMS:
-            term = GOTerm(ontology_snapshot_id=snap.id, go_id=go_id, name=name, aspect=aspect)
-            s.add(term)
-            s.flush()
-            terms[go_id] = term.id
-        for child, parent in PARENTS.items():
-            s.add(
-                GOTermRelationship(
-                    ontology_snapshot_id=snap.id,
-                    child_id=terms[child],
-                    parent_id=terms[parent],
-                    relation_type="is_a",
-                )
-            )
-        aset = AnnotationSet(
-            source="goa", source_version="test-1", ontology_snapshot_id=snap.id, created_by="cora"
+        load_fasta(s, tmp_path / "ref.fasta", CURATOR)
+        qs = load_fasta(s, tmp_path / "queries.fasta", CURATOR, query_set=query_set).query_set_id
+        snapshot = load_obo(s, tmp_path / "go.obo", CURATOR).snapshot_id
+        gaf = load_gaf(s, tmp_path / "ref.gaf", CURATOR, ontology=snapshot, source="goa", version="test-1")
+        assert gaf.annotations == len(ANNOTATIONS), gaf
+        terms = dict(
+            s.execute(
+                text("SELECT go_id, id FROM go_term WHERE ontology_snapshot_id = :s"), {"s": snapshot}
+            ).all()
         )
-        s.add(aset)
-        s.flush()
-        aspects = {go_id: aspect for go_id, _, aspect in TERMS}
-        for acc, go_id, qualifier, evidence in ANNOTATIONS:
-            s.add(
-                ProteinGOAnnotation(
-                    annotation_set_id=aset.id,
-                    protein_accession=acc,
-                    go_term_id=terms[go_id],
-                    go_id_as_given=go_id,
-                    qualifier=qualifier,
-                    negated="NOT" in qualifier.split("|"),
-                    evidence_code=evidence,
-                    aspect=aspects[go_id],
-                )
-            )
-        return Seeded(aset.id, snap.id, qs, query_set, terms)
+        return Seeded(gaf.annotation_set_id, snapshot, qs, query_set, terms)
