@@ -25,7 +25,9 @@ def term_graph_figure(graph: TermGraph) -> go.Figure:
             edge_y += [y0, y1, None]
     fig = go.Figure()
     fig.add_trace(
-        go.Scatter(x=edge_x, y=edge_y, mode="lines", line={"color": "#999", "width": 1}, hoverinfo="skip")
+        go.Scatter(
+            x=edge_x, y=edge_y, mode="lines", line={"color": "#999", "width": 1}, hoverinfo="skip", showlegend=False
+        )
     )
     for role, colour in COLOURS.items():
         part = nodes[nodes["role"] == role]
