@@ -121,16 +121,29 @@ def accession_queries(session: Session, accessions: list[str]) -> list[Protein]:
 
 
 def sequence_vectors(session: Session, config_id: int, sequence_ids: list[int]) -> dict[int, np.ndarray]:
-    """Mean of each sequence's chunk vectors under the config (contract 2)."""
+    """Each sequence's search vector: the mean of its chunk vectors under the config (contract 2).
+
+    Rows come in pgvector's binary format and are averaged here rather than with a SQL aggregate, so an
+    unchunked config (one row per sequence) costs one pass over the rows and no aggregation in the server.
+    """
     conn = driver_connection(session)
     register_vector(conn)
+    sums: dict[int, np.ndarray] = {}
+    counts: dict[int, int] = {}
     with conn.cursor(binary=True) as cur:
         cur.execute(
-            "SELECT sequence_id, avg(embedding) FROM sequence_embedding "
-            "WHERE embedding_config_id = %s AND sequence_id = ANY(%s) GROUP BY sequence_id",
+            "SELECT sequence_id, embedding FROM sequence_embedding "
+            "WHERE embedding_config_id = %s AND sequence_id = ANY(%s)",
             (config_id, sequence_ids),
         )
-        return {sid: np.asarray(vec.to_numpy(), dtype=np.float32) for sid, vec in cur}
+        for sid, vec in cur:
+            values = np.asarray(vec.to_numpy(), dtype=np.float32)
+            if sid in sums:
+                sums[sid] = sums[sid] + values
+                counts[sid] += 1
+            else:
+                sums[sid], counts[sid] = values, 1
+    return {sid: (v / counts[sid] if counts[sid] > 1 else v) for sid, v in sums.items()}
 
 
 def sequences_of(session: Session, sequence_ids: Iterable[int]) -> dict[int, str]:

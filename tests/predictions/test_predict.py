@@ -148,3 +148,26 @@ def test_queries_are_embedded_when_missing_and_roles_are_checked(db_url, tmp_pat
         predict("comp", seeded.annotation_set_id, CURATOR, query_set="queries", params=PredictParams(k=0))
     result = predict("comp", seeded.annotation_set_id, CURATOR, query_set="queries")
     assert result.embedded == 1  # Q2's sequence was new; Q1's is P00003's
+
+
+def test_search_vector_of_a_chunked_sequence_is_the_mean_of_its_chunks(db_url, tmp_path) -> None:
+    import numpy as np
+
+    from services.predictions.reference import sequence_vectors
+
+    seed_catalog(tmp_path)
+    with session_scope() as s:
+        cfg = add_config(s, CURATOR, "chunks", "composition", use_chunking=True, chunk_size=30, chunk_overlap=10)
+    compute_embeddings("chunks", EmbedTarget(all_sequences=True), CURATOR)
+    with session_scope() as s:
+        rows = s.execute(
+            text("SELECT sequence_id, embedding::text FROM sequence_embedding WHERE embedding_config_id = :c"),
+            {"c": cfg.id},
+        ).all()
+        by_seq: dict[int, list] = {}
+        for sid, vec in rows:
+            by_seq.setdefault(sid, []).append(np.array(eval(vec)))
+        vectors = sequence_vectors(s, cfg.id, list(by_seq))
+    assert any(len(v) == 3 for v in by_seq.values())
+    for sid, chunks in by_seq.items():
+        assert np.allclose(vectors[sid], np.mean(chunks, axis=0), atol=1e-6)
