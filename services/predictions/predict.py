@@ -146,9 +146,11 @@ def predict(
     with session_scope() as session:
         t0 = time.perf_counter()
         ref = load_reference(session, annotation_set_id, cfg.id, params.evidence_codes)
+        timings["load_reference"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
         seq_ids = {p.sequence_id for p in ref.proteins} | {q.sequence_id for q in queries}
         vectors = sequence_vectors(session, cfg.id, sorted(seq_ids))
-        timings["load"] = time.perf_counter() - t0
+        timings["load_vectors"] = time.perf_counter() - t0
         missing = [q.accession for q in queries if q.sequence_id not in vectors]
         if missing:
             raise InvalidInput(
