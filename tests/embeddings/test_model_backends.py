@@ -107,3 +107,22 @@ def test_torch_out_of_memory_becomes_batch_too_large(tiny_esm, monkeypatch) -> N
     monkeypatch.setattr(backend, "model", boom)
     with pytest.raises(BatchTooLarge):
         backend.embed(["MKV"])
+
+
+@pytest.mark.parametrize("which", ["esm", "prostt5"])
+def test_chunks_are_amino_acid_spans_after_special_tokens_are_stripped(which, tiny_esm, tiny_prostt5) -> None:
+    seq = SEQS[0]  # 22 residues
+    if which == "esm":
+        backend = backend_for("esm", tiny_esm, [0], 1022, "cpu")
+        hidden, _ = _alone(backend.model, backend.tokenizer, seq)
+        residues = hidden[-1][0, 1 : len(seq) + 1].numpy()  # <cls> first, <eos> last
+    else:
+        backend = backend_for("t5", tiny_prostt5, [0], 1022, "cpu")
+        hidden, _ = _alone(backend.model, backend.tokenizer, "<AA2fold> " + " ".join(seq))
+        residues = hidden[-1][0, 1 : len(seq) + 1].numpy()  # <AA2fold> first, </s> last
+    [state] = backend.embed([seq])
+    recipe = PoolingRecipe(pooling="mean", normalize=False, use_chunking=True, chunk_size=10, chunk_overlap=4)
+    chunks = pool_sequence(state, recipe)
+    assert [(c.start, c.end) for c in chunks] == [(0, 10), (6, 16), (12, 22)]
+    for c in chunks:
+        np.testing.assert_allclose(c.vector, residues[c.start : c.end].mean(0), atol=1e-4)
