@@ -13,7 +13,16 @@ PAGES = {
         st.Page("pages/jobs.py", title="Jobs", icon=":material/schedule:", url_path="jobs"),
     ],
     "Proteins": [
-        st.Page("pages/predictions.py", title="Predictions", icon="🔮", url_path="predictions"),
+        st.Page("pages/proteins.py", title="Proteins", icon=":material/biotech:", url_path="proteins"),
+        st.Page("pages/protein.py", title="Protein detail", icon=":material/search:", url_path="protein"),
+        st.Page("pages/ontology.py", title="Ontology", icon=":material/account_tree:", url_path="ontology"),
+        st.Page("pages/annotation_sets.py", title="Annotation sets", icon=":material/label:",
+                url_path="annotation-sets"),
+        st.Page("pages/query_sets.py", title="Query sets", icon=":material/upload_file:",
+                url_path="query-sets"),
+    ],
+    "Predictions": [
+        st.Page("pages/predictions.py", title="Predictions", icon=":material/insights:", url_path="predictions"),
     ],
 }
 

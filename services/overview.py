@@ -13,6 +13,11 @@ from sqlalchemy.orm import Session
 
 HOLDINGS: tuple[tuple[str, str], ...] = (
     ("Jobs", "job"),
+    ("Proteins", "protein"),
+    ("Sequences", "sequence"),
+    ("GO terms", "go_term"),
+    ("GO annotations", "protein_go_annotation"),
+    ("Query sets", "query_set"),
     ("Embeddings", "sequence_embedding"),
     ("Prediction sets", "prediction_set"),
     ("GO predictions", "go_prediction"),

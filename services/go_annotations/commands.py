@@ -40,8 +40,8 @@ def _fetch_quickgo(args: argparse.Namespace) -> int:
         "goId": ",".join(args.go_id or []) or None, "evidenceCode": args.evidence,
     }.items() if v}
     with session_scope() as session:
-        r = fetch_quickgo(session, local_identity(), ontology=args.ontology, version=args.version, query=query,
-                          base_url=args.base_url)
+        r = fetch_quickgo(session, local_identity(), ontology=args.ontology, version=args.version,
+                          query=query, base_url=args.base_url)
     return _report(args, r)
 
 
@@ -54,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_load_gaf)
 
-    q = subparsers.add_parser("fetch-quickgo", help="download GO annotations from QuickGO as an annotation set")
+    q = subparsers.add_parser("fetch-quickgo", help="download QuickGO annotations as an annotation set")
     q.add_argument("--ontology", required=True, help="ontology snapshot id or data-version")
     q.add_argument("--version", required=True, help="a label for this download, e.g. its date")
     q.add_argument("--taxon", help="NCBI taxon id")

@@ -1,11 +1,12 @@
 """Loading a GAF 2.x file (plain or gzip) as a GO annotation set.
 
 Contract:
-1. All or nothing: lines stream into a temporary staging table with COPY; classification, alt-id mapping
-   and the insert are set-based SQL into a fresh table that is then attached as the set's partition of
-   ``protein_go_annotation`` (indexes built in bulk, foreign keys checked set-wise on attach); any error
+1. All or nothing: lines are checked and classified while streaming (column count, evidence code, aspect,
+   term incl. alt ids — see ``gaf.py``) and written with COPY into a fresh table; repeats and lines for
+   proteins outside the catalog are then removed set-wise, and the table is attached as the set's partition
+   of ``protein_go_annotation`` (indexes built in bulk, foreign keys checked with one query each). Any error
    (bad column count, unsupported version) rolls back the set, its partition included.
-2. Every distinct line (distinct in the stored columns) is kept verbatim (qualifier incl. NOT, evidence,
+2. Every distinct line (identical lines collapse) is kept verbatim (qualifier incl. NOT, evidence,
    reference, with/from, assigned_by, date, extension, gene product form) under the number of the line
    where it first appears. GO alt ids are stored against their primary term (and the id as given).
 3. Lines that cannot be stored are counted per reason — ``unknown_evidence_code``, ``invalid_aspect``,
@@ -29,7 +30,7 @@ from services.auth.identity import Identity, Role, require
 from services.db import sql_blocks
 from services.db.pg_copy import copy_text
 from services.errors import InvalidInput, NotFound
-from services.go_annotations.gaf import EVIDENCE_CODES, GAF_COLUMNS, GafHeader, gaf_copy_chunks
+from services.go_annotations.gaf import ANNOTATION_COLUMNS, GafReadStats, gaf_annotation_chunks
 from services.go_annotations.models import ANNOTATION_SOURCES
 from services.input_files import InputFile
 from services.jobs.progress import ProgressReporter
@@ -49,11 +50,6 @@ class GafLoadResult:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def partition_name(set_id: int) -> str:
-    """The quoted name of an annotation set's partition (an integer id only, so always a safe name)."""
-    return f'"protein_go_annotation_{int(set_id)}"'
 
 
 def resolve_snapshot(session: Session, ontology: int | str) -> int:
@@ -99,46 +95,48 @@ def load_gaf(
     if session.execute(Q.existing_set, params).scalar() is not None:
         raise InvalidInput(f"{source} {version} is already loaded against ontology snapshot {snapshot}")
 
+    known = session.execute(Q.term_ids, {"snapshot": snapshot})
+    term_ids = {go_id: str(term_id) for go_id, term_id, _ in known}
     with InputFile(source_file, name=source_name) as infile:
-        set_id = session.execute(
+        set_id = int(session.execute(
             Q.insert_set, {**params, "file": infile.name, "job": job_id, "user": identity.user}
-        ).scalar_one()
-        session.execute(Q.bulk_work_mem)
-        session.execute(Q.create_stage)
+        ).scalar_one())
+        table = f"protein_go_annotation_{set_id}"
+        names = {"partition": f'"{table}"', "bound": f'"{table}_bound"', "set_id": str(set_id)}
+        session.execute(Q.bulk_memory)
+        session.execute(Q.bulk_index_memory)
+        session.execute(Q.formatted("create_partition", **names))
         progress.set_total(infile.total_bytes)
-        header = GafHeader()
+        stats = GafReadStats()
 
         def chunks():
-            for chunk in gaf_copy_chunks(infile, header):
+            for chunk in gaf_annotation_chunks(infile, set_id, term_ids, stats):
                 progress.set(infile.bytes_read)
                 progress.check_cancelled()
                 yield chunk
 
-        copy_text(session, "gaf_stage", ("line_no", *GAF_COLUMNS), chunks())
-    progress.event("phase", f"read {header.lines:,} annotation lines; matching proteins and terms")
-    codes = list(EVIDENCE_CODES)
-    session.execute(Q.build_term_map, {"snapshot": snapshot})
-    reasons: dict[str, int] = {}
-    examples: dict[str, list[str]] = {}
-    for reason, lines, sample in session.execute(Q.skipped, {"codes": codes}):
-        reasons[reason], examples[reason] = int(lines), list(sample or [])
-    partition = partition_name(set_id)
-    session.execute(Q.formatted("create_partition", partition=partition))
-    annotations = session.execute(
-        Q.formatted("insert_annotations", partition=partition), {"set_id": set_id, "codes": codes}
-    ).rowcount
+        copy_text(session, table, ANNOTATION_COLUMNS, chunks())
+    progress.event("phase", f"read {stats.lines:,} annotation lines; matching proteins")
+    reasons, examples = dict(stats.skipped), dict(stats.examples)
+    if stats.repeat_candidates or not stats.hashes_exhaustive:
+        candidates = stats.repeat_candidates if stats.hashes_exhaustive else None
+        repeated = session.execute(Q.formatted("drop_repeated_lines", **names), {"candidates": candidates})
+        if repeated.rowcount:
+            reasons["duplicate_line"] = repeated.rowcount
+    unknown, sample = session.execute(Q.formatted("drop_unknown_proteins", **names)).one()
+    if unknown:
+        reasons["unknown_protein"], examples["unknown_protein"] = int(unknown), list(sample or [])
+    annotations = stats.written - sum(reasons.get(r, 0) for r in ("duplicate_line", "unknown_protein"))
     progress.event("phase", f"indexing and attaching {annotations:,} annotations")
-    session.execute(Q.formatted("attach_partition", partition=partition, set_id=str(int(set_id))))
-    storable = header.lines - sum(reasons.values())
-    if storable > annotations:
-        reasons["duplicate_line"] = storable - annotations
+    session.execute(Q.formatted("attach_partition", **names))
+    session.execute(Q.formatted("drop_bound", **names))
+    reasons = dict(sorted(reasons.items()))
     skipped = sum(reasons.values())
     session.execute(Q.finish_set, {
         "annotations": annotations, "skipped": skipped, "reasons": json.dumps(reasons),
-        "gaf_version": header.version, "id": set_id,
+        "gaf_version": stats.version, "id": set_id,
     })
-    session.execute(Q.drop_stage)
     if skipped:
         progress.event("skipped", f"{skipped:,} lines not stored: " + ", ".join(
             f"{n:,} {r.replace('_', ' ')}" for r, n in reasons.items()), {"reasons": reasons})
-    return GafLoadResult(set_id, annotations, skipped, reasons, examples, header.lines, header.version)
+    return GafLoadResult(set_id, annotations, skipped, reasons, examples, stats.lines, stats.version)

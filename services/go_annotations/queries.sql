@@ -16,73 +16,53 @@ INSERT INTO annotation_set (source, source_version, ontology_snapshot_id, source
 VALUES (:source, :version, :snapshot, :file, 0, 0, '{}', :job, :user)
 RETURNING id;
 
--- name: create_stage
-CREATE TEMP TABLE gaf_stage (
-    line_no bigint, db text, db_object_id text, db_object_symbol text, qualifier text, go_id text,
-    db_reference text, evidence_code text, with_from text, aspect text, db_object_name text,
-    db_object_synonym text, db_object_type text, taxon text, date text, assigned_by text,
-    annotation_extension text, gene_product_form_id text
-) ON COMMIT DROP;
-
--- name: build_term_map
--- GO ids resolve directly or, only when that fails (COALESCE is lazy), through a term's alt_id.
-CREATE TEMP TABLE gaf_term_map ON COMMIT DROP AS
-SELECT ids.go_id,
-       coalesce(
-           (SELECT t.id FROM go_term t WHERE t.ontology_snapshot_id = :snapshot AND t.go_id = ids.go_id),
-           (SELECT a.id FROM go_term a
-            WHERE a.ontology_snapshot_id = :snapshot AND a.alt_ids @> ARRAY[ids.go_id]
-            ORDER BY a.id LIMIT 1)) AS term_id
-FROM (SELECT DISTINCT go_id FROM gaf_stage) ids;
-
--- name: skipped
--- Lines that cannot be stored, by the first failing check, with up to five example values each.
-SELECT reason, count(*) AS lines, (array_agg(DISTINCT example))[1:5] AS examples
-FROM (
-    SELECT CASE
-               WHEN NOT (s.evidence_code = ANY(CAST(:codes AS text[]))) THEN 'unknown_evidence_code'
-               WHEN s.aspect NOT IN ('F', 'P', 'C') THEN 'invalid_aspect'
-               WHEN m.term_id IS NULL THEN 'unknown_term'
-               WHEN p.accession IS NULL THEN 'unknown_protein'
-           END AS reason,
-           CASE
-               WHEN NOT (s.evidence_code = ANY(CAST(:codes AS text[]))) THEN s.evidence_code
-               WHEN s.aspect NOT IN ('F', 'P', 'C') THEN s.aspect
-               WHEN m.term_id IS NULL THEN s.go_id
-               ELSE s.db_object_id
-           END AS example
-    FROM gaf_stage s
-    JOIN gaf_term_map m ON m.go_id = s.go_id
-    LEFT JOIN protein p ON p.accession = s.db_object_id
-) checked
-WHERE reason IS NOT NULL
-GROUP BY reason ORDER BY reason;
+-- name: term_ids
+-- Every id the snapshot answers to: primary ids, then alt ids (a primary id wins over an alt id).
+SELECT go_id, id, 0 AS rank FROM go_term WHERE ontology_snapshot_id = :snapshot
+UNION ALL
+SELECT unnest(alt_ids), id, 1 FROM go_term WHERE ontology_snapshot_id = :snapshot
+ORDER BY rank DESC;
 
 -- name: create_partition
--- The partition name is a validated, quoted identifier built by the loader from the set id.
-CREATE TABLE {partition} (LIKE protein_go_annotation INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
+-- The partition name is a validated, quoted identifier built by the loader from the set id. The CHECK lets
+-- ATTACH skip its scan for the partition bound.
+CREATE TABLE {partition} (
+    LIKE protein_go_annotation INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+    CONSTRAINT {bound} CHECK (annotation_set_id = {set_id})
+);
 
--- name: insert_annotations
--- Every storable line once: lines equal in every stored column collapse to their first line number;
--- empty columns become NULL.
-INSERT INTO {partition} (
-    annotation_set_id, line_number, protein_accession, go_term_id, go_id_as_given, qualifier, negated,
-    evidence_code, db_reference, with_from, aspect, assigned_by, annotation_date, extension,
-    gene_product_form_id)
-SELECT :set_id, min(s.line_no), s.db_object_id, m.term_id, s.go_id, nullif(s.qualifier, ''),
-       coalesce('NOT' = ANY(string_to_array(nullif(s.qualifier, ''), '|')), false), s.evidence_code,
-       nullif(s.db_reference, ''), nullif(s.with_from, ''), s.aspect, nullif(s.assigned_by, ''),
-       nullif(s.date, ''), nullif(s.annotation_extension, ''), nullif(s.gene_product_form_id, '')
-FROM gaf_stage s
-JOIN gaf_term_map m ON m.go_id = s.go_id
-JOIN protein p ON p.accession = s.db_object_id
-WHERE s.evidence_code = ANY(CAST(:codes AS text[])) AND s.aspect IN ('F', 'P', 'C') AND m.term_id IS NOT NULL
-GROUP BY s.db_object_id, m.term_id, s.go_id, s.qualifier, s.evidence_code, s.db_reference, s.with_from,
-         s.aspect, s.assigned_by, s.date, s.annotation_extension, s.gene_product_form_id;
+-- name: drop_repeated_lines
+-- A later line equal to an earlier one in every stored column is a repeat: only the first stays.
+-- :candidates limits the search to lines whose hash was seen before (NULL: consider every line).
+DELETE FROM {partition} s
+USING {partition} t
+WHERE (CAST(:candidates AS bigint[]) IS NULL OR s.line_number = ANY(CAST(:candidates AS bigint[])))
+  AND t.protein_accession = s.protein_accession AND t.go_term_id = s.go_term_id
+  AND t.evidence_code = s.evidence_code AND t.line_number < s.line_number
+  AND (t.go_id_as_given, t.qualifier, t.db_reference, t.with_from, t.aspect, t.assigned_by,
+       t.annotation_date, t.extension, t.gene_product_form_id)
+      IS NOT DISTINCT FROM
+      (s.go_id_as_given, s.qualifier, s.db_reference, s.with_from, s.aspect, s.assigned_by,
+       s.annotation_date, s.extension, s.gene_product_form_id);
+
+-- name: drop_unknown_proteins
+-- Lines whose protein is not in the catalog: removed, counted, with up to five examples.
+WITH gone AS (
+    DELETE FROM {partition} s
+    WHERE NOT EXISTS (SELECT 1 FROM protein p WHERE p.accession = s.protein_accession)
+    RETURNING s.protein_accession
+)
+SELECT count(*), (array_agg(DISTINCT protein_accession))[1:5] FROM gone;
+
+-- name: count_rows
+SELECT count(*) FROM {partition};
 
 -- name: attach_partition
 -- Attaching builds the partition's indexes in bulk and checks its foreign keys with one query each.
 ALTER TABLE protein_go_annotation ATTACH PARTITION {partition} FOR VALUES IN ({set_id});
+
+-- name: drop_bound
+ALTER TABLE {partition} DROP CONSTRAINT {bound};
 
 -- name: finish_set
 UPDATE annotation_set
@@ -90,8 +70,29 @@ SET annotation_count = :annotations, skipped_count = :skipped, skipped_reasons =
     gaf_version = :gaf_version
 WHERE id = :id;
 
--- name: drop_stage
-DROP TABLE gaf_term_map, gaf_stage;
-
--- name: bulk_work_mem
+-- name: bulk_memory
 SET LOCAL work_mem = '256MB';
+
+-- name: bulk_index_memory
+SET LOCAL maintenance_work_mem = '512MB';
+
+-- name: list_sets
+SELECT a.id, a.source, a.source_version, a.ontology_snapshot_id, o.obo_version, a.gaf_version, a.source_file,
+       a.annotation_count, a.skipped_count, a.skipped_reasons, a.created_by, a.created_at, a.job_id
+FROM annotation_set a JOIN ontology_snapshot o ON o.id = a.ontology_snapshot_id
+ORDER BY a.created_at DESC, a.id DESC;
+
+-- name: set_statistics
+SELECT aspect, evidence_code, negated, count(*) AS annotations, count(DISTINCT protein_accession) AS proteins
+FROM protein_go_annotation WHERE annotation_set_id = :id
+GROUP BY aspect, evidence_code, negated ORDER BY aspect, evidence_code, negated;
+
+-- name: protein_annotations
+SELECT a.annotation_set_id, s.source, s.source_version, t.go_id, t.name, a.aspect, a.qualifier, a.negated,
+       a.evidence_code, a.db_reference, a.with_from, a.assigned_by, a.annotation_date, a.go_id_as_given,
+       t.is_obsolete
+FROM protein_go_annotation a
+JOIN annotation_set s ON s.id = a.annotation_set_id
+JOIN go_term t ON t.id = a.go_term_id
+WHERE a.protein_accession = :acc AND (CAST(:set_id AS int) IS NULL OR a.annotation_set_id = :set_id)
+ORDER BY a.aspect, t.go_id, a.evidence_code, a.line_number;

@@ -93,3 +93,44 @@ JOIN go_term p ON p.id = r.parent_id
 WHERE r.child_id = ANY(CAST(:ids AS int[])) AND r.parent_id = ANY(CAST(:ids AS int[]))
   AND r.relation_type = ANY(:rels)
 ORDER BY 1, 2, 3;
+
+-- name: list_snapshots
+SELECT s.id, s.obo_version, s.ontology, s.format_version, s.source_file, s.term_count, s.obsolete_count,
+       s.relationship_count, s.loaded_by, s.loaded_at,
+       (SELECT count(*) FROM annotation_set a WHERE a.ontology_snapshot_id = s.id) AS annotation_sets
+FROM ontology_snapshot s ORDER BY s.loaded_at DESC, s.id DESC;
+
+-- name: find_terms
+-- Exact id or alt id first, then name substrings (trigram index ix_go_term_name_trgm).
+SELECT t.id, t.go_id, t.name, t.aspect, t.is_obsolete
+FROM go_term t
+WHERE t.ontology_snapshot_id = :s
+  AND (t.go_id = :q OR t.alt_ids @> ARRAY[CAST(:q AS text)] OR lower(t.name) LIKE :pattern)
+  AND (CAST(:aspect AS text) IS NULL OR t.aspect = :aspect)
+ORDER BY (t.go_id = :q) DESC, (t.alt_ids @> ARRAY[CAST(:q AS text)]) DESC, length(t.name), t.go_id
+LIMIT :limit;
+
+-- name: term_by_id
+SELECT t.id, t.go_id, t.name, t.namespace, t.aspect, t.definition, t.is_obsolete, t.alt_ids, t.replaced_by,
+       t.consider
+FROM go_term t WHERE t.id = :id;
+
+-- name: direct_parents
+SELECT p.go_id, p.name, r.relation_type
+FROM go_term_relationship r JOIN go_term p ON p.id = r.parent_id
+WHERE r.child_id = :id ORDER BY r.relation_type, p.go_id;
+
+-- name: direct_children
+SELECT c.go_id, c.name, r.relation_type
+FROM go_term_relationship r JOIN go_term c ON c.id = r.child_id
+WHERE r.parent_id = :id ORDER BY r.relation_type, c.go_id;
+
+-- name: obsolete_terms
+SELECT t.go_id, t.name, t.aspect, t.replaced_by, t.consider
+FROM go_term t
+WHERE t.ontology_snapshot_id = :s AND t.is_obsolete
+ORDER BY t.go_id
+LIMIT :limit OFFSET :offset;
+
+-- name: count_obsolete
+SELECT count(*) FROM go_term WHERE ontology_snapshot_id = :s AND is_obsolete;

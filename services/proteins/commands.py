@@ -32,7 +32,8 @@ def _load_metadata(args: argparse.Namespace) -> int:
 
     with session_scope() as session:
         r = load_uniprot_metadata(session, args.path, local_identity())
-    return _emit(args, r.as_dict(), f"{r.entries:,} metadata rows ({r.inserted:,} new, {r.updated:,} updated)")
+    return _emit(args, r.as_dict(),
+                 f"{r.entries:,} metadata rows ({r.inserted:,} new, {r.updated:,} updated)")
 
 
 def _fetch_uniprot(args: argparse.Namespace) -> int:
@@ -47,7 +48,7 @@ def _fetch_uniprot(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("load-fasta", help="load a UniProt FASTA file (reference proteins or a query set)")
+    p = subparsers.add_parser("load-fasta", help="load a FASTA file (reference proteins or a query set)")
     p.add_argument("path")
     p.add_argument("--query-set", help="store the entries as a new query set with this name")
     p.add_argument("--description")

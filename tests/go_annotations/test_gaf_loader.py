@@ -89,3 +89,25 @@ def test_bad_arguments_and_roles(db_url, tmp_path) -> None:
         load_gaf(s, path, CURATOR, ontology=snapshot, source="ensembl", version="1")
     with pytest.raises(PermissionDenied), session_scope() as s:
         load_gaf(s, path, Identity("v", Role.VIEWER), ontology=snapshot, source="goa", version="1")
+
+
+def test_backslashes_and_crlf_are_kept_verbatim(db_url, tmp_path) -> None:
+    snapshot = seed_catalog(tmp_path)
+    line = gaf_line("P12345", "GO:0000011", reference="PMID:1\\2", extension="has_input(CHEBI:1\\N)")
+    (tmp_path / "b.gaf").write_bytes(("!gaf-version: 2.1\r\n" + line + "\r\n").encode())
+    result = _load(tmp_path / "b.gaf", snapshot)
+    assert (result.annotations, result.gaf_version) == (1, "2.1")
+    with session_scope() as s:
+        row = s.scalars(select(ProteinGOAnnotation)).one()
+        assert (row.db_reference, row.extension) == ("PMID:1\\2", "has_input(CHEBI:1\\N)")
+
+
+def test_repeats_found_without_remembering_every_line(db_url, tmp_path, monkeypatch) -> None:
+    from services.go_annotations import gaf
+
+    monkeypatch.setattr(gaf, "SEEN_LIMIT", 1)  # past the limit every line is a possible repeat
+    snapshot = seed_catalog(tmp_path)
+    (tmp_path / "a.gaf").write_text(GAF_22)
+    result = _load(tmp_path / "a.gaf", snapshot)
+    assert (result.annotations, result.skipped_reasons["duplicate_line"]) == (5, 1)
+    assert result.annotations + result.skipped == result.lines

@@ -1,0 +1,32 @@
+"""A file chooser for loads: a server path inside the import folders, or an uploaded file.
+
+Owns the session-state keys prefixed with its ``key``. ``chosen_file`` returns the server path to give a
+job (an upload is saved under the first import folder), or None when nothing was chosen; refusals
+(outside the import folders, missing file) raise domain errors for ``shown_errors``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from services import config
+from services.input_files import import_path, save_upload
+
+
+def file_inputs(key: str, label: str, types: list[str] | None = None):
+    folders = ", ".join(str(f) for f in config.import_folders())
+    upload = st.file_uploader(f"Upload a {label}", type=types, key=f"{key}_upload")
+    path = st.text_input(f"…or a {label} path on the server (inside {folders})", key=f"{key}_path")
+    return upload, path
+
+
+def chosen_file(upload, path: str) -> tuple[Path, str] | None:
+    """(server path, display name) for the job, or None when neither was given."""
+    if upload is not None:
+        return save_upload(upload.name, upload.getvalue()), upload.name
+    if path and path.strip():
+        resolved = import_path(path)
+        return resolved, resolved.name
+    return None
