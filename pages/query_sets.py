@@ -53,6 +53,9 @@ if sets:
     by_id = {q.id: q for q in sets}
     chosen = st.selectbox("Entries of", list(by_id), format_func=lambda i: f"#{i} {by_id[i].name}",
                           key="qs_chosen")
+    picked = by_id[chosen]
+    st.markdown(f"**{picked.name}** · {picked.entries:,} sequences · uploaded by {picked.created_by}"
+                + (f" · {picked.description}" if picked.description else ""))
     page = st.number_input("Page", min_value=1, value=1, step=1, key="qs_page")
     with session_scope() as session:
         entries = query_set_entries(session, chosen, limit=100, offset=(int(page) - 1) * 100)
