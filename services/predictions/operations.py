@@ -11,6 +11,7 @@ from typing import Any
 
 from services.auth.identity import Identity, Role
 from services.errors import InvalidInput
+from services.input_files import import_path
 from services.jobs.operations import operation
 from services.jobs.progress import ProgressReporter
 from services.predictions.predict import PredictParams, predict
@@ -22,6 +23,9 @@ def predict_operation(
 ) -> dict[str, Any]:
     if not payload.get("config") or payload.get("annotation_set_id") is None:
         raise InvalidInput("the payload needs an embedding config and an annotation set")
+    if payload.get("taxdump"):
+        # A job payload may come from the UI: server paths must lie inside the import folders.
+        payload = {**payload, "taxdump": str(import_path(payload["taxdump"], folder_ok=True))}
     result = predict(
         payload["config"],
         int(payload["annotation_set_id"]),

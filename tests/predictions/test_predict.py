@@ -171,3 +171,17 @@ def test_search_vector_of_a_chunked_sequence_is_the_mean_of_its_chunks(db_url, t
     assert any(len(v) == 3 for v in by_seq.values())
     for sid, chunks in by_seq.items():
         assert np.allclose(vectors[sid], np.mean(chunks, axis=0), atol=1e-6)
+
+
+def test_job_payload_taxdump_must_lie_in_an_import_folder(tmp_path, monkeypatch) -> None:
+    from services.auth.identity import Identity, Role
+    from services.errors import PermissionDenied
+    from services.jobs.progress import ProgressReporter
+    from services.predictions.operations import predict_operation
+
+    monkeypatch.setenv("WORKBENCH_IMPORT_DIRS", str(tmp_path / "imports"))
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    payload = {"config": "comp", "annotation_set_id": 1, "query_set": "q", "taxdump": str(outside)}
+    with pytest.raises(PermissionDenied, match="outside the import folders"):
+        predict_operation(payload, ProgressReporter(None), Identity("c", Role.CURATOR))
