@@ -21,6 +21,9 @@ PAGES = {
         st.Page("pages/query_sets.py", title="Query sets", icon=":material/upload_file:",
                 url_path="query-sets"),
     ],
+    "Predictions": [
+        st.Page("pages/predictions.py", title="Predictions", icon=":material/insights:", url_path="predictions"),
+    ],
 }
 
 st.sidebar.caption(f"Signed in as **{identity.user}** ({identity.role.label})")

@@ -23,6 +23,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "services.proteins.commands",
     "services.ontology.commands",
     "services.go_annotations.commands",
+    "services.embeddings.commands",
+    "services.predictions.commands",
 )
 
 

@@ -84,10 +84,11 @@ class InputFile:
         self.close()
 
 
-def import_path(raw: str) -> Path:
+def import_path(raw: str, *, folder_ok: bool = False) -> Path:
     """A server-side file the UI may load: it must lie inside one of ``config.import_folders()``.
 
-    Pages pass user-typed paths through this (the CLI, run by the local user, may read any path).
+    Pages and job payloads pass user-given paths through this (the CLI, run by the local user, may read any
+    path). ``folder_ok`` also accepts a folder (e.g. an NCBI taxdump directory).
     """
     from services import config
     from services.errors import PermissionDenied
@@ -97,7 +98,7 @@ def import_path(raw: str) -> Path:
     if not any(path == f or f in path.parents for f in folders):
         allowed = ", ".join(str(f) for f in folders)
         raise PermissionDenied(f"{path} is outside the import folders ({allowed}); put the file there first")
-    if not path.is_file():
+    if not (path.is_file() or (folder_ok and path.is_dir())):
         raise InputFileError(str(path), None, "no such file")
     return path
 

@@ -18,6 +18,9 @@ HOLDINGS: tuple[tuple[str, str], ...] = (
     ("GO terms", "go_term"),
     ("GO annotations", "protein_go_annotation"),
     ("Query sets", "query_set"),
+    ("Embeddings", "sequence_embedding"),
+    ("Prediction sets", "prediction_set"),
+    ("GO predictions", "go_prediction"),
 )
 EXACT_BELOW = 100_000
 

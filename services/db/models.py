@@ -4,9 +4,11 @@ Add a domain's models module here when it gains tables.
 """
 
 from services.db.base import Base
+from services.embeddings import models as _embeddings  # noqa: F401
 from services.go_annotations import models as _go_annotations  # noqa: F401
 from services.jobs import models as _jobs  # noqa: F401
 from services.ontology import models as _ontology  # noqa: F401
+from services.predictions import models as _predictions  # noqa: F401
 from services.proteins import models as _proteins  # noqa: F401
 from services.settings import models as _settings  # noqa: F401
 

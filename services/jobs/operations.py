@@ -31,6 +31,8 @@ BUILTIN_OPERATION_MODULES: tuple[str, ...] = (
     "services.proteins.operations",
     "services.ontology.operations",
     "services.go_annotations.operations",
+    "services.embeddings.operations",
+    "services.predictions.operations",
 )
 
 

@@ -1,0 +1,151 @@
+"""Predictions: prediction sets; per protein, predicted next to known terms, the neighbours behind a term,
+a GO graph, TSV export; launch forms for embedding and prediction jobs (curators)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from pages.ui.errors import shown_errors
+from pages.ui.identity import current_identity
+from pages.ui.term_graph import term_graph_figure
+from services.auth.identity import Role
+from services.db.engine import session_scope
+from services.embeddings.backends.registry import available_backends
+from services.jobs import service as jobs
+from services.predictions import browse
+
+identity = current_identity()
+st.title("Predictions")
+
+
+def _submit(operation: str, payload: dict) -> None:
+    with shown_errors(), session_scope() as session:
+        job = jobs.submit(session, operation, payload, identity)
+        st.success(f"Queued job {job.id} on the {job.queue_name} queue")
+
+
+if identity.can(Role.CURATOR):
+    with session_scope() as session:
+        choices = browse.launch_choices(session)
+    with st.expander("Compute embeddings"):
+        backends = available_backends()
+        st.caption(
+            "Backends here: "
+            + ", ".join(
+                f"{b.name} {'✓' if b.available else '✗ (' + (b.reason or '') + ')'}" for b in backends
+            )
+        )
+        e_config = st.selectbox("Embedding config", choices.configs, key="embed_config")
+        e_target = st.radio(
+            "Sequences", ["query set", "annotation set", "all"], horizontal=True, key="embed_target"
+        )
+        e_qs = (
+            st.selectbox("Query set", choices.query_sets, key="embed_query_set")
+            if e_target == "query set"
+            else None
+        )
+        sets_by_id = choices.annotation_sets
+        e_as = None
+        if e_target == "annotation set":
+            e_as = st.selectbox(
+                "Annotation set", list(sets_by_id), format_func=sets_by_id.get, key="embed_aset"
+            )
+        if st.button("Start embedding job", key="embed_start", disabled=not e_config):
+            payload = {
+                "config": e_config,
+                "query_set": e_qs,
+                "annotation_set_id": e_as,
+                "all": e_target == "all",
+            }
+            _submit("embeddings.compute", {k: v for k, v in payload.items() if v not in (None, False)})
+    with st.expander("Predict GO terms"):
+        p_config = st.selectbox("Embedding config", choices.configs, key="predict_config")
+        p_as = st.selectbox(
+            "Reference annotation set",
+            list(choices.annotation_sets),
+            format_func=choices.annotation_sets.get,
+            key="predict_annotation_set",
+        )
+        p_qs = st.selectbox("Query set", choices.query_sets, key="predict_query_set")
+        c1, c2, c3 = st.columns(3)
+        p_k = c1.number_input("k", min_value=1, max_value=100, value=5, key="predict_k")
+        p_metric = c2.selectbox("Metric", ["cosine", "l2"], key="predict_metric")
+        p_aspect = c3.checkbox("Search per aspect", key="predict_per_aspect")
+        if st.button("Start prediction job", key="predict_start", disabled=not (p_config and p_qs and p_as)):
+            _submit(
+                "predictions.run",
+                {"config": p_config, "annotation_set_id": p_as, "query_set": p_qs, "k": int(p_k),
+                 "metric": p_metric, "per_aspect": p_aspect},
+            )  # fmt: skip
+
+with session_scope() as session:
+    sets = browse.list_prediction_sets(session)
+if not sets:
+    st.info(
+        "No prediction sets yet. Embed a reference annotation set and a query set, then run a prediction."
+    )
+    st.stop()
+
+st.dataframe(
+    pd.DataFrame(
+        {
+            "id": [s.id for s in sets],
+            "config": [s.config for s in sets],
+            "annotation set": [s.annotation_set for s in sets],
+            "query set": [s.query_set or "" for s in sets],
+            "k": [s.k for s in sets],
+            "metric": [s.metric for s in sets],
+            "queries": [s.query_count for s in sets],
+            "predictions": [s.prediction_count for s in sets],
+            "created": [s.created_at for s in sets],
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+)
+ids = [s.id for s in sets]
+default = int(st.query_params.get("set", ids[0]))
+set_id = st.selectbox(
+    "Prediction set", ids, index=ids.index(default) if default in ids else 0, key="pred_set"
+)
+chosen = next(s for s in sets if s.id == set_id)
+
+with session_scope() as session:
+    accessions = browse.query_accessions(session, set_id)
+    tsv = browse.prediction_tsv(session, set_id)
+st.download_button(
+    "Download TSV", tsv, file_name=f"prediction_set_{set_id}.tsv", mime="text/tab-separated-values"
+)
+if accessions.empty:
+    st.info("This prediction set has no predictions.")
+    st.stop()
+
+f1, f2, f3, f4 = st.columns([2, 2, 1, 1])
+accession = f1.selectbox("Protein", list(accessions["accession"]), key="pred_protein")
+aspects = f2.multiselect("Aspect", ["F", "P", "C"], key="pred_aspects")
+min_score = f3.slider("Min score", 0.0, 1.0, 0.0, 0.05, key="pred_min_score")
+max_distance = f4.number_input("Max distance", min_value=0.0, value=None, key="pred_max_distance")
+
+with session_scope() as session:
+    predicted = browse.predicted_terms(
+        session, set_id, accession, aspects=aspects or None, min_score=min_score, max_distance=max_distance
+    )
+    known = browse.known_terms(session, set_id, accession)
+left, right = st.columns(2)
+left.subheader(f"Predicted ({len(predicted)})")
+left.dataframe(predicted.drop(columns=["go_term_id"]), hide_index=True, width="stretch", key="pred_table")
+right.subheader(f"Known in {chosen.annotation_set} ({len(known)})")
+right.dataframe(known.drop(columns=["go_term_id"]), hide_index=True, width="stretch", key="known_table")
+
+if not predicted.empty:
+    term = st.selectbox("Neighbours behind term", list(predicted["go_id"]), key="pred_term")
+    term_id = int(predicted.loc[predicted["go_id"] == term, "go_term_id"].iloc[0])
+    with session_scope() as session:
+        neighbours = browse.term_neighbours(session, set_id, accession, term_id)
+        graph = browse.term_graph(
+            session, chosen.ontology_snapshot_id, list(predicted["go_term_id"]), list(known["go_term_id"])
+        )
+    st.dataframe(neighbours, hide_index=True, width="stretch", key="neighbour_table")
+    st.subheader("GO graph")
+    st.plotly_chart(term_graph_figure(graph), key="term_graph")

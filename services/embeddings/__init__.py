@@ -1,0 +1,1 @@
+"""Protein embeddings: configurations, backends (model and weight-free), and the compute job."""

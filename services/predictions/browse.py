@@ -1,0 +1,221 @@
+"""Reading prediction sets for the Predictions page and exports (plain DataFrames and dataclasses).
+
+Contract:
+1. Read-only; every query is parameterised and scoped to one prediction set.
+2. ``predicted_terms`` filters by aspect, minimum score and maximum distance; ``known_terms`` reads the
+   set's own reference annotation set for the same accession (what a curator compares against).
+3. ``term_neighbours`` lists the query's stored neighbours and marks which of them carry the term
+   transferably (not NOT-qualified, evidence in the set's filter) — the neighbours behind a prediction.
+4. ``term_graph`` gives the predicted and known terms with all their is_a/part_of ancestors in the set's
+   ontology snapshot: nodes (with depth from the roots) and edges, ready to draw.
+5. ``prediction_tsv`` is the whole set as tab-separated text with a header line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from services.errors import NotFound
+
+
+@dataclass(frozen=True)
+class PredictionSetView:
+    id: int
+    config: str
+    annotation_set_id: int
+    annotation_set: str
+    ontology_snapshot_id: int
+    query_set: str | None
+    k: int
+    metric: str
+    per_aspect: bool
+    evidence_codes: list[str]
+    query_count: int
+    prediction_count: int
+    created_by: str
+    created_at: datetime
+
+
+_SET_SQL = (
+    "SELECT ps.id, c.name, ps.annotation_set_id, a.source || ' ' || a.source_version, "
+    "ps.ontology_snapshot_id, q.name, ps.k, ps.metric, ps.per_aspect, ps.evidence_codes, ps.query_count, "
+    "ps.prediction_count, ps.created_by, ps.created_at FROM prediction_set ps "
+    "JOIN embedding_config c ON c.id = ps.embedding_config_id "
+    "JOIN annotation_set a ON a.id = ps.annotation_set_id LEFT JOIN query_set q ON q.id = ps.query_set_id "
+)
+
+
+def list_prediction_sets(session: Session, limit: int = 200) -> list[PredictionSetView]:
+    rows = session.execute(text(_SET_SQL + "ORDER BY ps.id DESC LIMIT :l"), {"l": limit}).all()
+    return [PredictionSetView(*r) for r in rows]
+
+
+def get_prediction_set(session: Session, set_id: int) -> PredictionSetView:
+    row = session.execute(text(_SET_SQL + "WHERE ps.id = :i"), {"i": set_id}).first()
+    if row is None:
+        raise NotFound(f"no prediction set {set_id}")
+    return PredictionSetView(*row)
+
+
+def query_accessions(session: Session, set_id: int) -> pd.DataFrame:
+    return pd.read_sql_query(
+        text(
+            "SELECT protein_accession AS accession, count(*) AS predictions, max(score) AS best_score "
+            "FROM go_prediction WHERE prediction_set_id = :s GROUP BY protein_accession ORDER BY 1"
+        ),
+        session.connection(),
+        params={"s": set_id},
+    )
+
+
+def predicted_terms(
+    session: Session,
+    set_id: int,
+    accession: str,
+    *,
+    aspects: list[str] | None = None,
+    min_score: float = 0.0,
+    max_distance: float | None = None,
+) -> pd.DataFrame:
+    return pd.read_sql_query(
+        text(
+            "SELECT t.go_id, t.name, p.aspect, p.score, p.distance, p.ref_protein_accession AS reference, "
+            "p.evidence_code AS evidence, p.vote_count AS votes, p.k_position, p.identity_nw, p.identity_sw, "
+            "p.taxonomic_relation, p.go_term_id FROM go_prediction p JOIN go_term t ON t.id = p.go_term_id "
+            "WHERE p.prediction_set_id = :s AND p.protein_accession = :a AND p.score >= :min "
+            "AND (CAST(:aspects AS text[]) IS NULL OR p.aspect = ANY(CAST(:aspects AS text[]))) "
+            "AND (CAST(:maxd AS float8) IS NULL OR p.distance <= CAST(:maxd AS float8)) "
+            "ORDER BY p.score DESC, t.go_id"
+        ),
+        session.connection(),
+        params={
+            "s": set_id,
+            "a": accession,
+            "min": min_score,
+            "aspects": aspects or None,
+            "maxd": max_distance,
+        },
+    )
+
+
+def known_terms(session: Session, set_id: int, accession: str) -> pd.DataFrame:
+    ps = get_prediction_set(session, set_id)
+    return pd.read_sql_query(
+        text(
+            "SELECT DISTINCT t.go_id, t.name, a.aspect, a.evidence_code AS evidence, a.qualifier, "
+            "a.go_term_id "
+            "FROM protein_go_annotation a JOIN go_term t ON t.id = a.go_term_id "
+            "WHERE a.annotation_set_id = :aset AND a.protein_accession = :acc ORDER BY a.aspect, t.go_id"
+        ),
+        session.connection(),
+        params={"aset": ps.annotation_set_id, "acc": accession},
+    )
+
+
+def term_neighbours(session: Session, set_id: int, accession: str, go_term_id: int) -> pd.DataFrame:
+    ps = get_prediction_set(session, set_id)
+    return pd.read_sql_query(
+        text(
+            "SELECT n.aspect AS search, n.rank, n.ref_protein_accession AS reference, n.distance, "
+            "EXISTS (SELECT 1 FROM protein_go_annotation a WHERE a.annotation_set_id = :aset "
+            "  AND a.protein_accession = n.ref_protein_accession AND a.go_term_id = :term AND NOT a.negated "
+            "  AND a.evidence_code = ANY(:codes)) AS carries_term "
+            "FROM prediction_neighbor n WHERE n.prediction_set_id = :s AND n.protein_accession = :acc "
+            "ORDER BY n.aspect, n.rank"
+        ),
+        session.connection(),
+        params={
+            "aset": ps.annotation_set_id,
+            "term": go_term_id,
+            "codes": ps.evidence_codes,
+            "s": set_id,
+            "acc": accession,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class TermGraph:
+    nodes: pd.DataFrame  # go_term_id, go_id, name, aspect, depth, role (predicted/known/both/ancestor)
+    edges: pd.DataFrame  # child_id, parent_id, relation_type
+
+
+def term_graph(session: Session, snapshot_id: int, predicted: list[int], known: list[int]) -> TermGraph:
+    seeds = sorted(set(predicted) | set(known))
+    edges = pd.read_sql_query(
+        text(
+            "WITH RECURSIVE up(id) AS (SELECT unnest(CAST(:seeds AS int[])) UNION "
+            "  SELECT r.parent_id FROM go_term_relationship r JOIN up ON r.child_id = up.id "
+            "  WHERE r.relation_type IN ('is_a', 'part_of') AND r.ontology_snapshot_id = :snap) "
+            "SELECT r.child_id, r.parent_id, r.relation_type FROM go_term_relationship r "
+            "WHERE r.child_id IN (SELECT id FROM up) AND r.relation_type IN ('is_a', 'part_of') "
+            "AND r.ontology_snapshot_id = :snap"
+        ),
+        session.connection(),
+        params={"seeds": seeds, "snap": snapshot_id},
+    )
+    ids = sorted(set(seeds) | set(edges["child_id"]) | set(edges["parent_id"]))
+    nodes = pd.read_sql_query(
+        text("SELECT id AS go_term_id, go_id, name, aspect FROM go_term WHERE id = ANY(:ids) ORDER BY go_id"),
+        session.connection(),
+        params={"ids": ids},
+    )
+    parents: dict[int, list[int]] = {}
+    for child, parent in zip(edges["child_id"], edges["parent_id"], strict=True):
+        parents.setdefault(int(child), []).append(int(parent))
+    depth: dict[int, int] = {}
+
+    def depth_of(term: int, trail: frozenset[int] = frozenset()) -> int:
+        if term not in depth:
+            ups = [p for p in parents.get(term, []) if p not in trail]
+            depth[term] = 1 + max((depth_of(p, trail | {term}) for p in ups), default=-1)
+        return depth[term]
+
+    pred, kn = set(predicted), set(known)
+    nodes["depth"] = [depth_of(int(t)) for t in nodes["go_term_id"]]
+    nodes["role"] = [
+        "both" if t in pred and t in kn else "predicted" if t in pred else "known" if t in kn else "ancestor"
+        for t in nodes["go_term_id"]
+    ]
+    return TermGraph(nodes, edges)
+
+
+def prediction_tsv(session: Session, set_id: int) -> str:
+    get_prediction_set(session, set_id)
+    frame = pd.read_sql_query(
+        text(
+            "SELECT p.protein_accession AS query, t.go_id, p.aspect, round(p.score::numeric, 4) AS score, "
+            "round(p.distance::numeric, 6) AS distance, p.ref_protein_accession AS reference, "
+            "p.evidence_code, p.vote_count, p.k_position, p.identity_nw, p.identity_sw, p.taxonomic_relation "
+            "FROM go_prediction p JOIN go_term t ON t.id = p.go_term_id WHERE p.prediction_set_id = :s "
+            "ORDER BY p.protein_accession, p.score DESC, t.go_id"
+        ),
+        session.connection(),
+        params={"s": set_id},
+    )
+    return frame.to_csv(sep="\t", index=False)
+
+
+@dataclass(frozen=True)
+class LaunchChoices:
+    configs: list[str]
+    annotation_sets: dict[int, str]
+    query_sets: list[str]
+
+
+def launch_choices(session: Session) -> LaunchChoices:
+    """What the launch forms offer: embedding configs, annotation sets and query sets by name."""
+    configs = list(session.execute(text("SELECT name FROM embedding_config ORDER BY name")).scalars())
+    sets = {
+        r[0]: f"{r[0]} · {r[1]} {r[2]}"
+        for r in session.execute(
+            text("SELECT id, source, source_version FROM annotation_set ORDER BY id DESC")
+        )
+    }
+    queries = list(session.execute(text("SELECT name FROM query_set ORDER BY name")).scalars())
+    return LaunchChoices(configs, sets, queries)

@@ -1,0 +1,59 @@
+"""The Predictions page through AppTest on the real database: sets, predicted vs known terms, neighbours,
+graph, export; curators get the launch forms, viewers do not."""
+
+from __future__ import annotations
+
+from services.db.engine import session_scope
+from services.embeddings.compute import EmbedTarget, compute_embeddings
+from services.embeddings.configs import add_config
+from services.jobs import service as jobs
+from services.predictions.predict import PredictParams, predict
+from tests.pages.conftest import frame_with
+from tests.predictions.seed import CURATOR, seed_catalog
+
+
+def _seed_predictions(tmp_path) -> int:
+    seeded = seed_catalog(tmp_path)
+    with session_scope() as s:
+        add_config(s, CURATOR, "comp", "composition")
+    compute_embeddings("comp", EmbedTarget(annotation_set_id=seeded.annotation_set_id), CURATOR)
+    return predict(
+        "comp", seeded.annotation_set_id, CURATOR, accessions=["P00001", "P00002"], params=PredictParams(k=3)
+    ).prediction_set_id
+
+
+def test_viewer_browses_a_prediction_set(app, tmp_path) -> None:
+    set_id = _seed_predictions(tmp_path)
+    at = app("pages/predictions.py", role="viewer", query={"set": str(set_id)})
+    assert not [b for b in at.button if b.key in ("embed_start", "predict_start")]
+    sets = frame_with(at, "predictions")
+    assert list(sets["id"]) == [set_id]
+    predicted = frame_with(at, "reference")
+    assert "GO:0000004" in set(predicted["go_id"])  # P00001 gets P00002's term
+    known = frame_with(at, "qualifier")
+    assert set(known["go_id"]) == {"GO:0000001", "GO:0000002", "GO:0000003"}
+    neighbours = frame_with(at, "carries_term")
+    assert "P00001" not in set(neighbours["reference"])  # never its own neighbour
+    assert at.get("plotly_chart")
+    at.selectbox(key="pred_protein").select("P00002").run()
+    assert not at.exception
+    assert "GO:0000001" in set(frame_with(at, "reference")["go_id"])
+    at.multiselect(key="pred_aspects").select("P").run()
+    assert frame_with(at, "reference").empty or set(frame_with(at, "reference")["aspect"]) == {"P"}
+
+
+def test_curator_launches_embedding_and_prediction_jobs(app, tmp_path) -> None:
+    _seed_predictions(tmp_path)
+    at = app("pages/predictions.py", role="curator")
+    at.radio(key="embed_target").set_value("all").run()
+    at.button(key="embed_start").click().run()
+    assert not at.exception
+    at.button(key="predict_start").click().run()
+    assert not at.exception
+    with session_scope() as s:
+        listed, total = jobs.list_jobs(s)
+    assert total == 2
+    by_op = {j.operation: j for j in listed}
+    assert by_op["embeddings.compute"].queue_name == "embeddings"
+    assert by_op["embeddings.compute"].payload == {"config": "comp", "all": True}
+    assert by_op["predictions.run"].payload["query_set"] == "queries"
