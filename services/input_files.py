@@ -72,6 +72,12 @@ class InputFile:
                 raise InputFileError(self.name, number, "not a UTF-8 text file") from exc
             yield number, line.rstrip("\r\n")
 
+    def raw_lines(self) -> Iterator[bytes]:
+        """The undecoded lines, line endings included (for byte-level parsers that check UTF-8 themselves)."""
+        for raw in self._binary:
+            self._plain_bytes += len(raw)
+            yield raw
+
     def close(self) -> None:
         if self._binary is not self._raw:
             self._binary.close()

@@ -23,7 +23,6 @@ from services.errors import InputFileError
 from services.input_files import InputFile
 
 SUPPORTED_VERSIONS = ("2.0", "2.1", "2.2")
-ASPECTS = frozenset("FPC")
 
 # GO evidence codes (geneontology.org/docs/guide-go-evidence-codes); IMR and NR are retired codes that
 # older releases still carry.
@@ -35,7 +34,8 @@ EVIDENCE_CODES = (
     "IEA",
     "IMR", "NR",
 )
-_EVIDENCE = frozenset(EVIDENCE_CODES)
+_EVIDENCE_BYTES = frozenset(code.encode() for code in EVIDENCE_CODES)
+_ASPECT_BYTES = frozenset((b"F", b"P", b"C"))
 SEEN_LIMIT = 5_000_000  # line hashes remembered to spot repeats (about 60 bytes each)
 
 # The columns of ``protein_go_annotation`` the reader writes, in COPY order.
@@ -64,20 +64,26 @@ class GafReadStats:
 
 
 def gaf_annotation_chunks(
-    infile: InputFile, set_id: int, term_ids: dict[str, str], stats: GafReadStats, chunk_bytes: int = 1 << 20
-) -> Iterator[str]:
+    infile: InputFile, set_id: int, term_ids: dict[bytes, bytes], stats: GafReadStats,
+    chunk_bytes: int = 1 << 20,
+) -> Iterator[bytes]:
     """COPY text (``ANNOTATION_COLUMNS``) of the lines that pass the checks; fills ``stats`` as it reads.
 
-    ``term_ids`` maps every GO id and alt id of the snapshot to its term row id, as text.
+    Works on bytes (GAF is tab-separated ASCII with UTF-8 names); each chunk is checked to be UTF-8 before it
+    goes out. ``term_ids`` maps every GO id and alt id of the snapshot to its term row id, both as bytes.
     """
-    buffer: list[str] = []
+    buffer: list[bytes] = []
     size = 0
-    null, set_text = "\\N", str(int(set_id))
+    null, set_bytes, nots = b"\\N", str(int(set_id)).encode(), b"NOT"
+    evidence_codes, aspects = _EVIDENCE_BYTES, _ASPECT_BYTES
     seen: set[int] = set()
-    for number, line in infile.lines():
-        if not line or line[0] == "!":
-            if line.startswith("!gaf-version:"):
-                version = line.split(":", 1)[1].strip()
+    number = 0
+    for raw in infile.raw_lines():
+        number += 1
+        line = raw.rstrip(b"\r\n")
+        if not line or line[0] == 33:  # "!"
+            if line.startswith(b"!gaf-version:"):
+                version = line.split(b":", 1)[1].strip().decode("utf-8", "replace")
                 if version not in SUPPORTED_VERSIONS:
                     raise InputFileError(
                         infile.name, number,
@@ -85,22 +91,22 @@ def gaf_annotation_chunks(
                     )
                 stats.version = version
             continue
-        cols = line.split("\t")
+        cols = line.split(b"\t")
         if len(cols) != 17:
             raise InputFileError(
                 infile.name, number, f"expected 17 tab-separated GAF columns, found {len(cols)}"
             )
         stats.lines += 1
         evidence, go_id, aspect = cols[6], cols[4], cols[8]
-        if evidence not in _EVIDENCE:
-            stats.skip("unknown_evidence_code", evidence)
+        if evidence not in evidence_codes:
+            stats.skip("unknown_evidence_code", evidence.decode("utf-8", "replace"))
             continue
-        if aspect not in ASPECTS:
-            stats.skip("invalid_aspect", aspect)
+        if aspect not in aspects:
+            stats.skip("invalid_aspect", aspect.decode("utf-8", "replace"))
             continue
         term_id = term_ids.get(go_id)
         if term_id is None:
-            stats.skip("unknown_term", go_id)
+            stats.skip("unknown_term", go_id.decode("utf-8", "replace"))
             continue
         line_hash = hash(line)
         if line_hash in seen:
@@ -109,20 +115,35 @@ def gaf_annotation_chunks(
             seen.add(line_hash)
             if len(seen) > SEEN_LIMIT:
                 stats.hashes_exhaustive, seen = False, set()
-        if "\\" in line:  # COPY text escapes
-            cols = [c.replace("\\", "\\\\") for c in cols]
+        if b"\\" in line:  # COPY text escapes
+            cols = [c.replace(b"\\", b"\\\\") for c in cols]
         qualifier = cols[3]
-        negated = "t" if qualifier and "NOT" in qualifier.split("|") else "f"
-        piece = "\t".join((
-            set_text, str(number), cols[1], term_id, go_id, qualifier or null, negated, evidence,
+        negated = b"t" if qualifier and nots in qualifier.split(b"|") else b"f"
+        piece = b"\t".join((
+            set_bytes, b"%d" % number, cols[1], term_id, go_id, qualifier or null, negated, evidence,
             cols[5] or null, cols[7] or null, aspect, cols[14] or null, cols[13] or null, cols[15] or null,
             cols[16] or null,
-        )) + "\n"
+        ))
         buffer.append(piece)
-        size += len(piece)
+        size += len(piece) + 1
         stats.written += 1
         if size >= chunk_bytes:
-            yield "".join(buffer)
+            yield _utf8_checked(infile.name, buffer)
             buffer, size = [], 0
     if buffer:
-        yield "".join(buffer)
+        yield _utf8_checked(infile.name, buffer)
+
+
+def _utf8_checked(name: str, pieces: list[bytes]) -> bytes:
+    """Join COPY lines into one chunk after checking they are UTF-8 (naming the first line that is not)."""
+    chunk = b"\n".join(pieces) + b"\n"
+    try:
+        chunk.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        for piece in pieces:
+            try:
+                piece.decode("utf-8")
+            except UnicodeDecodeError:
+                line = int(piece.split(b"\t", 2)[1])
+                raise InputFileError(name, line, "not UTF-8 text") from exc
+    return chunk

@@ -96,7 +96,7 @@ def load_gaf(
         raise InvalidInput(f"{source} {version} is already loaded against ontology snapshot {snapshot}")
 
     known = session.execute(Q.term_ids, {"snapshot": snapshot})
-    term_ids = {go_id: str(term_id) for go_id, term_id, _ in known}
+    term_ids = {go_id.encode(): str(term_id).encode() for go_id, term_id, _ in known}
     with InputFile(source_file, name=source_name) as infile:
         set_id = int(session.execute(
             Q.insert_set, {**params, "file": infile.name, "job": job_id, "user": identity.user}

@@ -111,3 +111,12 @@ def test_repeats_found_without_remembering_every_line(db_url, tmp_path, monkeypa
     result = _load(tmp_path / "a.gaf", snapshot)
     assert (result.annotations, result.skipped_reasons["duplicate_line"]) == (5, 1)
     assert result.annotations + result.skipped == result.lines
+
+
+def test_non_utf8_gaf_is_refused_naming_the_line(db_url, tmp_path) -> None:
+    snapshot = seed_catalog(tmp_path)
+    bad = gaf_line("P12345", "GO:0000011").encode().replace(b"PMID:1", b"PMID:\xe4")
+    (tmp_path / "c.gaf").write_bytes(b"!gaf-version: 2.2\n" + gaf_line("P12345", "GO:0000010").encode()
+                                     + b"\n" + bad + b"\n")
+    with pytest.raises(InputFileError, match="c.gaf, line 3: not UTF-8 text"):
+        _load(tmp_path / "c.gaf", snapshot)
