@@ -3,8 +3,10 @@
 Add a domain's models module here when it gains tables.
 """
 
+from services.annotations import source_models as _annotation_sources  # noqa: F401
 from services.db.base import Base
 from services.jobs import models as _jobs  # noqa: F401
 from services.settings import models as _settings  # noqa: F401
+from services.variants import models as _variants  # noqa: F401
 
 metadata = Base.metadata
