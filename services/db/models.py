@@ -3,6 +3,7 @@
 Add a domain's models module here when it gains tables.
 """
 
+from services.annotations import lifecycle_models as _annotation_lifecycle  # noqa: F401
 from services.annotations import source_models as _annotation_sources  # noqa: F401
 from services.db.base import Base
 from services.jobs import models as _jobs  # noqa: F401
