@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "services.db.commands",
     "services.jobs.commands",
     "services.settings.commands",
+    "services.annotations.commands",
     "services.serve",
 )
 
