@@ -15,7 +15,7 @@ VIEWER = Identity("victor", Role.VIEWER)
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def at(day: int) -> datetime:
+def at(day: float) -> datetime:
     """A pinned instant: ``T0`` plus ``day`` days."""
     return T0 + timedelta(days=day)
 
