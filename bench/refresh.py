@@ -134,8 +134,10 @@ def _allele_with_100_events(url: str) -> str:
             "PRIMARY KEY (release_id, allele_id))"
         )
         for i in range(100):
-            rid = conn.execute(SOURCE_ROW.replace("'gnomad'", "'clinvar'"),
-                               ("clinvar", f"c{i:03d}", f"c{i}", 1000, 1, ["chrM"], "anno_clinvar")).fetchone()[0]
+            rid = conn.execute(
+                SOURCE_ROW.replace("'gnomad'", "'clinvar'"),
+                ("clinvar", f"c{i:03d}", f"c{i}", 1000, 1, ["chrM"], "anno_clinvar"),
+            ).fetchone()[0]
             conn.execute(
                 "INSERT INTO anno_clinvar VALUES (%s, workbench_allele_id('GRCh38', 'chrM', 100, 'A', 'G'), NULL, %s)",
                 (rid, ["Pathogenic", "Likely_pathogenic"][i % 2]),
@@ -163,6 +165,29 @@ def _allele_page_seconds(allele: str) -> float:
     return best
 
 
+PHASES: dict[str, float] = {}
+
+
+def _timed_phases() -> None:
+    """Wrap the run's phases with timers (printed for the last run)."""
+    from services.annotations import lifecycle, runs
+
+    def wrap(module, name: str) -> None:
+        inner = getattr(module, name)
+
+        def timed(*args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                PHASES[name] = time.perf_counter() - t
+
+        setattr(module, name, timed)
+
+    for module, name in ((runs, "stage"), (runs, "_plan"), (lifecycle, "classify"), (lifecycle, "apply_outcomes")):
+        wrap(module, name)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--alleles", type=int, default=1_000_000)
@@ -184,6 +209,7 @@ def main() -> None:
         from services.auth.identity import Identity, Role
 
         who = Identity("bench", Role.CURATOR)
+        _timed_phases()
         seed = _seed(url, n)
         t = time.perf_counter()
         first = refresh(who, "gnomad", "v1")
@@ -194,6 +220,7 @@ def main() -> None:
         second = refresh(who, "gnomad", "v2")
         apply_s = time.perf_counter() - t
         assert second.status == "applied", second
+        phases = dict(PHASES)
         baseline = _baseline(url, n)
         allele = _allele_with_100_events(url)
         page = _allele_page_seconds(allele)
@@ -201,9 +228,12 @@ def main() -> None:
         print(f"alleles with live links:               {n:,}")
         print(f"seed v1 + 1M alleles in SQL:            {seed['seed_v1_s']:.1f} s")
         print(f"first run (link all {n:,}):          {link_all:.1f} s")
-        print(f"release v2 written to anno_gnomad:      {stage_v2:.1f} s (loading a release file is the loader's bench)")
+        print(
+            f"release v2 written to anno_gnomad:      {stage_v2:.1f} s (loading a release file is the loader's bench)"
+        )
         print(f"apply v2 (staged → links + events):     {apply_s:.1f} s   target ≤ 20 s")
         print(f"  counts: {second.counts}")
+        print("  phases: " + ", ".join(f"{k.strip('_')} {v:.1f} s" for k, v in phases.items()))
         print(f"baseline INSERT … SELECT of {n:,} links: {baseline:.1f} s")
         print(f"ratio apply / baseline:                 {apply_s / baseline:.2f}")
         print(f"Allele page, 100 events (best of 3):    {page * 1000:.0f} ms   target ≤ 1000 ms")

@@ -70,8 +70,11 @@ run_id = st.selectbox(
     "Run",
     ids,
     index=ids.index(default) if default in ids else 0,
-    format_func=lambda i: next(f"#{r.id} {r.source} {r.source_version} — {r.health or 'running'}, {r.status}"
-                               for r in runs if r.id == i),
+    format_func=lambda i: next(
+        f"#{r.id} {r.source} {r.source_version} — {r.health or 'running'}, {r.status}"
+        for r in runs
+        if r.id == i
+    ),
     key="run_detail",
 )
 with shown_errors(), session_scope() as session:

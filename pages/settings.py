@@ -37,8 +37,9 @@ st.markdown(
 )
 
 if identity.can(Role.CURATOR):
-    choice = st.radio("Display", list(OPTIONS), index=list(OPTIONS).index(current), horizontal=True,
-                      key="display_choice")
+    choice = st.radio(
+        "Display", list(OPTIONS), index=list(OPTIONS).index(current), horizontal=True, key="display_choice"
+    )
 
     def _save() -> None:
         with shown_errors(), session_scope() as s:
@@ -51,7 +52,10 @@ else:
 st.markdown("**History** (who, when, old → new)")
 st.dataframe(
     pd.DataFrame(
-        [{"when": h.changed_at, "who": h.changed_by, "old": h.old_value, "new": h.new_value} for h in history],
+        [
+            {"when": h.changed_at, "who": h.changed_by, "old": h.old_value, "new": h.new_value}
+            for h in history
+        ],
         columns=["when", "who", "old", "new"],
     ),
     hide_index=True,

@@ -119,10 +119,6 @@ def upgrade() -> None:
     op.create_index(
         "ix_annotation_link_allele_id_source", "annotation_link", ["allele_id", "source", "valid_from"]
     )
-    op.create_index("ix_annotation_link_run_id", "annotation_link", ["run_id"])
-    op.execute(
-        "CREATE INDEX ix_annotation_link_source_live ON annotation_link (source) WHERE valid_to IS NULL"
-    )
 
     op.create_table(
         "annotation_event",

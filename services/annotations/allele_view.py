@@ -13,7 +13,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from services.annotations.history import EventRecord, LinkInterval, allele_events, allele_links
-from services.annotations.read_path import AlleleRef, CurrentValue, current_annotation, display_setting, resolve_allele
+from services.annotations.read_path import (
+    AlleleRef,
+    CurrentValue,
+    current_annotation,
+    display_setting,
+    resolve_allele,
+)
 
 
 @dataclass(frozen=True)
@@ -59,7 +65,12 @@ class AlleleReport:
 
 
 def allele_report(
-    session: Session, key: str, genome: str = "GRCh38", *, as_of: datetime | None = None, display: str | None = None
+    session: Session,
+    key: str,
+    genome: str = "GRCh38",
+    *,
+    as_of: datetime | None = None,
+    display: str | None = None,
 ) -> AlleleReport:
     allele = resolve_allele(session, key, genome)
     display = display or display_setting(session)

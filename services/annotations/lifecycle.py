@@ -30,6 +30,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+# Link writes are sorted by allele so the no-overlap GiST index and the allele btrees are touched page by page.
+
 CLASSIFY = """
 CREATE TEMP TABLE run_outcome AS
 SELECT s.allele_id, s.value, s.original, l.id AS link_id, l.value AS live_value,
@@ -69,8 +71,8 @@ SELECT :run_id, o.allele_id, :source, k.kind,
 
 CLOSE_LINKS = """
 UPDATE annotation_link l SET valid_to = :at
-  FROM run_outcome o
- WHERE l.id = o.link_id AND o.outcome IN ('supersede', 'retire')
+  FROM (SELECT link_id FROM run_outcome WHERE outcome IN ('supersede', 'retire') ORDER BY allele_id) o
+ WHERE l.id = o.link_id
 """
 
 OPEN_LINKS = """
@@ -78,6 +80,7 @@ INSERT INTO annotation_link (allele_id, source, value, source_version, run_id, v
 SELECT o.allele_id, :source, o.value, :source_version, :run_id, :at
   FROM run_outcome o
  WHERE o.outcome IN ('supersede', 'link', 'relink')
+ ORDER BY o.allele_id
 """
 
 # Events of a run that may not act (rule 6); ABSENT only for absences of live links.

@@ -94,7 +94,6 @@ class AnnotationLink(ValidTimeMixin, Base):
             postgresql_where=text("valid_to IS NULL"),
         ),
         Index("ix_annotation_link_allele_id_source", "allele_id", "source", "valid_from"),
-        Index("ix_annotation_link_source_live", "source", postgresql_where=text("valid_to IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
@@ -102,7 +101,8 @@ class AnnotationLink(ValidTimeMixin, Base):
     source: Mapped[str] = mapped_column(Text)
     value: Mapped[dict[str, Any]] = mapped_column(JSONB)
     source_version: Mapped[str] = mapped_column(Text)
-    run_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("annotation_run.id"), index=True)
+    # Not indexed on purpose: every index on this table is paid for on each supersession.
+    run_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("annotation_run.id"))
 
 
 class AnnotationEvent(Base):

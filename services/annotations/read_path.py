@@ -91,7 +91,9 @@ def display_setting(session: Session) -> str:
 
 def known_sources(session: Session) -> list[str]:
     rows = session.execute(
-        text("SELECT name FROM annotation_sources UNION SELECT DISTINCT source FROM annotation_run ORDER BY 1")
+        text(
+            "SELECT name FROM annotation_sources UNION SELECT DISTINCT source FROM annotation_run ORDER BY 1"
+        )
     )
     return [r[0] for r in rows]
 
@@ -196,7 +198,9 @@ def resolve_allele(session: Session, key: str, genome: str = "GRCh38") -> Allele
     else:
         parts = key.rsplit("-", 3)
         if len(parts) != 4 or not parts[1].isdigit():
-            raise InvalidInput(f"{key!r} is not an allele: use CHROM-POS-REF-ALT (e.g. chr1-12345-A-G) or an id")
+            raise InvalidInput(
+                f"{key!r} is not an allele: use CHROM-POS-REF-ALT (e.g. chr1-12345-A-G) or an id"
+            )
         chrom = normalise_contig(build, parts[0])
         ident = allele_key_id(build, chrom, int(parts[1]), parts[2].upper(), parts[3].upper())
         where, params = "id = :id", {"id": ident}

@@ -86,15 +86,35 @@ def runs_frame(runs: list[RunView]) -> pd.DataFrame:
                 "expected": r.alleles_expected,
                 "processed": r.alleles_processed,
                 "errors": r.source_errors,
-                **{k: r.counts.get(k, 0) for k in ("linked", "unchanged", "superseded", "absent", "retired",
-                                                    "relinked", "held")},
+                **{
+                    k: r.counts.get(k, 0)
+                    for k in ("linked", "unchanged", "superseded", "absent", "retired", "relinked", "held")
+                },
                 "by": r.triggered_by,
                 "started": r.started_at,
             }
             for r in runs
         ],
-        columns=["run", "source", "release", "genome", "health", "status", "expected", "processed", "errors",
-                 "linked", "unchanged", "superseded", "absent", "retired", "relinked", "held", "by", "started"],
+        columns=[
+            "run",
+            "source",
+            "release",
+            "genome",
+            "health",
+            "status",
+            "expected",
+            "processed",
+            "errors",
+            "linked",
+            "unchanged",
+            "superseded",
+            "absent",
+            "retired",
+            "relinked",
+            "held",
+            "by",
+            "started",
+        ],
     )
 
 
@@ -175,8 +195,16 @@ def _show(value: Any) -> str:
 
 
 def submit_refresh(
-    session: Session, identity: Identity, source: str, release: str, genome: str = "GRCh38", *, force: bool = False
+    session: Session,
+    identity: Identity,
+    source: str,
+    release: str,
+    genome: str = "GRCh38",
+    *,
+    force: bool = False,
 ) -> JobView:
     """Queue ``annotations.refresh`` (role checked by the job service)."""
     payload = {"source": source, "release": release, "genome": genome, "force": force}
-    return submit(session, "annotations.refresh", payload, identity, description=f"Refresh {source} {release}")
+    return submit(
+        session, "annotations.refresh", payload, identity, description=f"Refresh {source} {release}"
+    )

@@ -373,11 +373,12 @@ def _run(
     progress.set_total(expected)
     try:
         processed = stage(conn, release, alleles, expected, _staging_progress(progress))
+        return _gate_and_apply(conn, run_id, release, expected, processed, at, base)
     except JobCancelled:
         conn.rollback()
         _hold_partial(conn, run_id, release, expected, at)
         raise
-    except Exception as exc:  # noqa: BLE001 - an unreadable source is the run's outcome, recorded
+    except Exception as exc:  # noqa: BLE001 - an unreadable source or a refused write is the run's outcome
         conn.rollback()
         message = str(exc) if isinstance(exc, WorkbenchError) else f"{type(exc).__name__}: {exc}"
         _finish_run(
@@ -397,6 +398,17 @@ def _run(
             error=message,
         )
 
+
+def _gate_and_apply(
+    conn: Connection,
+    run_id: int,
+    release: Release,
+    expected: int,
+    processed: int,
+    at: datetime | None,
+    base: dict[str, Any],
+) -> RunResult:
+    """Contract 3, in the run's one final transaction."""
     outcomes = lifecycle.classify(conn, release.source)
     integrity = check_integrity(conn, release)
     health = compute_health(

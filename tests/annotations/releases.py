@@ -36,7 +36,12 @@ COLUMNS: dict[str, dict[str, str]] = {
     "clinvar": {"clnsig": "text", "clnrevstat": "text"},
 }
 CLNSIG = ("Pathogenic", "Likely_pathogenic", "Uncertain_significance", "Likely_benign", "Benign")
-CONSEQUENCES = ("missense_variant", "synonymous_variant", "stop_gained", "splice_region_variant&intron_variant")
+CONSEQUENCES = (
+    "missense_variant",
+    "synonymous_variant",
+    "stop_gained",
+    "splice_region_variant&intron_variant",
+)
 
 
 def record(source: str, i: int) -> dict[str, Any]:
@@ -52,7 +57,12 @@ def record(source: str, i: int) -> dict[str, Any]:
             "hgvs_p": None,
         }
     if source == "gnomad":
-        return {"af": round(0.001 * (i + 1), 6), "af_grpmax": round(0.002 * (i + 1), 6), "ac": i + 1, "an": 1000}
+        return {
+            "af": round(0.001 * (i + 1), 6),
+            "af_grpmax": round(0.002 * (i + 1), 6),
+            "ac": i + 1,
+            "an": 1000,
+        }
     return {"clnsig": CLNSIG[i % len(CLNSIG)], "clnrevstat": f"criteria_provided_{i}"}
 
 
@@ -80,7 +90,10 @@ def add_alleles(conn: Connection, n: int, *, chrom: str = "chr1", start: int = 1
             "INSERT INTO alleles (id, genome_build, chrom, pos, ref, alt, end_pos, variant_type) "
             "VALUES (:id, :b, :c, :p, :r, :a, :p, 'snv') ON CONFLICT DO NOTHING"
         ),
-        [{"id": i, "b": GENOME, "c": c, "p": p, "r": r, "a": a} for i, (c, p, r, a) in zip(ids, keys, strict=True)],
+        [
+            {"id": i, "b": GENOME, "c": c, "p": p, "r": r, "a": a}
+            for i, (c, p, r, a) in zip(ids, keys, strict=True)
+        ],
     )
     return ids
 
@@ -128,7 +141,9 @@ def add_release(
         )
     )
     for name, sql_type in columns.items():
-        conn.execute(text(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {quote_identifier(name)} {sql_type}"))
+        conn.execute(
+            text(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {quote_identifier(name)} {sql_type}")
+        )
     names = list(columns)
     rows = []
     for a, rec in records.items():

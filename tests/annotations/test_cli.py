@@ -7,7 +7,18 @@ import json
 from services.cli import main
 from tests.annotations.releases import COLUMNS, add_alleles, add_release, record, value
 
-KEYS = {"run_id", "source", "release", "genome", "health", "expected", "processed", "source_errors", "applied", "counts"}
+KEYS = {
+    "run_id",
+    "source",
+    "release",
+    "genome",
+    "health",
+    "expected",
+    "processed",
+    "source_errors",
+    "applied",
+    "counts",
+}
 
 
 def cli(capsys, *argv: str) -> tuple[int, dict]:
@@ -25,7 +36,13 @@ def test_refresh_exit_codes_and_json(conn, capsys) -> None:
     code, out = cli(capsys, "refresh", "clinvar", "--release", "r1", "--json")
     assert code == 0 and KEYS <= set(out) and out["applied"] is True
     assert out["counts"] == {
-        "linked": 2, "unchanged": 0, "superseded": 0, "absent": 0, "retired": 0, "relinked": 0, "held": 0
+        "linked": 2,
+        "unchanged": 0,
+        "superseded": 0,
+        "absent": 0,
+        "retired": 0,
+        "relinked": 0,
+        "held": 0,
     }
     code, out = cli(capsys, "refresh", "clinvar", "--release", "r1", "--json")
     assert code == 4 and out["code"] == "already_applied"
@@ -67,7 +84,10 @@ def test_allele_json_follows_the_display_setting(conn, capsys) -> None:
     first_event = out["events"][0]["at"]
     code, out = cli(capsys, "allele", "chr1-1000-A-G", "--as-of", first_event, "--json")
     assert out["current"]["gnomad"] == {
-        "value": value("gnomad", 1), "source_version": "v4.0", "retired": False, "retired_at": None
+        "value": value("gnomad", 1),
+        "source_version": "v4.0",
+        "retired": False,
+        "retired_at": None,
     }
     assert [e["kind"] for e in out["events"]] == ["LINKED"]
     assert main(["allele", "chr9-1-A-T"]) == 1

@@ -47,7 +47,11 @@ def test_empty_interval_is_refused(conn, linked) -> None:
 
 @pytest.mark.parametrize(
     "statement",
-    ["UPDATE annotation_event SET kind = 'HELD'", "DELETE FROM annotation_event", "TRUNCATE annotation_event"],
+    [
+        "UPDATE annotation_event SET kind = 'HELD'",
+        "DELETE FROM annotation_event",
+        "TRUNCATE annotation_event",
+    ],
 )
 def test_events_are_append_only(conn, linked, statement) -> None:
     with pytest.raises(DBAPIError, match="append-only"), conn.begin():

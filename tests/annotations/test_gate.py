@@ -28,7 +28,8 @@ def run(source: str, version: str, day: int, **kw):
 def all_links(source: str) -> list[tuple[int, object, object]]:
     with session_scope() as s:
         rows = s.execute(
-            text("SELECT allele_id, value, valid_to FROM annotation_link WHERE source = :s ORDER BY id"), {"s": source}
+            text("SELECT allele_id, value, valid_to FROM annotation_link WHERE source = :s ORDER BY id"),
+            {"s": source},
         )
         return [tuple(r) for r in rows]
 
@@ -63,7 +64,9 @@ def test_degraded_run_by_source_errors_leaves_links_untouched(conn, source, link
     before = all_links(source)
     with conn.begin():
         changing_release(conn, source, "r2", linked, columns={**COLUMNS[source], "source_error": "text"})
-        conn.execute(text(f"UPDATE anno_{source} SET source_error = 'timeout' WHERE allele_id = :a"), {"a": linked[2]})
+        conn.execute(
+            text(f"UPDATE anno_{source} SET source_error = 'timeout' WHERE allele_id = :a"), {"a": linked[2]}
+        )
     result = run(source, "r2", 2)
     assert (result.health, result.status, result.source_errors) == ("degraded", "held", 1)
     assert "source errors" in result.reasons[0]
@@ -116,7 +119,9 @@ def test_partial_run_leaves_links_untouched(conn, source, linked, monkeypatch) -
         run(source, "r2", 2, progress=CancelAfterFirstChunk())
     with session_scope() as s:
         status, health, processed, expected = s.execute(
-            text("SELECT status, health, alleles_processed, alleles_expected FROM annotation_run ORDER BY id DESC")
+            text(
+                "SELECT status, health, alleles_processed, alleles_expected FROM annotation_run ORDER BY id DESC"
+            )
         ).first()
     assert (status, health, expected) == ("held", "partial", 3) and processed < 3
     assert all_links(source) == before
@@ -190,8 +195,18 @@ def test_reformatted_equal_value_is_unchanged(conn, source) -> None:
         first = record(source, 0)
         if source == "gnomad":  # an older release spells the grpmax field the v2/v3 way
             first = {**first, "af_popmax": first.pop("af_grpmax")}
-            add_release(conn, source, "r1", {a: first}, columns={"af": "double precision", "af_popmax": "double precision",
-                                                                 "ac": "bigint", "an": "bigint"})
+            add_release(
+                conn,
+                source,
+                "r1",
+                {a: first},
+                columns={
+                    "af": "double precision",
+                    "af_popmax": "double precision",
+                    "ac": "bigint",
+                    "an": "bigint",
+                },
+            )
         else:
             add_release(conn, source, "r1", {a: first})
         if source == "vep":  # consequence terms in another order
@@ -210,7 +225,12 @@ def test_vep_consequence_order_is_canonical(conn) -> None:
     with conn.begin():
         (a,) = add_alleles(conn, 1)
         add_release(conn, "vep", "r1", {a: record("vep", 3)})
-        add_release(conn, "vep", "r2", {a: {**record("vep", 3), "consequence": "intron_variant & splice_region_variant"}})
+        add_release(
+            conn,
+            "vep",
+            "r2",
+            {a: {**record("vep", 3), "consequence": "intron_variant & splice_region_variant"}},
+        )
     run("vep", "r1", 1)
     assert run("vep", "r2", 2).counts["unchanged"] == 1
 
@@ -239,7 +259,9 @@ def test_second_run_of_a_source_is_refused_and_a_dead_run_is_released(conn, link
     with conn.begin():
         changing_release(conn, source, "r2", linked)
     with get_engine().connect() as other:
-        other.execute(text("SELECT pg_advisory_lock(hashtextextended(:k, 0))"), {"k": f"annotation_run:{source}"})
+        other.execute(
+            text("SELECT pg_advisory_lock(hashtextextended(:k, 0))"), {"k": f"annotation_run:{source}"}
+        )
         with pytest.raises(SourceLocked, match=f"{source} is being refreshed"):
             run(source, "r2", 2)
         other.execute(text("SELECT pg_advisory_unlock_all()"))
@@ -266,3 +288,15 @@ def test_unreadable_release_errors(conn) -> None:
     result = refresh(CURATOR, "vepx", "r1", GENOME, at=at(1))
     assert (result.health, result.status, result.exit_code) == ("errored", "failed", 1)
     assert "consequence" in result.error
+
+
+@pytest.mark.parametrize("source", ["gnomad"])
+def test_refused_write_errors_the_run_and_changes_nothing(conn, source, linked) -> None:
+    before = all_links(source)
+    with conn.begin():
+        changing_release(conn, source, "r2", linked)
+    result = run(source, "r2", 0)  # before the live links began: the interval check refuses the supersession
+    assert (result.health, result.status) == ("errored", "failed")
+    assert "ck_annotation_link_valid_interval" in result.error
+    assert all_links(source) == before
+    assert run(source, "r2", 2).status == "applied"  # the lock was released

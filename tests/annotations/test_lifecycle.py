@@ -60,7 +60,13 @@ def test_healthy_run_supersedes_with_no_gap_and_a_change_event(conn, source, all
     second = run(source, "r2", 2)
     assert second.status == "applied"
     assert second.counts | {} == {
-        "linked": 0, "unchanged": 2, "superseded": 1, "absent": 0, "retired": 0, "relinked": 0, "held": 0,
+        "linked": 0,
+        "unchanged": 2,
+        "superseded": 1,
+        "absent": 0,
+        "retired": 0,
+        "relinked": 0,
+        "held": 0,
     }
     old, new = links(a, source)
     assert old.value == value(source, 1) and new.value == value(source, 4)
@@ -68,7 +74,11 @@ def test_healthy_run_supersedes_with_no_gap_and_a_change_event(conn, source, all
     assert new.valid_to is None and new.source_version == "r2"
     superseded = events(a, source)[-1]
     assert superseded.kind == "SUPERSEDED"
-    assert (superseded.value, superseded.previous_value, superseded.at) == (value(source, 4), value(source, 1), at(2))
+    assert (superseded.value, superseded.previous_value, superseded.at) == (
+        value(source, 4),
+        value(source, 1),
+        at(2),
+    )
     assert kinds(b, source) == ["LINKED"]  # unchanged is a count, not an event
 
 
@@ -115,7 +125,10 @@ def test_read_path_shows_each_display_option_consistently(conn, source, alleles)
     assert hidden[a][source].as_json() is None
     assert hidden[a][source].note == f"retired in {source} r2 on 2026-01-03"
     assert shown[a][source].as_json() == {
-        "value": value(source, 1), "source_version": "r1", "retired": True, "retired_at": at(2),
+        "value": value(source, 1),
+        "source_version": "r1",
+        "retired": True,
+        "retired_at": at(2),
     }
     assert shown[a][source].note.startswith(f"last known: {source} r1")
     for display in (hidden, shown):  # a live link shows the same under both options
