@@ -109,9 +109,10 @@ def _from_where(release: Release) -> str:
     )
     if release.kind != "vep":
         where += " AND a.chrom = ANY(:contigs)"
-    return (
-        f"FROM alleles a {join} {table} r ON r.release_id = :release_id AND r.allele_id = a.id WHERE {where}"
-    )
+    # The id range is repeated on the release side so each chunk reads only its slice of the release (the
+    # planner does not carry range conditions across a join by itself).
+    on = "r.release_id = :release_id AND r.allele_id = a.id AND r.allele_id >= :lo AND r.allele_id <= :hi"
+    return f"FROM alleles a {join} {table} r ON {on} WHERE {where}"
 
 
 def _params(release: Release, alleles: AlleleSet, lo: int = _ID_MIN, hi: int = 2**63 - 1) -> dict[str, Any]:
