@@ -11,11 +11,11 @@ PAGES = {
     "Workbench": [
         st.Page("pages/home.py", title="Home", icon="🏠", default=True),
         st.Page("pages/jobs.py", title="Jobs", icon="⚙️", url_path="jobs"),
-        st.Page("pages/settings.py", title="Settings", icon="🛠️", url_path="settings"),
+        st.Page("pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
     ],
     "Annotations": [
-        st.Page("pages/annotation_runs.py", title="Annotation runs", icon="🔄", url_path="annotation-runs"),
-        st.Page("pages/allele.py", title="Allele", icon="🧬", url_path="allele"),
+        st.Page("pages/annotation_runs.py", title="Annotation runs", icon=":material/sync:", url_path="annotation-runs"),
+        st.Page("pages/allele.py", title="Allele", icon=":material/genetics:", url_path="allele"),
     ],
 }
 

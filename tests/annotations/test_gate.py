@@ -300,3 +300,12 @@ def test_refused_write_errors_the_run_and_changes_nothing(conn, source, linked) 
     assert "ck_annotation_link_valid_interval" in result.error
     assert all_links(source) == before
     assert run(source, "r2", 2).status == "applied"  # the lock was released
+
+
+def test_viewer_cannot_refresh_or_decide(conn) -> None:
+    from tests.annotations.conftest import VIEWER
+
+    with pytest.raises(PermissionDenied, match="viewer"):
+        refresh(VIEWER, "clinvar", "r1", GENOME)
+    with pytest.raises(PermissionDenied):
+        decide_braked_run(VIEWER, 1, confirm=True)
