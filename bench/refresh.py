@@ -184,7 +184,12 @@ def _timed_phases() -> None:
 
         setattr(module, name, timed)
 
-    for module, name in ((runs, "stage"), (runs, "_plan"), (lifecycle, "classify"), (lifecycle, "apply_outcomes")):
+    for module, name in (
+        (runs, "stage"),
+        (runs, "_plan"),
+        (lifecycle, "classify"),
+        (lifecycle, "apply_outcomes"),
+    ):
         wrap(module, name)
 
 

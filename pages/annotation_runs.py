@@ -53,9 +53,12 @@ if identity.can(Role.CURATOR):
 @st.fragment(run_every=3.0)
 def run_list() -> None:
     with session_scope() as s:
-        st.dataframe(
-            run_views.runs_frame(run_views.list_runs(s)), hide_index=True, width="stretch", key="runs_table"
-        )
+        current = run_views.list_runs(s)
+        for r in current:
+            fraction = run_views.run_progress(s, r) if r.status == "running" else None
+            if fraction is not None:
+                st.progress(fraction, text=f"run #{r.id}: {r.source} {r.source_version} — {fraction:.0%}")
+        st.dataframe(run_views.runs_frame(current), hide_index=True, width="stretch", key="runs_table")
 
 
 run_list()

@@ -70,9 +70,8 @@ SELECT :run_id, o.allele_id, :source, k.kind,
 """
 
 CLOSE_LINKS = """
-UPDATE annotation_link l SET valid_to = :at
-  FROM (SELECT link_id FROM run_outcome WHERE outcome IN ('supersede', 'retire') ORDER BY allele_id) o
- WHERE l.id = o.link_id
+UPDATE annotation_link SET valid_to = :at
+ WHERE id = ANY(ARRAY(SELECT link_id FROM run_outcome WHERE outcome IN ('supersede', 'retire') ORDER BY link_id))
 """
 
 OPEN_LINKS = """

@@ -66,6 +66,15 @@ def list_runs(session: Session, *, source: str | None = None, limit: int = 100) 
     return [RunView.from_row(r) for r in rows]
 
 
+def run_progress(session: Session, run: RunView) -> float | None:
+    """A running run's progress (its job's), 0–1; None when it has no job or no total yet."""
+    if run.job_id is None:
+        return None
+    from services.jobs.service import get_job
+
+    return get_job(session, run.job_id).fraction
+
+
 def get_run(session: Session, run_id: int) -> RunView:
     run = session.get(AnnotationRun, run_id)
     if run is None:

@@ -120,6 +120,28 @@ class RunResult:
         return out
 
 
+# -- the run's connection ---------------------------------------------------------------------------------
+
+RUN_WORK_MEM = "64MB"
+
+
+@contextmanager
+def run_connection(url: str | None = None) -> Iterator[Connection]:
+    """One connection for a run's whole life (its advisory lock and session-local staging live on it), with
+    enough ``work_mem`` that classifying a million alleles hashes in memory; reset before it goes back."""
+    with get_engine(url).connect() as conn:
+        conn.execute(text(f"SET work_mem = '{RUN_WORK_MEM}'"))
+        conn.commit()
+        try:
+            yield conn
+        finally:
+            conn.rollback()
+            conn.execute(text("RESET work_mem"))
+            conn.execute(text("DROP TABLE IF EXISTS run_outcome"))
+            conn.execute(text("DROP TABLE IF EXISTS run_staging"))
+            conn.commit()
+
+
 # -- releases ---------------------------------------------------------------------------------------------
 
 
@@ -300,7 +322,7 @@ def refresh(
     """Apply release ``version`` of ``source`` to its alleles (see the module contract)."""
     require(identity, Role.CURATOR, "refresh annotations")
     progress = progress or ProgressReporter(None)
-    with get_engine(url).connect() as conn:
+    with run_connection(url) as conn:
         release = find_release(conn, source, version, genome)
         conn.commit()
         if dry_run:
@@ -499,7 +521,7 @@ def decide_braked_run(
 ) -> RunResult:
     """Confirm (apply now) or reject (hold) a braked run; leads only."""
     require(identity, Role.LEAD, "confirm or reject a braked annotation run")
-    with get_engine(url).connect() as conn:
+    with run_connection(url) as conn:
         row = conn.execute(
             text(
                 "SELECT source, release_id, status, alleles_created_after, snapshot_at, complete_before, "
