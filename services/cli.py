@@ -20,6 +20,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "services.jobs.commands",
     "services.settings.commands",
     "services.serve",
+    "services.variants.commands",
+    "services.annotations.source_commands",
 )
 
 
