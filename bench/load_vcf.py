@@ -203,7 +203,8 @@ def main() -> None:
         raw_s = _raw_copy(ours_url, _create_db(admin, "bench_raw"))
         raw_rate = args.records / raw_s
         print(
-            f"raw COPY:      {raw_s:7.1f} s  {raw_rate:9,.0f} records/s  -> ours / raw = {rate / raw_rate:.2f}"
+            f"raw COPY:      {raw_s:7.1f} s  {raw_rate:9,.0f} records/s  "
+            f"-> ours / raw = {rate / raw_rate:.2f}"
         )
         if not args.skip_vcf_pg_loader:
             vpl_s = _run_vpl(_create_db(admin, "bench_vpl", migrate_it=False), vcf)

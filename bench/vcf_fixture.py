@@ -67,7 +67,7 @@ GENE_SPAN = 40_000  # one synthetic gene per 40 kb window
 
 
 class BgzfWriter:
-    """Minimal BGZF writer (SAM/BAM spec §4.1): gzip members of ≤ 64 KiB with the BC extra field, EOF block."""
+    """Minimal BGZF writer (SAM/BAM spec §4.1): gzip members ≤ 64 KiB with the BC extra field, EOF block."""
 
     BLOCK = 65280
     EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")

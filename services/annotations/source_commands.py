@@ -1,4 +1,4 @@
-"""``workbench source add NAME --kind KIND --version V [--genome GRCh38] PATH [--fields FIELDS.json] [--json]``."""
+"""``workbench source add NAME --kind KIND --version V [--genome GRCh38] PATH [--fields F.json] [--json]``."""
 
 from __future__ import annotations
 
@@ -19,19 +19,29 @@ def _add(args: argparse.Namespace) -> int:
                 config = json.load(fh)
         except (OSError, json.JSONDecodeError) as exc:
             raise InvalidInput(f"{args.fields}: not a readable JSON field configuration ({exc})") from None
-    release = add_source(args.path, local_identity(), name=args.name, kind=args.kind, version=args.version,
-                         genome_build=args.genome, field_config=config)
+    release = add_source(
+        args.path,
+        local_identity(),
+        name=args.name,
+        kind=args.kind,
+        version=args.version,
+        genome_build=args.genome,
+        field_config=config,
+    )
     if args.json:
         print_json(release.as_json())
     else:
-        print(f"{release.source} {release.version} ({release.genome}): {release.records:,} records, "
-              f"{release.alleles:,} alleles in {release.table}")
+        print(
+            f"{release.source} {release.version} ({release.genome}): {release.records:,} records, "
+            f"{release.alleles:,} alleles in {release.table}"
+        )
     return 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     source = subparsers.add_parser("source", help="annotation sources").add_subparsers(
-        dest="source_command", required=True)
+        dest="source_command", required=True
+    )
     add = source.add_parser("add", help="load a release of an annotation source from a VCF")
     add.add_argument("name")
     add.add_argument("path")

@@ -30,7 +30,13 @@ from services.db.engine import database_url
 from services.errors import InputFileError, InvalidInput
 from services.variants.alleles import allele_id, upsert_sql
 from services.variants.consequences import ConsequenceFormat
-from services.variants.normalize import contig_normaliser, is_sequence_allele, normalise_build, split_values, trim
+from services.variants.normalize import (
+    contig_normaliser,
+    is_sequence_allele,
+    normalise_build,
+    split_values,
+    trim,
+)
 from services.variants.normalize import variant_type as classify
 from services.variants.vcf_header import VcfFormatError, open_text, read_header
 
@@ -82,12 +88,18 @@ class SourceRelease:
     duplicates: int
 
     def as_json(self) -> dict[str, Any]:
-        return {"source": self.source, "version": self.version, "genome": self.genome, "records": self.records,
-                "contigs": self.contigs, "table": self.table}
+        return {
+            "source": self.source,
+            "version": self.version,
+            "genome": self.genome,
+            "records": self.records,
+            "contigs": self.contigs,
+            "table": self.table,
+        }
 
 
 def validate_field_config(config: Any) -> list[dict[str, str]]:
-    """The field configuration, checked: a list of {field, alias, type, missing?} with safe, unique aliases."""
+    """The field configuration, checked: a list of {field, alias, type, missing?}; aliases safe and unique."""
     if not isinstance(config, list) or not config:
         raise InvalidInput("the field configuration must be a non-empty JSON list of {field, alias, type}")
     out, seen = [], set()
@@ -97,8 +109,10 @@ def validate_field_config(config: Any) -> list[dict[str, str]]:
         alias = item.get("alias") or item["field"].split(":")[-1].lower()
         kind = item.get("type", "text")
         if not isinstance(alias, str) or not ALIAS_RE.match(alias) or alias in RESERVED:
-            raise InvalidInput(f"alias {alias!r} is not allowed: use lower-case letters, digits and _ "
-                               "(not release_id, allele_id or record_id)")
+            raise InvalidInput(
+                f"alias {alias!r} is not allowed: use lower-case letters, digits and _ "
+                "(not release_id, allele_id or record_id)"
+            )
         if alias in seen:
             raise InvalidInput(f"alias {alias!r} is used twice")
         if kind not in SQL_TYPES:
@@ -167,10 +181,21 @@ def add_source(
             raise InvalidInput(f"{name} {version} ({build}) is already loaded")
         _ensure_table(conn, table, fields)
         release_id = conn.execute(
-            "INSERT INTO annotation_sources (name, kind, version, genome_build, file_path, file_hash, record_count, "
+            "INSERT INTO annotation_sources (name, kind, version, genome_build, file_path, file_hash, "
+            "record_count, "
             "allele_count, duplicate_count, contigs, field_config, table_name, loaded_by) "
             "VALUES (%s, %s, %s, %s, %s, %s, 0, 0, 0, '{}', %s, %s, %s) RETURNING id",
-            (name, kind, version, build, str(path.resolve()), digest, json.dumps(fields), table, identity.user),
+            (
+                name,
+                kind,
+                version,
+                build,
+                str(path.resolve()),
+                digest,
+                json.dumps(fields),
+                table,
+                identity.user,
+            ),
         ).fetchone()[0]
         records, staged, contigs = _stage(conn, path, build, fields)
         conn.execute(upsert_sql("source_staging"))
@@ -188,8 +213,9 @@ def add_source(
             "contigs = %s WHERE id = %s",
             (records, inserted, staged - inserted, sorted(contigs), release_id),
         )
-    return SourceRelease(name, version, build, records, sorted(contigs), table, release_id, inserted,
-                         staged - inserted)
+    return SourceRelease(
+        name, version, build, records, sorted(contigs), table, release_id, inserted, staged - inserted
+    )
 
 
 def _ensure_table(conn: psycopg.Connection, table: str, fields: list[dict[str, str]]) -> None:
@@ -197,32 +223,50 @@ def _ensure_table(conn: psycopg.Connection, table: str, fields: list[dict[str, s
     conn.execute(
         sql.SQL(
             "CREATE TABLE IF NOT EXISTS {t} (release_id integer NOT NULL REFERENCES annotation_sources (id) "
-            "ON DELETE CASCADE, allele_id bigint NOT NULL, record_id text, PRIMARY KEY (release_id, allele_id))"
+            "ON DELETE CASCADE, allele_id bigint NOT NULL, record_id text, "
+            "PRIMARY KEY (release_id, allele_id))"
         ).format(t=ident)
     )
-    conn.execute(sql.SQL("CREATE INDEX IF NOT EXISTS {i} ON {t} (allele_id)").format(
-        i=sql.Identifier(f"{table}_allele_id"), t=ident))
-    existing = dict(conn.execute(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() "
-        "AND table_name = %s", (table,)).fetchall())
+    conn.execute(
+        sql.SQL("CREATE INDEX IF NOT EXISTS {i} ON {t} (allele_id)").format(
+            i=sql.Identifier(f"{table}_allele_id"), t=ident
+        )
+    )
+    existing = dict(
+        conn.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = current_schema() "
+            "AND table_name = %s",
+            (table,),
+        ).fetchall()
+    )
     for f in fields:
         have = existing.get(f["alias"])
         want = PG_TYPE_NAMES[f["type"]]
         if have is None:
-            conn.execute(sql.SQL("ALTER TABLE {t} ADD COLUMN {c} " + SQL_TYPES[f["type"]]).format(
-                t=ident, c=sql.Identifier(f["alias"])))
+            conn.execute(
+                sql.SQL("ALTER TABLE {t} ADD COLUMN {c} " + SQL_TYPES[f["type"]]).format(
+                    t=ident, c=sql.Identifier(f["alias"])
+                )
+            )
         elif have != want:
             raise InvalidInput(f"{table}.{f['alias']} is {have}; this release configures it as {f['type']}")
 
 
-def _stage(conn: psycopg.Connection, path: Path, build: str, fields: list[dict[str, str]]) -> tuple[int, int, set]:
+def _stage(
+    conn: psycopg.Connection, path: Path, build: str, fields: list[dict[str, str]]
+) -> tuple[int, int, set]:
     aliases = [f["alias"] for f in fields]
     conn.execute(
         sql.SQL(
-            "CREATE TEMP TABLE source_staging (ord bigint, id bigint, genome_build text, chrom text, pos bigint, "
+            "CREATE TEMP TABLE source_staging (ord bigint, id bigint, genome_build text, chrom text, "
+            "pos bigint, "
             "ref text, alt text, end_pos bigint, variant_type text, record_id text, {cols}) ON COMMIT DROP"
-        ).format(cols=sql.SQL(", ").join(
-            sql.SQL("{} " + SQL_TYPES[f["type"]]).format(sql.Identifier(f["alias"])) for f in fields))
+        ).format(
+            cols=sql.SQL(", ").join(
+                sql.SQL("{} " + SQL_TYPES[f["type"]]).format(sql.Identifier(f["alias"])) for f in fields
+            )
+        )
     )
     norm = contig_normaliser(build)
     records = staged = 0
@@ -232,10 +276,22 @@ def _stage(conn: psycopg.Connection, path: Path, build: str, fields: list[dict[s
         numbers = {k: d.number for k, d in header.info.items()}
         csq = ConsequenceFormat(header.csq_fields, "CSQ") if header.csq_fields else None
         line_no = header.lines
-        cols = ["ord", "id", "genome_build", "chrom", "pos", "ref", "alt", "end_pos", "variant_type", "record_id",
-                *aliases]
+        cols = [
+            "ord",
+            "id",
+            "genome_build",
+            "chrom",
+            "pos",
+            "ref",
+            "alt",
+            "end_pos",
+            "variant_type",
+            "record_id",
+            *aliases,
+        ]
         copy_sql = sql.SQL("COPY source_staging ({}) FROM STDIN").format(
-            sql.SQL(", ").join(sql.Identifier(c) for c in cols))
+            sql.SQL(", ").join(sql.Identifier(c) for c in cols)
+        )
         with conn.cursor().copy(copy_sql) as copy:
             lines = [first] if first is not None else []
             for line in _chain(lines, stream):
@@ -281,8 +337,21 @@ def _stage(conn: psycopg.Connection, path: Path, build: str, fields: list[dict[s
                         values.append(_convert(f["type"], raw, f["missing"], f"{path}, line {line_no}"))
                     contigs.add(chrom)
                     staged += 1
-                    copy.write_row([staged, allele_id(build, chrom, pos, nref, nalt), build, chrom, pos, nref, nalt,
-                                    pos + len(nref) - 1, classify(nref, nalt), record_id, *values])
+                    copy.write_row(
+                        [
+                            staged,
+                            allele_id(build, chrom, pos, nref, nalt),
+                            build,
+                            chrom,
+                            pos,
+                            nref,
+                            nalt,
+                            pos + len(nref) - 1,
+                            classify(nref, nalt),
+                            record_id,
+                            *values,
+                        ]
+                    )
     return records, staged, contigs
 
 

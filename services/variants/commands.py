@@ -1,4 +1,4 @@
-"""``workbench load-vcf PATH [--genome GRCh38] [--reference-fasta FA] [--sample-map PED] [--force] [--json]``."""
+"""``workbench load-vcf PATH [--genome G] [--reference-fasta FA] [--sample-map PED] [--force] [--json]``."""
 
 from __future__ import annotations
 

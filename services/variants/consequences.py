@@ -2,8 +2,8 @@
 
 Contract:
 1. ``vep_alleles(ref, alts)`` gives the Allele string VEP writes for each ALT: when some ALT differs in length
-   from REF and every allele (REF and ALTs) starts with the same base, VEP drops that base (``-`` if nothing is
-   left); otherwise the ALT as in the VCF.
+   from REF and every allele (REF and ALTs) starts with the same base, VEP drops that base (``-`` if
+   nothing is left); otherwise the ALT as in the VCF.
 2. A consequence belongs to the ALT named by ``ALLELE_NUM`` (1-based) when that field is present, else to the
    ALT whose VEP allele string equals its ``Allele``; a record with one ALT owns all its consequences.
 3. ``pick`` chooses the row's consequence: the ``PICK``-flagged one, else MANE Select, else CANONICAL=YES,

@@ -71,7 +71,7 @@ def file_sha256(path: Path) -> str:
 
 
 def read_ped(path: str | Path) -> dict[str, dict[str, str | None]]:
-    """PED: family, individual, father, mother, sex (1 male, 2 female), phenotype (1 unaffected, 2 affected)."""
+    """PED columns: family, individual, father, mother, sex (1 male, 2 female), phenotype (2 affected)."""
     out: dict[str, dict[str, str | None]] = {}
     with open(path, encoding="utf-8") as fh:
         for n, line in enumerate(fh, start=1):
@@ -115,7 +115,7 @@ def _fasta_fetcher(fasta_path: str | None, build: str):
 
 
 def _produce(conn, path: str, build: str, batch: bytes, sample_ids: list[int], fasta: str | None) -> None:
-    """Child process: parse ``path`` and send ("rows", records, bytes) … then ("done", stats, allele bytes)."""
+    """Child process: parse ``path``, send ("rows", records, bytes) … then ("done", stats, allele bytes)."""
     line_no = 0
     try:
         fetch = _fasta_fetcher(fasta, build)
@@ -293,7 +293,8 @@ def _upsert_samples(
         row = conn.execute(
             "INSERT INTO samples (external_id, sex, phenotype, family_id, paternal_id, maternal_id) "
             "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (external_id) DO UPDATE SET "
-            "sex = coalesce(EXCLUDED.sex, samples.sex), phenotype = coalesce(EXCLUDED.phenotype, samples.phenotype), "
+            "sex = coalesce(EXCLUDED.sex, samples.sex), "
+            "phenotype = coalesce(EXCLUDED.phenotype, samples.phenotype), "
             "family_id = coalesce(EXCLUDED.family_id, samples.family_id), "
             "paternal_id = coalesce(EXCLUDED.paternal_id, samples.paternal_id), "
             "maternal_id = coalesce(EXCLUDED.maternal_id, samples.maternal_id) RETURNING id",

@@ -1,4 +1,4 @@
-"""Reading the variant store: region and gene lookups (the benchmark's queries and the page's building blocks).
+"""Reading the variant store: region and gene lookups (the benchmark's queries, the page's building blocks).
 
 Contract: region queries find every variant overlapping ``[start, end]`` on a contig — short ones through the
 ``(chrom, pos)`` btree (``pos ≥ start − LONG_VARIANT_SPAN``), longer ones through the partial GiST index on
@@ -21,4 +21,7 @@ REGION_SQL = (
     "ORDER BY pos, variant_id LIMIT %(limit)s"
 )
 
-GENE_SQL = f"SELECT {LIST_COLUMNS} FROM variants WHERE gene = %(gene)s ORDER BY chrom, pos, variant_id LIMIT %(limit)s"
+GENE_SQL = (
+    f"SELECT {LIST_COLUMNS} FROM variants WHERE gene = %(gene)s "
+    "ORDER BY chrom, pos, variant_id LIMIT %(limit)s"
+)

@@ -159,7 +159,7 @@ def _float(v: str | None) -> float | None:
 
 
 class RecordConverter:
-    """Turns data lines into binary COPY rows for ``variants`` and ``alleles`` staging (see module contract)."""
+    """Turns data lines into binary COPY rows for ``variants`` and the allele staging (module contract)."""
 
     def __init__(
         self,
@@ -334,7 +334,7 @@ class RecordConverter:
             if is_sequence_allele(alt):
                 if self.fetch is not None and len(ref) != len(alt):
                     fetch, craw = self.fetch, chrom_raw
-                    pos, nref, nalt = left_align(pos0, ref, alt, lambda s, e: fetch(craw, s, e))
+                    pos, nref, nalt = left_align(pos0, ref, alt, lambda s, e, f=fetch, c=craw: f(c, s, e))
                 else:
                     pos, nref, nalt = trim(pos0, ref, alt)
                 end = pos + len(nref) - 1

@@ -100,7 +100,7 @@ class _CheckedGzip(io.RawIOBase):
         except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
             raise VcfFormatError(
                 str(self._path), None, f"the compressed file is truncated or corrupt ({exc})"
-            )
+            ) from None
         n = len(data)
         buffer[:n] = data
         return n

@@ -25,8 +25,11 @@ def loaded(db_url, rows):
 
 
 def _state(rows):
-    return (rows("SELECT count(*) AS n FROM variants"), rows("SELECT count(*) AS n FROM alleles"),
-            rows("SELECT count(*) AS n FROM samples"))
+    return (
+        rows("SELECT count(*) AS n FROM variants"),
+        rows("SELECT count(*) AS n FROM alleles"),
+        rows("SELECT count(*) AS n FROM samples"),
+    )
 
 
 def _header_and(lines: list[str]) -> str:
@@ -51,9 +54,11 @@ def _body(n: int) -> list[str]:
 def test_malformed_files_fail_cleanly(loaded, rows, tmp_path, name, content, line, reason) -> None:
     before = _state(rows)
     if content is None:  # 17 header lines, two good records, then the bad one on line 20
-        bad = {"bad_pos.vcf": "1\tx12\t.\tA\tG\t.\tPASS\t.\tGT\t0/1\t0/1\n",
-               "short_line.vcf": "1\t12\t.\tA\n",
-               "bad_gq.vcf": "1\t12\t.\tA\tG\t.\tPASS\t.\tGT:GQ\t0/1:high\t0/1:3\n"}[name]
+        bad = {
+            "bad_pos.vcf": "1\tx12\t.\tA\tG\t.\tPASS\t.\tGT\t0/1\t0/1\n",
+            "short_line.vcf": "1\t12\t.\tA\n",
+            "bad_gq.vcf": "1\t12\t.\tA\tG\t.\tPASS\t.\tGT:GQ\t0/1:high\t0/1:3\n",
+        }[name]
         content = _header_and(_body(2) + [bad])
     path = tmp_path / name
     path.write_text(content)
@@ -61,8 +66,10 @@ def test_malformed_files_fail_cleanly(loaded, rows, tmp_path, name, content, lin
     assert result.status == "failed"
     assert f"line {line}" in result.error and reason in result.error
     assert _state(rows) == before  # nothing of the failed file is visible, the earlier load is intact
-    audit = rows("SELECT status, error_message, error_line FROM variant_load_audit WHERE load_batch_id = %s",
-                 result.load_batch_id)
+    audit = rows(
+        "SELECT status, error_message, error_line FROM variant_load_audit WHERE load_batch_id = %s",
+        result.load_batch_id,
+    )
     assert audit == [{"status": "failed", "error_message": result.error, "error_line": line}]
 
 
@@ -80,13 +87,16 @@ def test_truncated_gzip_fails_without_partial_rows(loaded, rows, tmp_path) -> No
 def test_ref_that_disagrees_with_the_fasta_is_reported(db_url, rows, tmp_path) -> None:
     fasta = tmp_path / "ref.fa"
     seq = "N" * 99 + "C" + "GCACACATTG" * 10  # position 100 is C
-    fasta.write_text(">chr1\n" + "\n".join(seq[i:i + 60] for i in range(0, len(seq), 60)) + "\n")
+    fasta.write_text(">chr1\n" + "\n".join(seq[i : i + 60] for i in range(0, len(seq), 60)) + "\n")
     vcf = tmp_path / "mismatch.vcf"
-    vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
-                   "1\t100\t.\tA\tG\t.\tPASS\t.\n")
+    vcf.write_text(
+        "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n1\t100\t.\tA\tG\t.\tPASS\t.\n"
+    )
     result = load_vcf(vcf, CURATOR, reference_fasta=str(fasta))
     assert result.status == "failed"
-    assert "line 3" in result.error and "REF A at 1:100 disagrees with the reference FASTA (C)" in result.error
+    assert (
+        "line 3" in result.error and "REF A at 1:100 disagrees with the reference FASTA (C)" in result.error
+    )
     assert rows("SELECT count(*) AS n FROM variants") == [{"n": 0}]
 
 
@@ -94,12 +104,16 @@ def test_left_alignment_with_fasta(db_url, rows, tmp_path) -> None:
     fasta = tmp_path / "ref.fa"
     fasta.write_text(">chr1\nGCACACATTG\n")
     vcf = tmp_path / "indel.vcf"
-    vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
-                   "chr1\t5\t.\tACA\tA\t.\tPASS\t.\n")
+    vcf.write_text(
+        "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+        "chr1\t5\t.\tACA\tA\t.\tPASS\t.\n"
+    )
     result = load_vcf(vcf, CURATOR, reference_fasta=str(fasta))
     assert result.status == "completed", result.error
     got = rows("SELECT pos, ref, alt, info FROM variants")
-    assert got == [{"pos": 1, "ref": "GCA", "alt": "G", "info": {"_orig": {"pos": 5, "ref": "ACA", "alt": "A"}}}]
+    assert got == [
+        {"pos": 1, "ref": "GCA", "alt": "G", "info": {"_orig": {"pos": 5, "ref": "ACA", "alt": "A"}}}
+    ]
 
 
 def test_same_content_is_skipped_and_force_replaces_atomically(loaded, rows, tmp_path) -> None:
@@ -112,13 +126,20 @@ def test_same_content_is_skipped_and_force_replaces_atomically(loaded, rows, tmp
     forced = load_vcf(copy, CURATOR, force=True)
     assert forced.status == "completed" and forced.variants_loaded == 16
     assert rows("SELECT load_batch_id::text AS b, count(*) AS n FROM variants GROUP BY 1") == [
-        {"b": forced.load_batch_id, "n": 16}]
-    audits = {r["load_batch_id"]: r for r in rows(
-        "SELECT load_batch_id::text, status, is_reload, previous_load_id::text FROM variant_load_audit")}
+        {"b": forced.load_batch_id, "n": 16}
+    ]
+    audits = {
+        r["load_batch_id"]: r
+        for r in rows(
+            "SELECT load_batch_id::text, status, is_reload, previous_load_id::text FROM variant_load_audit"
+        )
+    }
     assert audits[loaded.load_batch_id]["status"] == "replaced"
     assert audits[again.load_batch_id]["status"] == "skipped_duplicate"
     assert (audits[forced.load_batch_id]["is_reload"], audits[forced.load_batch_id]["previous_load_id"]) == (
-        True, loaded.load_batch_id)
+        True,
+        loaded.load_batch_id,
+    )
 
 
 def test_failed_forced_reload_keeps_the_old_load(loaded, rows) -> None:
@@ -126,16 +147,27 @@ def test_failed_forced_reload_keeps_the_old_load(loaded, rows) -> None:
     result = load_vcf(GOOD, CURATOR, force=True, reference_fasta="/nonexistent/ref.fa")
     assert result.status == "failed"
     assert rows("SELECT load_batch_id::text AS b, count(*) AS n FROM variants GROUP BY 1") == [
-        {"b": loaded.load_batch_id, "n": 16}]
+        {"b": loaded.load_batch_id, "n": 16}
+    ]
     assert rows("SELECT status FROM variant_load_audit WHERE load_batch_id = %s", loaded.load_batch_id) == [
-        {"status": "completed"}]
+        {"status": "completed"}
+    ]
 
 
 def test_cli_json_and_exit_codes(db_url, capsys, tmp_path) -> None:
     assert main(["load-vcf", str(GOOD), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"load_batch_id", "status", "records", "variants_loaded", "variants_skipped",
-                        "skip_reasons", "samples", "seconds", "error"}
+    assert set(out) == {
+        "load_batch_id",
+        "status",
+        "records",
+        "variants_loaded",
+        "variants_skipped",
+        "skip_reasons",
+        "samples",
+        "seconds",
+        "error",
+    }
     assert (out["status"], out["records"], out["variants_loaded"], out["samples"]) == ("completed", 13, 16, 2)
     assert main(["load-vcf", str(GOOD), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["status"] == "skipped_duplicate"

@@ -78,7 +78,8 @@ def test_vep_fixture_loads_every_case(db_url, rows) -> None:
     assert (star["variant_type"], star["ad"], star["info"]["AF"]) == ("SPANNING_DELETION", [2, 8], 0.25)
     assert by_site[("chr1", 4001, "G", "C")][0]["variant_type"] == "SNV"
 
-    # Multi-allelic A>G,AT: not every allele shares the first base, so VEP keeps "AT"; Number=A/R split per ALT.
+    # Multi-allelic A>G,AT: not every allele shares the first base, so VEP keeps "AT";
+    # Number=A/R values are split per ALT.
     g_rows = by_site[("chr1", 5000, "A", "G")]
     assert [(r["sample"], r["ad"], r["info"]["AF"]) for r in g_rows] == [
         ("S1", [5, 6], 0.1),
