@@ -21,6 +21,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "services.settings.commands",
     "services.annotations.commands",
     "services.serve",
+    "services.variants.commands",
+    "services.annotations.source_commands",
 )
 
 

@@ -13,6 +13,11 @@ from sqlalchemy.orm import Session
 
 HOLDINGS: tuple[tuple[str, str], ...] = (
     ("Jobs", "job"),
+    ("Variants", "variants"),
+    ("Alleles", "alleles"),
+    ("Samples", "samples"),
+    ("VCF loads", "variant_load_audit"),
+    ("Annotation releases", "annotation_sources"),
 )
 EXACT_BELOW = 100_000
 

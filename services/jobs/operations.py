@@ -26,7 +26,11 @@ if TYPE_CHECKING:
 OperationFn = Callable[[dict[str, Any], "ProgressReporter", "Identity"], dict[str, Any] | None]
 
 # Modules whose import registers the built-in operations (domains add theirs here).
-BUILTIN_OPERATION_MODULES: tuple[str, ...] = ("services.db.maintenance", "services.annotations.runs")
+BUILTIN_OPERATION_MODULES: tuple[str, ...] = (
+    "services.db.maintenance",
+    "services.variants.operations",
+    "services.annotations.runs",
+)
 
 
 @dataclass(frozen=True)

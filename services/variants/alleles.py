@@ -5,9 +5,9 @@ Contract:
    the first 64 bits of md5("build\\tchrom\\tpos\\tref\\talt") as a signed bigint. ``alleles`` refuses a row
    whose id is not that value (check ``ck_alleles_id_is_key_hash``).
 2. Callers pass keys already normalised (``services.variants.normalize``); this module does not normalise.
-3. ``insert_alleles_from`` adds the staged alleles that are new, then verifies that every staged id names the
-   same key in ``alleles``: a 64-bit collision of two different keys raises instead of silently attaching data
-   to the wrong allele.
+3. ``insert_alleles_from`` / ``upsert_sql`` add the staged alleles that are new; a staged id that names a
+   different key in ``alleles`` (a 64-bit collision) raises instead of silently attaching data to the wrong
+   allele.
 """
 
 from __future__ import annotations
@@ -40,26 +40,29 @@ def create_staging(conn: Connection, name: str) -> None:
     )
 
 
-def insert_alleles_from(conn: Connection, staging: str) -> int:
-    """Insert the staged alleles not yet known; return how many were new. ``staging`` is a trusted name."""
-    new = conn.execute(
-        text(
-            "INSERT INTO alleles (id, genome_build, chrom, pos, ref, alt, end_pos, variant_type) "
-            "SELECT DISTINCT ON (id) id, genome_build, chrom, pos, ref, alt, end_pos, variant_type "
-            f"FROM {staging} ORDER BY id ON CONFLICT (id) DO NOTHING"
-        )
-    ).rowcount
-    clash = conn.execute(
-        text(
-            "SELECT s.genome_build, s.chrom, s.pos, s.ref, s.alt "
-            f"FROM {staging} s JOIN alleles a ON a.id = s.id "
-            "WHERE (a.genome_build, a.chrom, a.pos, a.ref, a.alt) IS DISTINCT FROM "
-            "(s.genome_build, s.chrom, s.pos, s.ref, s.alt) LIMIT 1"
-        )
-    ).first()
+def upsert_sql(staging: str) -> str:
+    """SQL inserting the new alleles of ``staging`` (a trusted name) and returning one colliding key, if any.
+
+    An id already present with the same key is left alone; with a different key (a 64-bit collision) the
+    no-op ``DO UPDATE`` reports it (``xmax <> 0``), so no separate verification pass is needed.
+    """
+    return (
+        "WITH ins AS (INSERT INTO alleles (id, genome_build, chrom, pos, ref, alt, end_pos, variant_type) "
+        "SELECT DISTINCT ON (id) id, genome_build, chrom, pos, ref, alt, end_pos, variant_type "
+        f"FROM {staging} ORDER BY id "
+        "ON CONFLICT (id) DO UPDATE SET id = alleles.id "
+        "WHERE (alleles.genome_build, alleles.chrom, alleles.pos, alleles.ref, alleles.alt) IS DISTINCT FROM "
+        "(EXCLUDED.genome_build, EXCLUDED.chrom, EXCLUDED.pos, EXCLUDED.ref, EXCLUDED.alt) "
+        "RETURNING chrom, pos, ref, alt, xmax <> 0 AS clash) "
+        "SELECT chrom, pos, ref, alt FROM ins WHERE clash LIMIT 1"
+    )
+
+
+def insert_alleles_from(conn: Connection, staging: str) -> None:
+    """Insert the staged alleles not yet known (SQLAlchemy connection); raise on a key collision."""
+    clash = conn.execute(text(upsert_sql(staging))).first()
     if clash is not None:
         raise AlleleKeyCollision(
-            f"allele {clash[1]}:{clash[2]} {clash[3]}>{clash[4]} ({clash[0]}) collides with another allele's "
-            "64-bit key; it cannot be stored"
+            f"allele {clash[0]}:{clash[1]} {clash[2]}>{clash[3]} collides with another allele's 64-bit key; "
+            "it cannot be stored"
         )
-    return int(new or 0)

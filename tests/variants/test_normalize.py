@@ -105,8 +105,9 @@ def test_split_values_per_allele() -> None:
 def test_allele_id_matches_sql(session) -> None:
     keys = [("GRCh38", "chr1", 12345, "A", "G"), ("GRCh38", "chrUn_x", 1, "ACGT" * 500, "A")]
     for key in keys:
-        sql = session.execute(text("SELECT workbench_allele_id(:b, :c, :p, :r, :a)"),
-                              dict(zip("bcpra", key, strict=True))).scalar_one()
+        sql = session.execute(
+            text("SELECT workbench_allele_id(:b, :c, :p, :r, :a)"), dict(zip("bcpra", key, strict=True))
+        ).scalar_one()
         assert sql == allele_id(*key)
 
 
@@ -115,6 +116,8 @@ def test_alleles_refuse_a_wrong_id(session) -> None:
 
     with pytest.raises(IntegrityError, match="ck_alleles_id_is_key_hash"):
         session.execute(
-            text("INSERT INTO alleles (id, genome_build, chrom, pos, ref, alt, end_pos, variant_type) "
-                 "VALUES (1, 'GRCh38', 'chr1', 5, 'A', 'G', 5, 'SNV')")
+            text(
+                "INSERT INTO alleles (id, genome_build, chrom, pos, ref, alt, end_pos, variant_type) "
+                "VALUES (1, 'GRCh38', 'chr1', 5, 'A', 'G', 5, 'SNV')"
+            )
         )
