@@ -14,7 +14,12 @@ PAGES = {
         st.Page("pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
     ],
     "Annotations": [
-        st.Page("pages/annotation_runs.py", title="Annotation runs", icon=":material/sync:", url_path="annotation-runs"),
+        st.Page(
+            "pages/annotation_runs.py",
+            title="Annotation runs",
+            icon=":material/sync:",
+            url_path="annotation-runs",
+        ),
         st.Page("pages/allele.py", title="Allele", icon=":material/genetics:", url_path="allele"),
     ],
 }
