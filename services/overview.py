@@ -18,6 +18,7 @@ HOLDINGS: tuple[tuple[str, str], ...] = (
     ("Samples", "samples"),
     ("VCF loads", "variant_load_audit"),
     ("Annotation releases", "annotation_sources"),
+    ("Annotation links", "annotation_link"),
 )
 EXACT_BELOW = 100_000
 
