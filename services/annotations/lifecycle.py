@@ -32,21 +32,28 @@ from sqlalchemy import Connection, text
 
 # Link writes are sorted by allele so the no-overlap GiST index and the allele btrees are touched page by page.
 
+# Values are kept only for rows that act (or would): unchanged and never-linked rows are counted, so a
+# million-allele run does not copy a million pairs of values.
 CLASSIFY = """
 CREATE TEMP TABLE run_outcome AS
-SELECT s.allele_id, s.value, s.original, l.id AS link_id, l.value AS live_value,
-       CASE
-         WHEN s.error IS NOT NULL THEN 'error'
-         WHEN s.value IS NULL THEN CASE WHEN l.id IS NULL THEN 'absent_unlinked' ELSE 'retire' END
-         WHEN l.id IS NULL THEN
-              CASE WHEN EXISTS (SELECT 1 FROM annotation_link p
-                                 WHERE p.allele_id = s.allele_id AND p.source = :source)
-                   THEN 'relink' ELSE 'link' END
-         WHEN l.value = s.value THEN 'unchanged'
-         ELSE 'supersede'
-       END AS outcome
-  FROM run_staging s
-  LEFT JOIN annotation_link l ON l.allele_id = s.allele_id AND l.source = :source AND l.valid_to IS NULL
+SELECT c.allele_id, c.link_id, c.outcome,
+       CASE WHEN c.outcome IN ('supersede', 'retire', 'link', 'relink') THEN c.value END AS value,
+       CASE WHEN c.outcome IN ('supersede', 'retire', 'link', 'relink') THEN c.original END AS original,
+       CASE WHEN c.outcome IN ('supersede', 'retire') THEN c.live_value END AS live_value
+  FROM (SELECT s.allele_id, s.value, s.original, l.id AS link_id, l.value AS live_value,
+               CASE
+                 WHEN s.error IS NOT NULL THEN 'error'
+                 WHEN s.value IS NULL THEN CASE WHEN l.id IS NULL THEN 'absent_unlinked' ELSE 'retire' END
+                 WHEN l.id IS NULL THEN
+                      CASE WHEN EXISTS (SELECT 1 FROM annotation_link p
+                                         WHERE p.allele_id = s.allele_id AND p.source = :source)
+                           THEN 'relink' ELSE 'link' END
+                 WHEN l.value = s.value THEN 'unchanged'
+                 ELSE 'supersede'
+               END AS outcome
+          FROM run_staging s
+          LEFT JOIN annotation_link l
+            ON l.allele_id = s.allele_id AND l.source = :source AND l.valid_to IS NULL) AS c
 """
 
 OUTCOME_COUNTS = "SELECT outcome, count(*) FROM run_outcome GROUP BY outcome"
