@@ -53,7 +53,8 @@ SELECT c.allele_id, c.link_id, c.outcome,
                END AS outcome
           FROM run_staging s
           LEFT JOIN annotation_link l
-            ON l.allele_id = s.allele_id AND l.source = :source AND l.valid_to IS NULL) AS c
+            ON l.allele_id = s.allele_id AND l.source = :source AND l.valid_to IS NULL
+        OFFSET 0) AS c  -- OFFSET 0: compute each outcome once (no pull-up of the CASE into the outer list)
 """
 
 OUTCOME_COUNTS = "SELECT outcome, count(*) FROM run_outcome GROUP BY outcome"

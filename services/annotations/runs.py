@@ -122,7 +122,7 @@ class RunResult:
 
 # -- the run's connection ---------------------------------------------------------------------------------
 
-RUN_WORK_MEM = "64MB"
+RUN_WORK_MEM = "128MB"
 
 
 @contextmanager
