@@ -41,13 +41,9 @@ def _job_frame(jobs: list[service.JobView]) -> pd.DataFrame:
             "id": [str(j.id) for j in jobs],
             "operation": [j.operation for j in jobs],
             "status": [j.status for j in jobs],
-            "progress": [
-                j.fraction if j.fraction is not None else (1.0 if j.status == "succeeded" else 0.0)
-                for j in jobs
-            ],
-            "done": [
-                f"{j.progress_current:,}/{j.progress_total:,}" if j.progress_total else "" for j in jobs
-            ],
+            "progress": [j.fraction if j.fraction is not None else (1.0 if j.status == "succeeded" else 0.0)
+                         for j in jobs],
+            "done": [f"{j.progress_current:,}/{j.progress_total:,}" if j.progress_total else "" for j in jobs],
             "created by": [j.created_by for j in jobs],
             "created": [j.created_at for j in jobs],
             "error": [j.error_message or "" for j in jobs],
@@ -59,11 +55,8 @@ def _job_frame(jobs: list[service.JobView]) -> pd.DataFrame:
 def job_list() -> None:
     with session_scope() as session:
         jobs, total = service.list_jobs(
-            session,
-            statuses=statuses or None,
-            operations=operations or None,
-            limit=PAGE_SIZE,
-            offset=(int(page) - 1) * PAGE_SIZE,
+            session, statuses=statuses or None, operations=operations or None,
+            limit=PAGE_SIZE, offset=(int(page) - 1) * PAGE_SIZE,
         )
     st.caption(f"{total:,} jobs · page {int(page)} of {max(1, -(-total // PAGE_SIZE))}")
     st.dataframe(
@@ -98,9 +91,7 @@ if chosen:
             events = service.job_events(session, job_id)
             children, _ = service.list_jobs(session, parent_job_id=job_id, limit=100)
             comments = service.job_comments(session, job_id)
-            st.markdown(
-                f"**{job.description or job.operation}** · `{job.operation}` · status **{job.status}**"
-            )
+            st.markdown(f"**{job.description or job.operation}** · `{job.operation}` · status **{job.status}**")
             if job.fraction is not None:
                 st.progress(job.fraction, text=f"{job.progress_current:,} of {job.progress_total:,}")
             if job.error_message:
@@ -112,9 +103,7 @@ if chosen:
             st.plotly_chart(event_timeline(events), key="job_timeline")
             st.dataframe(
                 pd.DataFrame([{"at": e.at, "kind": e.kind, "message": e.message} for e in events]),
-                hide_index=True,
-                width="stretch",
-                key="job_events",
+                hide_index=True, width="stretch", key="job_events",
             )
             if children:
                 st.markdown("**Child jobs**")
@@ -123,13 +112,8 @@ if chosen:
             for c in comments:
                 st.markdown(f"*{c.author}*, {c.created_at:%Y-%m-%d %H:%M}: {c.body}")
             if not job.is_finished and identity.can(Role.CURATOR):
-                st.button(
-                    "Cancel job",
-                    key="job_cancel",
-                    disabled=job.cancel_requested,
-                    on_click=_cancel,
-                    args=(job_id,),
-                )
+                st.button("Cancel job", key="job_cancel", disabled=job.cancel_requested,
+                          on_click=_cancel, args=(job_id,))
 
     job_detail()
 

@@ -18,9 +18,7 @@ def sign_in() -> Identity:
             st.button("Sign in", on_click=st.login, type="primary")
             st.stop()
         email = st.user.get("email")
-        identity = Identity(
-            user=str(email or st.user.get("name") or "unknown"), role=role_for_email(email, role_mapping())
-        )
+        identity = Identity(user=str(email or st.user.get("name") or "unknown"), role=role_for_email(email, role_mapping()))
     else:
         identity = local_identity()
     st.session_state[_KEY] = identity
