@@ -12,6 +12,9 @@ PAGES = {
         st.Page("pages/home.py", title="Home", icon="🏠", default=True),
         st.Page("pages/jobs.py", title="Jobs", icon="⚙️", url_path="jobs"),
     ],
+    "Variants": [
+        st.Page("pages/variants.py", title="Variants", icon="🧬", url_path="variants"),
+    ],
 }
 
 st.sidebar.caption(f"Signed in as **{identity.user}** ({identity.role.label})")
