@@ -7,7 +7,8 @@ Contract:
 2. ``variant_page`` is keyset-paged: the cursor is the last row's sort key, so page N costs what page 1 does.
    Sorts: ``position`` (chrom, pos, variant_id) and ``gene`` (gene, chrom, pos, variant_id).
 3. ``export_csv`` / ``export_parquet`` stream the whole filtered set in batches (never all in memory); CSV
-   cells that start with ``=``, ``+``, ``-`` or ``@`` are prefixed with ``'`` against spreadsheet formula injection.
+   cells that start with ``=``, ``+``, ``-`` or ``@`` get a leading ``'`` against spreadsheet formula
+   injection.
 """
 
 from __future__ import annotations
