@@ -164,6 +164,7 @@ def test_snpeff_ann_and_legacy_eff(db_url, rows) -> None:
         "GE",
         "NM_2.1",
     )
+    assert got[(900, "T")]["is_lof"] is True
     (audit,) = rows("SELECT tool_versions, consequence_fields FROM variant_load_audit")
     assert "SnpEffVersion" in audit["tool_versions"]
     assert audit["consequence_fields"]["ANN"][9] == "HGVS.c"
