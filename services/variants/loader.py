@@ -34,7 +34,7 @@ from psycopg.types.json import Jsonb
 from services.auth.identity import Identity, Role, require
 from services.db.engine import database_url
 from services.errors import InputFileError, InvalidInput, WorkbenchError
-from services.jobs.progress import ProgressReporter
+from services.jobs.progress import JobCancelled, ProgressReporter
 from services.variants import copy_binary as cb
 from services.variants.normalize import normalise_build
 from services.variants.records import ALLELE_COLUMNS, VARIANT_COLUMNS, RecordConverter
@@ -257,6 +257,9 @@ def load_vcf(
         result = _load(
             path, build, batch_id, previous if force else None, reference_fasta, ped, progress, url
         )
+    except JobCancelled:
+        _mark_failed(url, batch_id, "cancelled at the user's request", None, time.monotonic() - started)
+        raise
     except WorkbenchError as exc:
         line = getattr(exc, "line", None)
         _mark_failed(url, batch_id, str(exc), line, time.monotonic() - started)
