@@ -22,6 +22,9 @@ PAGES = {
         ),
         st.Page("pages/allele.py", title="Allele", icon=":material/genetics:", url_path="allele"),
     ],
+    "Variants": [
+        st.Page("pages/variants.py", title="Variants", icon="🧬", url_path="variants"),
+    ],
 }
 
 st.sidebar.caption(f"Signed in as **{identity.user}** ({identity.role.label})")

@@ -14,7 +14,6 @@ Contract (see ``services.annotations.source_models`` for the table layout):
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from services.db.engine import database_url
 from services.errors import InputFileError, InvalidInput
 from services.variants.alleles import allele_id, upsert_sql
 from services.variants.consequences import ConsequenceFormat
+from services.variants.loader import file_sha256
 from services.variants.normalize import (
     contig_normaliser,
     is_sequence_allele,
@@ -171,7 +171,7 @@ def add_source(
         raise InvalidInput(f"{path}: no such file")
     build = normalise_build(genome_build)
     table = f"anno_{name}"
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = file_sha256(path)
 
     with psycopg.connect(url or database_url()) as conn:
         if conn.execute(

@@ -8,9 +8,10 @@ half-written row.
 
 from __future__ import annotations
 
-import json
 import struct
 import uuid
+
+import orjson
 
 HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 TRAILER = struct.pack(">h", -1)
@@ -25,7 +26,7 @@ _float8 = struct.Struct(">id").pack
 _float4 = struct.Struct(">if").pack
 _range = struct.Struct(">ibiqiq").pack
 _array_head = struct.Struct(">iiiiii").pack
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+_dumps = orjson.dumps
 
 TEXT_OID, INT4_OID = 25, 23
 INT8_MIN, INT8_MAX = -(2**63), 2**63 - 1
@@ -73,8 +74,8 @@ def enc_int8range(lower: int, upper: int) -> bytes:
 def enc_jsonb(value: object) -> bytes:
     if value is None:
         return NULL
-    b = b"\x01" + _dumps(value).encode()
-    return _len(len(b)) + b
+    b = _dumps(value)
+    return _len(len(b) + 1) + b"\x01" + b
 
 
 def enc_uuid(value: uuid.UUID) -> bytes:

@@ -9,8 +9,9 @@ Contract:
 3. ``force`` replaces the live load of the same content in the load's own transaction: its variants are
    deleted and its audit row marked ``replaced`` at the same commit that makes the new rows visible (no moment
    without them); the new row records ``is_reload`` and ``previous_load_id``.
-4. Parsing runs in a child process (``_produce``) that streams binary COPY rows through a pipe while this
-   process feeds them to PostgreSQL, so parsing and ingestion use two cores. The child never touches the
+4. Parsing runs in child processes (``_produce``; blocks of lines go round-robin to them and come back in
+   file order) that stream binary COPY rows through pipes while this process feeds them to PostgreSQL, so
+   parsing and ingestion use every core. The children never touch the
    database; the transaction belongs to this process.
 5. Alleles of the file are staged and inserted (``services.variants.alleles``) before commit.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import multiprocessing as mp
+import os
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -32,13 +34,14 @@ from psycopg.types.json import Jsonb
 from services.auth.identity import Identity, Role, require
 from services.db.engine import database_url
 from services.errors import InputFileError, InvalidInput, WorkbenchError
-from services.jobs.progress import ProgressReporter
+from services.jobs.progress import JobCancelled, ProgressReporter
 from services.variants import copy_binary as cb
 from services.variants.normalize import normalise_build
 from services.variants.records import ALLELE_COLUMNS, VARIANT_COLUMNS, RecordConverter
 from services.variants.vcf_header import Header, VcfFormatError, open_text, read_header
 
 CHUNK_BYTES = 2 << 20
+BLOCK_LINES = 2000  # data lines per parser block (blocks go round-robin to the parser processes)
 _log = logging.getLogger(__name__)
 ALLELE_STAGING = "allele_staging"
 
@@ -114,50 +117,75 @@ def _fasta_fetcher(fasta_path: str | None, build: str):
     return fetch
 
 
-def _produce(conn, path: str, build: str, batch: bytes, sample_ids: list[int], fasta: str | None) -> None:
-    """Child process: parse ``path``, send ("rows", records, bytes) … then ("done", stats, allele bytes)."""
+def _produce(
+    conn,
+    path: str,
+    build: str,
+    batch: bytes,
+    sample_ids: list[int],
+    fasta: str | None,
+    worker: int,
+    workers: int,
+) -> None:
+    """Parser process ``worker`` of ``workers``: converts every ``workers``-th block of ``BLOCK_LINES`` data
+    lines and sends one ("rows", records, bytes) per own block, in file order; then ("done", stats, alleles).
+    Every parser reads (and decompresses) the whole file; only the conversion is divided."""
     line_no = 0
     try:
         fetch = _fasta_fetcher(fasta, build)
         with open_text(path) as stream:
             header, first = read_header(path, stream)
             conv = RecordConverter(path, header, build, uuid.UUID(bytes=batch), sample_ids, fetch)
+            convert = conv.convert
+            stats = conv.stats
             out, alleles = bytearray(), bytearray()
             line_no = header.lines
-            if first is not None:
+            index = 0  # data lines seen
+            mine = workers == 1 or worker == 0
+            block_start_records = 0
+            lines = stream if first is None else _prepend(first, stream)
+            for line in lines:
                 line_no += 1
-                if first.strip():
-                    conv.convert(first, line_no, out, alleles)
-            convert = conv.convert
-            for line in stream:
-                line_no += 1
-                if len(line) > 1:
+                if len(line) <= 1:
+                    continue
+                if mine:
                     convert(line, line_no, out, alleles)
-                if len(out) >= CHUNK_BYTES:
-                    conn.send(("rows", conv.stats.records, bytes(out)))
-                    out.clear()
-            if out:
-                conn.send(("rows", conv.stats.records, bytes(out)))
-            stats = conv.stats
-            conn.send(
-                (
-                    "done",
-                    {
-                        "records": stats.records,
-                        "rows": stats.rows,
-                        "skipped": stats.skipped,
-                        "skip_reasons": dict(stats.skip_reasons),
-                        "contigs": sorted(stats.contigs),
-                    },
-                    bytes(alleles),
-                )
-            )
+                index += 1
+                if index % BLOCK_LINES == 0:
+                    if mine:
+                        conn.send(("rows", stats.records - block_start_records, bytes(out)))
+                        out.clear()
+                        block_start_records = stats.records
+                    mine = (index // BLOCK_LINES) % workers == worker
+            if mine and index % BLOCK_LINES:
+                conn.send(("rows", stats.records - block_start_records, bytes(out)))
+            summary = {
+                "records": stats.records,
+                "rows": stats.rows,
+                "skipped": stats.skipped,
+                "skip_reasons": dict(stats.skip_reasons),
+                "contigs": sorted(stats.contigs),
+            }
+            conn.send(("done", summary, bytes(alleles)))
     except InputFileError as exc:
         conn.send(("error", (exc.path, exc.line, exc.reason)))
     except Exception as exc:  # noqa: BLE001 - reported to the parent as a failed load
         conn.send(("error", (path, line_no or None, f"{type(exc).__name__}: {exc}")))
     finally:
         conn.close()
+
+
+def _prepend(first: str, rest):
+    yield first
+    yield from rest
+
+
+def parser_processes() -> int:
+    """How many parser processes a load uses (``$WORKBENCH_LOAD_PARSERS``, default 2)."""
+    try:
+        return max(1, int(os.environ.get("WORKBENCH_LOAD_PARSERS", "2")))
+    except ValueError:
+        return 2
 
 
 def load_vcf(
@@ -229,6 +257,9 @@ def load_vcf(
         result = _load(
             path, build, batch_id, previous if force else None, reference_fasta, ped, progress, url
         )
+    except JobCancelled:
+        _mark_failed(url, batch_id, "cancelled at the user's request", None, time.monotonic() - started)
+        raise
     except WorkbenchError as exc:
         line = getattr(exc, "line", None)
         _mark_failed(url, batch_id, str(exc), line, time.monotonic() - started)
@@ -333,41 +364,57 @@ def _load(
             conn.execute(
                 "UPDATE variant_load_audit SET status = 'replaced' WHERE load_batch_id = %s", (replaces,)
             )
-        receiver, sender = ctx.Pipe(duplex=False)
-        child = ctx.Process(
-            target=_produce, args=(sender, str(path), build, batch_id.bytes, sample_ids, fasta), daemon=True
-        )
-        child.start()
-        sender.close()
+        workers = parser_processes()
+        pipes, children = [], []
+        for w in range(workers):
+            receiver, sender = ctx.Pipe(duplex=False)
+            child = ctx.Process(
+                target=_produce,
+                args=(sender, str(path), build, batch_id.bytes, sample_ids, fasta, w, workers),
+                daemon=True,
+            )
+            child.start()
+            sender.close()
+            pipes.append(receiver)
+            children.append(child)
         stats: dict[str, Any] | None = None
-        allele_bytes = b""
+        allele_parts: list[bytes] = []
         try:
             with conn.cursor().copy(
                 f"COPY variants ({', '.join(VARIANT_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
             ) as copy:
                 copy.write(cb.HEADER)
-                while True:
-                    try:
-                        kind, a, b = _receive(receiver)
-                    except EOFError:
-                        raise WorkbenchError(f"{path}: the parser stopped unexpectedly") from None
+                records = 0
+                turn = 0
+                while stats is None:
+                    kind, a, b = _receive(pipes[turn % workers], path)
                     if kind == "rows":
                         copy.write(b)
-                        progress.set(a)
+                        records += a
+                        progress.set(records)
                         progress.check_cancelled()
-                    elif kind == "done":
-                        stats, allele_bytes = a, b
-                        break
-                    else:
-                        epath, eline, reason = a
-                        raise VcfFormatError(epath, eline, reason)
+                        turn += 1
+                    elif kind == "done":  # no block left for this parser: the others are done too
+                        summaries = [a]
+                        allele_parts.append(b)
+                        for k in range(1, workers):
+                            kind, a2, b2 = _receive(pipes[(turn + k) % workers], path)
+                            if kind != "done":
+                                raise WorkbenchError(
+                                    f"{path}: the parsers disagree about the end of the file"
+                                )
+                            summaries.append(a2)
+                            allele_parts.append(b2)
+                        stats = _merge(summaries)
                 copy.write(cb.TRAILER)
         finally:
-            receiver.close()
-            child.join(timeout=10)
-            if child.is_alive():
-                child.kill()
-                child.join()
+            for receiver in pipes:
+                receiver.close()
+            for child in children:
+                child.join(timeout=10)
+                if child.is_alive():
+                    child.kill()
+                    child.join()
         t_copy = time.monotonic()
         _log.info("variants copied in %.1fs", t_copy - t_start)
         conn.execute(
@@ -378,11 +425,12 @@ def _load(
             f"COPY {ALLELE_STAGING} ({', '.join(ALLELE_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
         ) as copy:
             copy.write(cb.HEADER)
-            view = memoryview(allele_bytes)
-            for start in range(0, len(view), CHUNK_BYTES):
-                copy.write(view[start : start + CHUNK_BYTES])
+            for part in allele_parts:
+                view = memoryview(part)
+                for start in range(0, len(view), CHUNK_BYTES):
+                    copy.write(view[start : start + CHUNK_BYTES])
             copy.write(cb.TRAILER)
-        del allele_bytes
+        del allele_parts
         _insert_alleles(conn)
         _log.info("alleles staged and inserted in %.1fs", time.monotonic() - t_copy)
         assert stats is not None
@@ -415,11 +463,29 @@ def _load(
     )
 
 
-def _receive(receiver) -> tuple[str, Any, Any]:
-    msg = receiver.recv()
+def _receive(receiver, path: Path) -> tuple[str, Any, Any]:
+    try:
+        msg = receiver.recv()
+    except EOFError:
+        raise WorkbenchError(f"{path}: a parser process stopped unexpectedly") from None
     if msg[0] == "error":
-        return "error", msg[1], None
+        epath, eline, reason = msg[1]
+        raise VcfFormatError(epath, eline, reason)
     return msg
+
+
+def _merge(summaries: list[dict[str, Any]]) -> dict[str, Any]:
+    reasons: dict[str, int] = {}
+    for s in summaries:
+        for k, v in s["skip_reasons"].items():
+            reasons[k] = reasons.get(k, 0) + v
+    return {
+        "records": sum(s["records"] for s in summaries),
+        "rows": sum(s["rows"] for s in summaries),
+        "skipped": sum(s["skipped"] for s in summaries),
+        "skip_reasons": reasons,
+        "contigs": sorted({c for s in summaries for c in s["contigs"]}),
+    }
 
 
 def _insert_alleles(conn: psycopg.Connection) -> None:

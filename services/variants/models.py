@@ -20,8 +20,9 @@ Invariants (guarded by the schema in migration 0002 unless said otherwise):
 6. The annotation columns of ``variants`` (gene … clinvar_review, vep_annotations) say what the file said;
    the curated annotation of an allele comes from the lifecycle's read path, never from these columns.
 7. ``vep_annotations`` holds every consequence of the row's ALT compactly, as
-   ``{"CSQ": [[v1, v2, …], …], "ANN": [[…], …]}`` — arrays of values, no repeated keys; the field names are
-   stored once per load in ``variant_load_audit.consequence_fields`` (``{"CSQ": [names…], "ANN": [names…]}``).
+   ``{"CSQ": ["G|missense_variant|MODERATE|…", …], "ANN": […], "EFF": […]}``: each entry is the file's own
+   ``|``-joined values (no keys); the field names are stored once per load in
+   ``variant_load_audit.consequence_fields`` and ``services.variants.consequences.expand`` names them.
 8. ``pos``/``end_pos`` are 1-based inclusive; ``pos_range`` is ``[pos, end_pos + 1)``.
 """
 

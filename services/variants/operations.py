@@ -12,6 +12,7 @@ Contract:
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,19 @@ def resolve_import_path(raw: str | None, what: str = "file") -> Path | None:
         )
     if not path.is_file():
         raise InvalidInput(f"the {what} {raw} does not exist")
+    return path
+
+
+def save_upload(name: str, data: bytes, identity: Identity) -> Path:
+    """Store an uploaded VCF under ``<first import folder>/uploads`` (a fresh name) and return its path."""
+    from services.auth.identity import require
+
+    require(identity, Role.CURATOR, "upload VCF files")
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", Path(name).name) or "upload.vcf"
+    folder = config.import_folders()[0] / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex[:12]}_{safe}"
+    path.write_bytes(data)
     return path
 
 

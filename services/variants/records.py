@@ -375,7 +375,7 @@ class RecordConverter:
                 consequence = f.value(picked, f.consequence)
                 impact = f.value(picked, f.impact)
                 if consequence:
-                    terms = consequence.split("&")
+                    terms = consequence.lower().split("&")  # SnpEff EFF writes STOP_GAINED
                     is_coding = any(t in CODING for t in terms)
                     is_lof = any(t in LOSS_OF_FUNCTION for t in terms)
                 if f is self.csq:

@@ -176,3 +176,18 @@ def test_cli_json_and_exit_codes(db_url, capsys, tmp_path) -> None:
     assert main(["load-vcf", str(bad), "--json"]) == 1
     failed = json.loads(capsys.readouterr().out)
     assert failed["status"] == "failed" and "not a VCF file" in failed["error"]
+
+
+def test_cancelled_load_leaves_nothing_and_says_so(db_url, rows) -> None:
+    from services.jobs.progress import JobCancelled, ProgressReporter
+
+    class CancelledAtOnce(ProgressReporter):
+        def check_cancelled(self) -> None:
+            raise JobCancelled("cancelled at the user's request")
+
+    with pytest.raises(JobCancelled):
+        load_vcf(GOOD, CURATOR, progress=CancelledAtOnce(None))
+    assert rows("SELECT count(*) AS n FROM variants") == [{"n": 0}]
+    assert rows("SELECT status, error_message FROM variant_load_audit") == [
+        {"status": "failed", "error_message": "cancelled at the user's request"}
+    ]

@@ -164,6 +164,7 @@ def test_snpeff_ann_and_legacy_eff(db_url, rows) -> None:
         "GE",
         "NM_2.1",
     )
+    assert got[(900, "T")]["is_lof"] is True
     (audit,) = rows("SELECT tool_versions, consequence_fields FROM variant_load_audit")
     assert "SnpEffVersion" in audit["tool_versions"]
     assert audit["consequence_fields"]["ANN"][9] == "HGVS.c"
@@ -172,3 +173,14 @@ def test_snpeff_ann_and_legacy_eff(db_url, rows) -> None:
 def test_viewers_may_not_load(db_url) -> None:
     with pytest.raises(PermissionDenied):
         load_vcf(DATA / "snpeff.vcf", Identity("v", Role.VIEWER))
+
+
+def test_sample_map_fills_pedigree_facts(db_url, rows, tmp_path) -> None:
+    ped = tmp_path / "family.ped"
+    ped.write_text("# family individual father mother sex phenotype\nFAM1 S1 0 0 2 2\nFAM1 S2 0 0 1 1\n")
+    result = load_vcf(DATA / "vep_cases.vcf", CURATOR, sample_map=str(ped))
+    assert result.status == "completed", result.error
+    assert rows("SELECT external_id, sex, phenotype, family_id FROM samples ORDER BY 1") == [
+        {"external_id": "S1", "sex": "female", "phenotype": "affected", "family_id": "FAM1"},
+        {"external_id": "S2", "sex": "male", "phenotype": "unaffected", "family_id": "FAM1"},
+    ]
