@@ -11,18 +11,31 @@ PAGES = {
     "Workbench": [
         st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
         st.Page("pages/jobs.py", title="Jobs", icon=":material/schedule:", url_path="jobs"),
+        st.Page("pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
     ],
     "Proteins": [
         st.Page("pages/proteins.py", title="Proteins", icon=":material/biotech:", url_path="proteins"),
         st.Page("pages/protein.py", title="Protein detail", icon=":material/search:", url_path="protein"),
         st.Page("pages/ontology.py", title="Ontology", icon=":material/account_tree:", url_path="ontology"),
-        st.Page("pages/annotation_sets.py", title="Annotation sets", icon=":material/label:",
-                url_path="annotation-sets"),
-        st.Page("pages/query_sets.py", title="Query sets", icon=":material/upload_file:",
-                url_path="query-sets"),
+        st.Page(
+            "pages/annotation_sets.py", title="Annotation sets", icon=":material/label:", url_path="annotation-sets"
+        ),
+        st.Page("pages/query_sets.py", title="Query sets", icon=":material/upload_file:", url_path="query-sets"),
     ],
     "Predictions": [
         st.Page("pages/predictions.py", title="Predictions", icon=":material/insights:", url_path="predictions"),
+    ],
+    "Annotations": [
+        st.Page(
+            "pages/annotation_runs.py",
+            title="Annotation runs",
+            icon=":material/sync:",
+            url_path="annotation-runs",
+        ),
+        st.Page("pages/allele.py", title="Allele", icon=":material/genetics:", url_path="allele"),
+    ],
+    "Variants": [
+        st.Page("pages/variants.py", title="Variants", icon=":material/genetics:", url_path="variants"),
     ],
 }
 

@@ -19,12 +19,15 @@ COMMAND_MODULES: tuple[str, ...] = (
     "services.db.commands",
     "services.jobs.commands",
     "services.settings.commands",
+    "services.annotations.commands",
     "services.serve",
     "services.proteins.commands",
     "services.ontology.commands",
     "services.go_annotations.commands",
     "services.embeddings.commands",
     "services.predictions.commands",
+    "services.variants.commands",
+    "services.annotations.source_commands",
 )
 
 

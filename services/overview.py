@@ -21,6 +21,12 @@ HOLDINGS: tuple[tuple[str, str], ...] = (
     ("Embeddings", "sequence_embedding"),
     ("Prediction sets", "prediction_set"),
     ("GO predictions", "go_prediction"),
+    ("Variants", "variants"),
+    ("Alleles", "alleles"),
+    ("Samples", "samples"),
+    ("VCF loads", "variant_load_audit"),
+    ("Annotation releases", "annotation_sources"),
+    ("Annotation links", "annotation_link"),
 )
 EXACT_BELOW = 100_000
 

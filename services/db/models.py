@@ -3,6 +3,8 @@
 Add a domain's models module here when it gains tables.
 """
 
+from services.annotations import lifecycle_models as _annotation_lifecycle  # noqa: F401
+from services.annotations import source_models as _annotation_sources  # noqa: F401
 from services.db.base import Base
 from services.embeddings import models as _embeddings  # noqa: F401
 from services.go_annotations import models as _go_annotations  # noqa: F401
@@ -11,5 +13,6 @@ from services.ontology import models as _ontology  # noqa: F401
 from services.predictions import models as _predictions  # noqa: F401
 from services.proteins import models as _proteins  # noqa: F401
 from services.settings import models as _settings  # noqa: F401
+from services.variants import models as _variants  # noqa: F401
 
 metadata = Base.metadata

@@ -39,6 +39,13 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "'last-known' (the last value, marked retired, with its source version).",
     ),
     SettingSpec(
+        name="annotation-error-budget",
+        default=0.001,
+        kind=float,
+        help="Fraction of a run's alleles the source may report errors for before the run counts as degraded "
+        "and may change no annotation link (0.001 = 0.1 %).",
+    ),
+    SettingSpec(
         name="jobs-page-size",
         default=50,
         kind=int,

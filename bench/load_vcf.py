@@ -1,0 +1,225 @@
+"""Benchmark (issue 3): load a synthetic 1M-record VEP VCF with our loader, with vcf-pg-loader 0.5.4, and
+COPY our own final rows raw into the same table layout — all in one run, on one fresh embedded server.
+
+Usage: ``python -m bench.load_vcf [--records N] [--skip-vcf-pg-loader]``. Prints input records/s for each,
+our peak RSS (loader process + its parser child), the ratios, and region/gene query p95 after the load.
+vcf-pg-loader is installed into its own venv (``/tmp/vpl``) when missing so it cannot disturb our pins.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "bench" / "out"
+VPL_VENV = Path(os.environ.get("VPL_VENV", "/tmp/vpl"))
+
+
+def _fixture(records: int) -> Path:
+    from bench.vcf_fixture import write_vcf
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"bench_{records}.vcf.gz"
+    if not path.exists():
+        t = time.monotonic()
+        tmp = path.with_suffix(".tmp")
+        write_vcf(tmp, records)
+        tmp.rename(path)
+        print(f"generated {path.name} ({path.stat().st_size / 1e6:.0f} MB) in {time.monotonic() - t:.0f}s")
+    return path
+
+
+def _create_db(admin_url: str, name: str, migrate_it: bool = True) -> str:
+    from tests.conftest import _with_database
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = _with_database(admin_url, name)
+    if migrate_it:
+        from services.db import migrate
+
+        migrate.upgrade(url)
+    return url
+
+
+def _run_ours(url: str, vcf: Path) -> dict:
+    """Our loader in a fresh process. Peak RSS: the loader's own plus parsers × the largest parser's (an upper
+    bound of the sum, as getrusage reports only the largest child)."""
+    code = (
+        "import json, logging, resource, sys\n"
+        "logging.basicConfig(level=logging.INFO, stream=sys.stderr, format='  %(message)s')\n"
+        "from services.auth.identity import Identity, Role\n"
+        "from services.variants.loader import load_vcf, parser_processes\n"
+        "if __name__ == '__main__':\n"
+        "    r = load_vcf(sys.argv[1], Identity('bench', Role.CURATOR), url=sys.argv[2])\n"
+        "    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "    kid = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+        "    print(json.dumps({'result': r.as_json(), 'rss_kb': own + parser_processes() * kid}))\n"
+    )
+    t = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(vcf), url],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    elapsed = time.monotonic() - t
+    if proc.returncode != 0:
+        raise SystemExit(f"our loader failed:\n{proc.stderr}")
+    print(proc.stderr.strip())
+    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    if data["result"]["status"] != "completed":
+        raise SystemExit(f"our loader failed: {data['result']['error']}")
+    data["seconds"] = elapsed
+    return data
+
+
+def _ensure_vpl() -> Path:
+    exe = VPL_VENV / "bin" / "vcf-pg-loader"
+    if not exe.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(VPL_VENV)], check=True)
+        subprocess.run([str(VPL_VENV / "bin" / "pip"), "install", "-q", "vcf-pg-loader==0.5.4"], check=True)
+    return exe
+
+
+def _run_vpl(url: str, vcf: Path) -> float:
+    exe = _ensure_vpl()
+    subprocess.run([str(exe), "init-db", "--db", url], check=True, capture_output=True, text=True)
+    t = time.monotonic()
+    proc = subprocess.run(
+        [str(exe), "load", str(vcf), "--db", url, "--no-progress", "--quiet", "--workers", "2"],
+        capture_output=True,
+        text=True,
+    )
+    elapsed = time.monotonic() - t
+    if proc.returncode != 0:
+        raise SystemExit(
+            f"vcf-pg-loader failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
+        )
+    return elapsed
+
+
+def _raw_copy(ours_url: str, raw_url: str) -> float:
+    """COPY our loaded rows (pre-formatted, binary) into the same layout in a fresh database."""
+    from services.variants.records import VARIANT_COLUMNS
+
+    cols = ", ".join(VARIANT_COLUMNS)
+    dump = Path(tempfile.mkstemp(prefix="variants-", suffix=".copy")[1])
+    with psycopg.connect(ours_url) as src, open(dump, "wb") as fh:
+        with src.cursor().copy(f"COPY (SELECT {cols} FROM variants) TO STDOUT (FORMAT BINARY)") as copy:
+            for chunk in copy:
+                fh.write(chunk)
+        audit = src.execute(
+            "SELECT load_batch_id FROM variant_load_audit WHERE status = 'completed'"
+        ).fetchone()[0]
+        samples = src.execute("SELECT id, external_id FROM samples").fetchall()
+    with psycopg.connect(raw_url) as dst:
+        dst.execute(
+            "INSERT INTO variant_load_audit (load_batch_id, file_path, file_name, genome_build, status, "
+            "is_reload, tool_versions, consequence_fields, records_total, variants_loaded, "
+            "variants_skipped, skip_reasons, warnings, samples_count, loaded_by) VALUES "
+            "(%s, 'raw', 'raw', 'GRCh38', 'running', false, '{}', '{}', 0, 0, 0, '{}', '[]', 0, 'bench')",
+            (audit,),
+        )
+        for sid, ext in samples:
+            dst.execute(
+                "INSERT INTO samples (id, external_id) OVERRIDING SYSTEM VALUE VALUES (%s, %s)", (sid, ext)
+            )
+        dst.commit()
+        t = time.monotonic()
+        with (
+            dst.cursor().copy(f"COPY variants ({cols}) FROM STDIN (FORMAT BINARY)") as copy,
+            open(dump, "rb") as fh,
+        ):
+            while chunk := fh.read(1 << 20):
+                copy.write(chunk)
+        dst.commit()
+        elapsed = time.monotonic() - t
+    dump.unlink()
+    return elapsed
+
+
+def _p95(url: str, sql: str, params: list[tuple]) -> float:
+    times = []
+    with psycopg.connect(url) as conn:
+        conn.execute("ANALYZE variants")
+        for p in params:
+            t = time.perf_counter()
+            conn.execute(sql, p).fetchall()
+            times.append((time.perf_counter() - t) * 1000)
+    return statistics.quantiles(times, n=20)[-1]
+
+
+def _queries(url: str) -> tuple[float, float]:
+    from bench.vcf_fixture import CONTIGS, GENE_SPAN
+    from services.variants.queries import GENE_SQL, REGION_SQL
+
+    rng = random.Random(7)
+    regions = []
+    for _ in range(200):
+        chrom, length = rng.choice(CONTIGS)
+        start = rng.randint(1, length - 100_000)
+        regions.append({"chrom": chrom, "start": start, "end": start + 100_000, "limit": 1000})
+    genes = []
+    for _ in range(200):
+        chrom, length = rng.choice(CONTIGS)
+        genes.append({"gene": f"G{chrom[3:]}_{rng.randint(1, length // GENE_SPAN - 1)}", "limit": 1000})
+    return _p95(url, REGION_SQL, regions), _p95(url, GENE_SQL, genes)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--skip-vcf-pg-loader", action="store_true")
+    args = parser.parse_args()
+    sys.path.insert(0, str(REPO))
+    from services.db import embedded
+
+    vcf = _fixture(args.records)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-pg-"))
+    admin = embedded.start_detached(tmp / "pg")
+    try:
+        ours_url = _create_db(admin, "bench_ours")
+        ours = _run_ours(ours_url, vcf)
+        rate = args.records / ours["seconds"]
+        res = ours["result"]
+        print(
+            f"ours:          {ours['seconds']:7.1f} s  {rate:9,.0f} records/s  "
+            f"({res['variants_loaded']:,} rows, peak RSS <= {ours['rss_kb'] / 1024:,.0f} MiB summed)"
+        )
+        raw_s = _raw_copy(ours_url, _create_db(admin, "bench_raw"))
+        raw_rate = args.records / raw_s
+        print(
+            f"raw COPY:      {raw_s:7.1f} s  {raw_rate:9,.0f} records/s  "
+            f"-> ours / raw = {rate / raw_rate:.2f}"
+        )
+        if not args.skip_vcf_pg_loader:
+            vpl_s = _run_vpl(_create_db(admin, "bench_vpl", migrate_it=False), vcf)
+            vpl_rate = args.records / vpl_s
+            print(
+                f"vcf-pg-loader: {vpl_s:7.1f} s  {vpl_rate:9,.0f} records/s  -> ours / vcf-pg-loader = "
+                f"{rate / vpl_rate:.2f}x"
+            )
+        region_p95, gene_p95 = _queries(ours_url)
+        print(f"queries after the load: region (100 kb) p95 {region_p95:.1f} ms, gene p95 {gene_p95:.1f} ms")
+    finally:
+        embedded.stop(tmp / "pg")
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Annotation sources and releases, runs, the link lifecycle, the read path."""

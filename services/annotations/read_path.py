@@ -1,0 +1,212 @@
+"""The read path: the current annotation of alleles per source, under the retired-link display decision.
+
+Every page, the CLI, filters and exports use these functions — there is no second copy of "the current value".
+Contract:
+1. Per (allele, source) the latest link decides: live (``valid_to`` null, or after ``as_of``) → its value;
+   closed with no successor → retired at its ``valid_to``, by the release whose RETIRED event closed it.
+2. The ``retired-link-display`` setting decides how a retired link shows, the same for every source:
+   ``none`` — no value, a note "retired in <source> <version> on <date>"; ``last-known`` — the last value,
+   marked retired, with its source version ("last known: <version>").
+3. ``displayed_value_filter`` matches what is displayed: live values, and retired last-known values only when
+   the display is ``last-known`` *and* the user asked to include retired values.
+4. ``as_of`` answers the same question for a past instant, with the half-open ``[valid_from, valid_to)`` rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, column, exists, func, select, table, text, true
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session
+
+from services.errors import InvalidInput, NotFound
+from services.variants.alleles import allele_id as allele_key_id
+from services.variants.normalize import normalise_build, normalise_contig
+
+DISPLAY_SETTING = "retired-link-display"
+DISPLAY_CHOICES = ("none", "last-known")
+
+
+@dataclass(frozen=True)
+class AlleleRef:
+    id: int
+    genome_build: str
+    chrom: str
+    pos: int
+    ref: str
+    alt: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.chrom}-{self.pos}-{self.ref}-{self.alt}"
+
+
+@dataclass(frozen=True)
+class CurrentValue:
+    """What a source says about an allele now (or at ``as_of``), under the display setting."""
+
+    source: str
+    value: Any | None
+    source_version: str
+    retired: bool
+    retired_at: datetime | None
+    retired_in: str | None
+    valid_from: datetime
+    run_id: int
+
+    @property
+    def shown(self) -> bool:
+        return self.value is not None
+
+    @property
+    def note(self) -> str:
+        if not self.retired:
+            return f"{self.source} {self.source_version}"
+        when = f"{self.retired_at:%Y-%m-%d}" if self.retired_at else "?"
+        if self.shown:
+            return f"last known: {self.source} {self.source_version} (retired on {when})"
+        return f"retired in {self.source} {self.retired_in or '?'} on {when}"
+
+    def as_json(self) -> dict[str, Any] | None:
+        """The CLI's ``current[source]``: null when nothing is displayed."""
+        if not self.shown:
+            return None
+        return {
+            "value": self.value,
+            "source_version": self.source_version,
+            "retired": self.retired,
+            "retired_at": self.retired_at,
+        }
+
+
+def display_setting(session: Session) -> str:
+    from services.settings.service import get_setting
+
+    return str(get_setting(session, DISPLAY_SETTING))
+
+
+def known_sources(session: Session) -> list[str]:
+    rows = session.execute(
+        text(
+            "SELECT name FROM annotation_sources UNION SELECT DISTINCT source FROM annotation_run ORDER BY 1"
+        )
+    )
+    return [r[0] for r in rows]
+
+
+LATEST_LINKS = """
+SELECT DISTINCT ON (l.allele_id, l.source)
+       l.allele_id, l.source, l.value, l.source_version, l.valid_from, l.valid_to, l.run_id,
+       (SELECT e.source_version FROM annotation_event e
+         WHERE e.allele_id = l.allele_id AND e.source = l.source AND e.kind = 'RETIRED' AND e.at = l.valid_to
+         LIMIT 1) AS retired_in
+  FROM annotation_link l
+ WHERE l.allele_id = ANY(:ids) AND (CAST(:at AS timestamptz) IS NULL OR l.valid_from <= :at)
+ ORDER BY l.allele_id, l.source, l.valid_from DESC
+"""
+
+
+def current_annotation(
+    session: Session,
+    allele_ids: Sequence[int],
+    *,
+    display: str | None = None,
+    as_of: datetime | None = None,
+) -> dict[int, dict[str, CurrentValue | None]]:
+    """Rules 1, 2 and 4: ``{allele_id: {source: CurrentValue or None (never linked)}}`` for every known source."""
+    display = display or display_setting(session)
+    if display not in DISPLAY_CHOICES:
+        raise InvalidInput(f"{DISPLAY_SETTING} must be one of {', '.join(DISPLAY_CHOICES)}")
+    sources = known_sources(session)
+    out: dict[int, dict[str, CurrentValue | None]] = {a: dict.fromkeys(sources) for a in allele_ids}
+    rows = session.execute(text(LATEST_LINKS), {"ids": list(allele_ids), "at": as_of})
+    for r in rows:
+        retired = r.valid_to is not None and (as_of is None or r.valid_to <= as_of)
+        value = r.value if (not retired or display == "last-known") else None
+        out[r.allele_id][r.source] = CurrentValue(
+            r.source,
+            value,
+            r.source_version,
+            retired,
+            r.valid_to if retired else None,
+            r.retired_in if retired else None,
+            r.valid_from,
+            r.run_id,
+        )
+    return out
+
+
+# The view of migration 0004: the latest link of each (allele, source), ``retired`` when it has ended.
+annotation_current = table(
+    "annotation_current",
+    column("allele_id"),
+    column("source"),
+    column("value", JSONB),
+    column("source_version"),
+    column("valid_to"),
+    column("retired"),
+)
+
+
+def displayed_value_filter(
+    allele_id: ColumnElement[Any],
+    source: str,
+    field: str,
+    values: Sequence[str],
+    *,
+    display: str,
+    include_retired: bool = False,
+) -> ColumnElement[bool]:
+    """Rule 3: ``allele_id``'s displayed ``source`` value has ``field`` in ``values`` (case-insensitive).
+
+    For the Variants page: ``query.where(displayed_value_filter(Variant.allele_id, "clinvar", "clnsig",
+    ["Pathogenic"], display=display_setting(session), include_retired=ticked))``.
+    """
+    c = annotation_current
+    wanted = [v.lower() for v in values]
+    show_retired = include_retired and display == "last-known"
+    return exists(
+        select(1)
+        .select_from(c)
+        .where(
+            c.c.allele_id == allele_id,
+            c.c.source == source,
+            func.lower(c.c.value[field].astext).in_(wanted),
+            true() if show_retired else c.c.retired.is_(False),
+        )
+    )
+
+
+def retired_display_impact(session: Session) -> dict[str, int]:
+    """How many alleles each source has whose latest link is retired — what the display decision affects now."""
+    rows = session.execute(
+        text("SELECT source, count(*) FROM annotation_current WHERE retired GROUP BY source ORDER BY source")
+    )
+    return {s: int(n) for s, n in rows}
+
+
+def resolve_allele(session: Session, key: str, genome: str = "GRCh38") -> AlleleRef:
+    """An allele by id, or by ``CHROM-POS-REF-ALT`` (contig names normalised for ``genome``)."""
+    key = key.strip()
+    build = normalise_build(genome)
+    if key.lstrip("-").isdigit():
+        where, params = "id = :id", {"id": int(key)}
+    else:
+        parts = key.rsplit("-", 3)
+        if len(parts) != 4 or not parts[1].isdigit():
+            raise InvalidInput(
+                f"{key!r} is not an allele: use CHROM-POS-REF-ALT (e.g. chr1-12345-A-G) or an id"
+            )
+        chrom = normalise_contig(build, parts[0])
+        ident = allele_key_id(build, chrom, int(parts[1]), parts[2].upper(), parts[3].upper())
+        where, params = "id = :id", {"id": ident}
+    row = session.execute(
+        text(f"SELECT id, genome_build, chrom, pos, ref, alt FROM alleles WHERE {where}"), params
+    ).first()
+    if row is None:
+        raise NotFound(f"no allele {key} ({build}) in the store")
+    return AlleleRef(*row)

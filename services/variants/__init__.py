@@ -1,0 +1,1 @@
+"""The variant store: VCF reading, normalisation, CSQ/ANN parsing, the loader, queries."""

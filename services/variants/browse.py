@@ -1,0 +1,330 @@
+"""Browsing the variant store: filters, keyset pages, counts, details, loads, and streamed exports.
+
+Contract:
+1. ``VariantFilter`` holds the page's filters; ``where(filter)`` turns it into one parameterised SQL condition
+   from fixed snippets (no user text is ever spliced into SQL). A region is ``chr1:1,000,000-2,000,000`` (or
+   ``1:100-200``, contig names normalised like the loader does); overlap semantics as in ``queries``.
+2. ``variant_page`` is keyset-paged: the cursor is the last row's sort key, so page N costs what page 1 does.
+   Sorts: ``position`` (chrom, pos, variant_id) and ``gene`` (gene, chrom, pos, variant_id).
+3. ``export_csv`` / ``export_parquet`` stream the whole filtered set in batches (never all in memory); CSV
+   cells that start with ``=``, ``+``, ``-`` or ``@`` get a leading ``'`` against spreadsheet formula
+   injection.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from services.errors import InvalidInput, NotFound
+from services.variants.consequences import expand
+from services.variants.models import LONG_VARIANT_SPAN
+from services.variants.normalize import contig_normaliser
+
+PAGE_COLUMNS = [
+    "variant_id",
+    "chrom",
+    "pos",
+    "ref",
+    "alt",
+    "variant_type",
+    "gene",
+    "consequence",
+    "impact",
+    "hgvs_c",
+    "hgvs_p",
+    "af_gnomad",
+    "clinvar_sig",
+    "sample",
+    "gt",
+    "rs_id",
+]
+EXPORT_COLUMNS = [
+    "variant_id",
+    "chrom",
+    "pos",
+    "end_pos",
+    "ref",
+    "alt",
+    "qual",
+    "variant_type",
+    "rs_id",
+    "gene",
+    "transcript",
+    "hgvs_c",
+    "hgvs_p",
+    "consequence",
+    "impact",
+    "is_coding",
+    "is_lof",
+    "af_gnomad",
+    "af_gnomad_popmax",
+    "af_1kg",
+    "cadd_phred",
+    "clinvar_sig",
+    "clinvar_review",
+    "sample",
+    "gt",
+    "gq",
+    "dp",
+    "load_batch_id",
+]
+_SELECT = (
+    "SELECT v.variant_id, v.chrom, v.pos, v.end_pos, v.ref, v.alt, v.qual, v.variant_type, v.rs_id, v.gene, "
+    "v.transcript, v.hgvs_c, v.hgvs_p, v.consequence, v.impact, v.is_coding, v.is_lof, v.af_gnomad, "
+    "v.af_gnomad_popmax, v.af_1kg, v.cadd_phred, v.clinvar_sig, v.clinvar_review, s.external_id AS sample, "
+    "v.gt, v.gq, v.dp, v.load_batch_id::text AS load_batch_id FROM variants v "
+    "LEFT JOIN samples s ON s.id = v.sample_id"
+)
+SORTS = {
+    "position": ("v.chrom, v.pos, v.variant_id", ("chrom", "pos", "variant_id")),
+    "gene": ("v.gene, v.chrom, v.pos, v.variant_id", ("gene", "chrom", "pos", "variant_id")),
+}
+_REGION = re.compile(r"^\s*([^:\s]+)\s*:\s*([\d,_]+)\s*-\s*([\d,_]+)\s*$")
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+@dataclass(frozen=True)
+class VariantFilter:
+    region: str | None = None
+    gene: str | None = None
+    consequence: str | None = None
+    impact: str | None = None
+    max_af: float | None = None
+    clinvar_sig: str | None = None
+    sample: str | None = None
+    load_batch_id: str | None = None
+    genome_build: str = "GRCh38"
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: pd.DataFrame
+    total: int
+    next_cursor: tuple | None
+    cursors: list = field(default_factory=list)
+
+
+def parse_region(region: str, genome_build: str = "GRCh38") -> tuple[str, int, int]:
+    m = _REGION.match(region or "")
+    if not m:
+        raise InvalidInput(f"region {region!r} is not like chr1:1,000,000-2,000,000")
+    start, end = (int(re.sub(r"[,_]", "", g)) for g in m.group(2, 3))
+    if start < 1 or end < start:
+        raise InvalidInput(f"region {region!r}: the start must be ≥ 1 and not after the end")
+    return contig_normaliser(genome_build)(m.group(1)), start, end
+
+
+def where(f: VariantFilter) -> tuple[str, dict[str, Any]]:
+    """One SQL condition and its parameters for the filter (fixed snippets only)."""
+    clauses, params = ["TRUE"], {}
+    if f.region:
+        chrom, start, end = parse_region(f.region, f.genome_build)
+        clauses.append(
+            "v.chrom = :chrom AND ((v.pos BETWEEN :start - :span AND :end AND v.end_pos >= :start) "
+            "OR (v.end_pos - v.pos >= :span AND v.pos_range && int8range(:start, :end + 1)))"
+        )
+        params.update(chrom=chrom, start=start, end=end, span=LONG_VARIANT_SPAN)
+    if f.gene:
+        clauses.append("v.gene = :gene")
+        params["gene"] = f.gene.strip()
+    if f.consequence:
+        clauses.append("v.consequence LIKE :consequence")
+        params["consequence"] = "%" + f.consequence.strip().replace("%", r"\%").replace("_", r"\_") + "%"
+    if f.impact:
+        clauses.append("v.impact = :impact")
+        params["impact"] = f.impact
+    if f.max_af is not None:
+        clauses.append("(v.af_gnomad IS NULL OR v.af_gnomad <= :max_af)")
+        params["max_af"] = float(f.max_af)
+    if f.clinvar_sig:
+        clauses.append("v.clinvar_sig ILIKE :clinvar_sig")
+        params["clinvar_sig"] = "%" + f.clinvar_sig.strip().replace("%", r"\%").replace("_", r"\_") + "%"
+    if f.sample:
+        clauses.append("s.external_id = :sample")
+        params["sample"] = f.sample
+    if f.load_batch_id:
+        try:
+            params["load_batch_id"] = str(uuid.UUID(str(f.load_batch_id)))
+        except ValueError:
+            raise InvalidInput(f"{f.load_batch_id!r} is not a load id") from None
+        clauses.append("v.load_batch_id = CAST(:load_batch_id AS uuid)")
+    return " AND ".join(clauses), params
+
+
+def count_variants(session: Session, f: VariantFilter) -> int:
+    cond, params = where(f)
+    return int(
+        session.execute(
+            text(f"SELECT count(*) FROM variants v LEFT JOIN samples s ON s.id = v.sample_id WHERE {cond}"),
+            params,
+        ).scalar_one()
+    )
+
+
+def variant_page(
+    session: Session, f: VariantFilter, *, sort: str = "position", after: tuple | None = None, limit: int = 50
+) -> Page:
+    """One keyset page of the filtered variants, its total, and the next page's cursor (None at the end)."""
+    if sort not in SORTS:
+        raise InvalidInput(f"unknown sort {sort!r}")
+    order, key = SORTS[sort]
+    cond, params = where(f)
+    if after is not None:
+        if len(after) != len(key):
+            raise InvalidInput("a stale page cursor")
+        placeholders = ", ".join(f":k{i}" for i in range(len(key)))
+        cond += f" AND ({order}) > ({placeholders})"
+        params.update({f"k{i}": v for i, v in enumerate(after)})
+    params["limit"] = int(limit) + 1
+    rows = (
+        session.execute(text(f"{_SELECT} WHERE {cond} ORDER BY {order} LIMIT :limit"), params)
+        .mappings()
+        .all()
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    frame = pd.DataFrame([dict(r) for r in rows], columns=EXPORT_COLUMNS)
+    next_cursor = tuple(rows[-1][k] for k in key) if more and rows else None
+    return Page(frame[PAGE_COLUMNS], count_variants(session, f), next_cursor)
+
+
+def variant_detail(session: Session, variant_id: int) -> dict[str, Any]:
+    """Every field of one variant, its consequences as named rows, its genotype and sample."""
+    row = (
+        session.execute(
+            text(
+                "SELECT v.*, s.external_id AS sample, a.consequence_fields FROM variants v "
+                "LEFT JOIN samples s ON s.id = v.sample_id "
+                "JOIN variant_load_audit a ON a.load_batch_id = v.load_batch_id WHERE v.variant_id = :id"
+            ),
+            {"id": int(variant_id)},
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"variant {variant_id} does not exist")
+    data = dict(row)
+    names = data.pop("consequence_fields") or {}
+    consequences = {
+        kind: pd.DataFrame(expand(entries, names.get(kind, [])))
+        for kind, entries in (data.get("vep_annotations") or {}).items()
+    }
+    genotype = {k: data.get(k) for k in ("sample", "gt", "gq", "dp", "ad")}
+    return {
+        "fields": data,
+        "consequences": consequences,
+        "genotype": genotype,
+        "sample_format": data.get("sample_format"),
+    }
+
+
+def list_loads(session: Session, limit: int = 50) -> pd.DataFrame:
+    rows = (
+        session.execute(
+            text(
+                "SELECT load_batch_id::text AS load_id, file_name, genome_build, status, is_reload, "
+                "records_total, variants_loaded, variants_skipped, skip_reasons, error_message, error_line, "
+                "loaded_by, started_at, "
+                "seconds FROM variant_load_audit ORDER BY started_at DESC LIMIT :limit"
+            ),
+            {"limit": limit},
+        )
+        .mappings()
+        .all()
+    )
+    return pd.DataFrame([dict(r) for r in rows])
+
+
+def list_samples(session: Session) -> list[str]:
+    return list(session.execute(text("SELECT external_id FROM samples ORDER BY external_id")).scalars())
+
+
+def neutralise(value: Any) -> Any:
+    """A CSV cell that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _batches(session: Session, f: VariantFilter, batch: int) -> Iterator[list[dict[str, Any]]]:
+    after = None
+    while True:
+        cond, params = where(f)
+        if after is not None:
+            cond += " AND (v.chrom, v.pos, v.variant_id) > (:k0, :k1, :k2)"
+            params.update(k0=after[0], k1=after[1], k2=after[2])
+        params["limit"] = batch
+        rows = (
+            session.execute(
+                text(f"{_SELECT} WHERE {cond} ORDER BY v.chrom, v.pos, v.variant_id LIMIT :limit"), params
+            )
+            .mappings()
+            .all()
+        )
+        if not rows:
+            return
+        yield [dict(r) for r in rows]
+        last = rows[-1]
+        after = (last["chrom"], last["pos"], last["variant_id"])
+
+
+def export_csv(session: Session, f: VariantFilter, batch: int = 5000) -> Iterator[bytes]:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(EXPORT_COLUMNS)
+    yield buf.getvalue().encode()
+    for rows in _batches(session, f, batch):
+        buf.seek(0)
+        buf.truncate()
+        for r in rows:
+            writer.writerow([neutralise(r[c]) for c in EXPORT_COLUMNS])
+        yield buf.getvalue().encode()
+
+
+def _arrow_schema():
+    import pyarrow as pa
+
+    types = {
+        "variant_id": pa.int64(),
+        "pos": pa.int64(),
+        "end_pos": pa.int64(),
+        "qual": pa.float64(),
+        "is_coding": pa.bool_(),
+        "is_lof": pa.bool_(),
+        "af_gnomad": pa.float64(),
+        "af_gnomad_popmax": pa.float64(),
+        "af_1kg": pa.float64(),
+        "cadd_phred": pa.float64(),
+        "gq": pa.int64(),
+        "dp": pa.int64(),
+    }
+    return pa.schema([(c, types.get(c, pa.string())) for c in EXPORT_COLUMNS])
+
+
+def export_parquet(session: Session, f: VariantFilter, batch: int = 20000) -> Iterator[bytes]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = _arrow_schema()
+    sink = io.BytesIO()
+    writer = pq.ParquetWriter(sink, schema)
+    for rows in _batches(session, f, batch):
+        writer.write_table(
+            pa.Table.from_pylist([{c: r[c] for c in EXPORT_COLUMNS} for r in rows], schema=schema)
+        )
+        yield sink.getvalue()
+        sink.seek(0)
+        sink.truncate()
+    writer.close()
+    yield sink.getvalue()

@@ -1,0 +1,513 @@
+"""Loading one VCF file into the variant store: all or nothing, fast, audited.
+
+Contract:
+1. ``load_vcf`` first hashes the file. The same content already ``completed`` for the genome build is not
+   loaded again (result ``skipped_duplicate``, an audit row pointing at the live load) unless ``force``.
+2. Every attempt leaves one ``variant_load_audit`` row: ``running`` (committed first, so a crash is visible),
+   then ``completed`` in the same transaction as the variants, or ``failed`` with the file, line and reason
+   after that transaction rolled back — nothing of a failed file is visible, earlier loads are intact.
+3. ``force`` replaces the live load of the same content in the load's own transaction: its variants are
+   deleted and its audit row marked ``replaced`` at the same commit that makes the new rows visible (no moment
+   without them); the new row records ``is_reload`` and ``previous_load_id``.
+4. Parsing runs in child processes (``_produce``; blocks of lines go round-robin to them and come back in
+   file order) that stream binary COPY rows through pipes while this process feeds them to PostgreSQL, so
+   parsing and ingestion use every core. The children never touch the
+   database; the transaction belongs to this process.
+5. Alleles of the file are staged and inserted (``services.variants.alleles``) before commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import multiprocessing as mp
+import os
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from services.auth.identity import Identity, Role, require
+from services.db.engine import database_url
+from services.errors import InputFileError, InvalidInput, WorkbenchError
+from services.jobs.progress import JobCancelled, ProgressReporter
+from services.variants import copy_binary as cb
+from services.variants.normalize import normalise_build
+from services.variants.records import ALLELE_COLUMNS, VARIANT_COLUMNS, RecordConverter
+from services.variants.vcf_header import Header, VcfFormatError, open_text, read_header
+
+CHUNK_BYTES = 2 << 20
+BLOCK_LINES = 2000  # data lines per parser block (blocks go round-robin to the parser processes)
+_log = logging.getLogger(__name__)
+ALLELE_STAGING = "allele_staging"
+
+
+@dataclass
+class LoadResult:
+    load_batch_id: str | None
+    status: str
+    records: int = 0
+    variants_loaded: int = 0
+    variants_skipped: int = 0
+    skip_reasons: dict[str, int] = field(default_factory=dict)
+    samples: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+    previous_load_id: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("previous_load_id")
+        return d
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(4 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_ped(path: str | Path) -> dict[str, dict[str, str | None]]:
+    """PED columns: family, individual, father, mother, sex (1 male, 2 female), phenotype (2 affected)."""
+    out: dict[str, dict[str, str | None]] = {}
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, start=1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            cols = line.split()
+            if len(cols) < 6:
+                raise InputFileError(str(path), n, "a PED line needs 6 columns")
+            fam, ind, father, mother, sex, pheno = cols[:6]
+            out[ind] = {
+                "family_id": fam,
+                "paternal_id": None if father in ("0", ".") else father,
+                "maternal_id": None if mother in ("0", ".") else mother,
+                "sex": {"1": "male", "2": "female"}.get(sex),
+                "phenotype": {"1": "unaffected", "2": "affected"}.get(pheno),
+            }
+    return out
+
+
+def _fasta_fetcher(fasta_path: str | None, build: str):
+    if not fasta_path:
+        return None
+    from pyfaidx import Fasta
+
+    from services.variants.normalize import contig_normaliser
+
+    fasta = Fasta(fasta_path, as_raw=True, sequence_always_upper=True)
+    norm = contig_normaliser(build)
+    names: dict[str, str] = {}
+    for name in fasta.keys():
+        names.setdefault(name, name)
+        names.setdefault(norm(name), name)
+
+    def fetch(chrom: str, start0: int, end0: int) -> str:
+        name = names.get(chrom) or names.get(norm(chrom))
+        if name is None or start0 < 0:
+            return ""
+        return str(fasta[name][start0:end0])
+
+    return fetch
+
+
+def _produce(
+    conn,
+    path: str,
+    build: str,
+    batch: bytes,
+    sample_ids: list[int],
+    fasta: str | None,
+    worker: int,
+    workers: int,
+) -> None:
+    """Parser process ``worker`` of ``workers``: converts every ``workers``-th block of ``BLOCK_LINES`` data
+    lines and sends one ("rows", records, bytes) per own block, in file order; then ("done", stats, alleles).
+    Every parser reads (and decompresses) the whole file; only the conversion is divided."""
+    line_no = 0
+    try:
+        fetch = _fasta_fetcher(fasta, build)
+        with open_text(path) as stream:
+            header, first = read_header(path, stream)
+            conv = RecordConverter(path, header, build, uuid.UUID(bytes=batch), sample_ids, fetch)
+            convert = conv.convert
+            stats = conv.stats
+            out, alleles = bytearray(), bytearray()
+            line_no = header.lines
+            index = 0  # data lines seen
+            mine = workers == 1 or worker == 0
+            block_start_records = 0
+            lines = stream if first is None else _prepend(first, stream)
+            for line in lines:
+                line_no += 1
+                if len(line) <= 1:
+                    continue
+                if mine:
+                    convert(line, line_no, out, alleles)
+                index += 1
+                if index % BLOCK_LINES == 0:
+                    if mine:
+                        conn.send(("rows", stats.records - block_start_records, bytes(out)))
+                        out.clear()
+                        block_start_records = stats.records
+                    mine = (index // BLOCK_LINES) % workers == worker
+            if mine and index % BLOCK_LINES:
+                conn.send(("rows", stats.records - block_start_records, bytes(out)))
+            summary = {
+                "records": stats.records,
+                "rows": stats.rows,
+                "skipped": stats.skipped,
+                "skip_reasons": dict(stats.skip_reasons),
+                "contigs": sorted(stats.contigs),
+            }
+            conn.send(("done", summary, bytes(alleles)))
+    except InputFileError as exc:
+        conn.send(("error", (exc.path, exc.line, exc.reason)))
+    except Exception as exc:  # noqa: BLE001 - reported to the parent as a failed load
+        conn.send(("error", (path, line_no or None, f"{type(exc).__name__}: {exc}")))
+    finally:
+        conn.close()
+
+
+def _prepend(first: str, rest):
+    yield first
+    yield from rest
+
+
+def parser_processes() -> int:
+    """How many parser processes a load uses (``$WORKBENCH_LOAD_PARSERS``, default 2)."""
+    try:
+        return max(1, int(os.environ.get("WORKBENCH_LOAD_PARSERS", "2")))
+    except ValueError:
+        return 2
+
+
+def load_vcf(
+    path: str | Path,
+    identity: Identity,
+    *,
+    genome_build: str = "GRCh38",
+    reference_fasta: str | None = None,
+    sample_map: str | None = None,
+    force: bool = False,
+    progress: ProgressReporter | None = None,
+    job_id: uuid.UUID | None = None,
+    url: str | None = None,
+) -> LoadResult:
+    """Load one VCF (plain or bgzipped) — see the module contract."""
+    require(identity, Role.CURATOR, "load VCF files")
+    progress = progress or ProgressReporter(None)
+    started = time.monotonic()
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInput(f"{path}: no such file")
+    build = normalise_build(genome_build)
+    if not build:
+        raise InvalidInput("a genome build is required")
+    url = url or database_url()
+    ped = read_ped(sample_map) if sample_map else {}
+    digest = file_sha256(path)
+    batch_id = uuid.uuid4()
+
+    with psycopg.connect(url, autocommit=True) as admin:
+        live = admin.execute(
+            "SELECT load_batch_id FROM variant_load_audit WHERE file_hash = %s AND genome_build = %s "
+            "AND status = 'completed'",
+            (digest, build),
+        ).fetchone()
+        previous = live[0] if live else None
+        status = "skipped_duplicate" if previous and not force else "running"
+        admin.execute(
+            "INSERT INTO variant_load_audit (load_batch_id, file_path, file_name, file_hash, file_size, "
+            "genome_build, status, is_reload, previous_load_id, reference_fasta, tool_versions, "
+            "consequence_fields, records_total, variants_loaded, variants_skipped, skip_reasons, warnings, "
+            "samples_count, job_id, loaded_by, finished_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+            "'{}', '{}', 0, 0, 0, '{}', '[]', 0, %s, %s, CASE WHEN %s = 'skipped_duplicate' THEN now() END)",
+            (
+                batch_id,
+                str(path.resolve()),
+                path.name,
+                digest,
+                path.stat().st_size,
+                build,
+                status,
+                bool(previous and force),
+                previous,
+                reference_fasta,
+                job_id,
+                identity.user,
+                status,
+            ),
+        )
+    if status == "skipped_duplicate":
+        return LoadResult(
+            str(batch_id),
+            status,
+            seconds=round(time.monotonic() - started, 3),
+            previous_load_id=str(previous),
+        )
+
+    try:
+        result = _load(
+            path, build, batch_id, previous if force else None, reference_fasta, ped, progress, url
+        )
+    except JobCancelled:
+        _mark_failed(url, batch_id, "cancelled at the user's request", None, time.monotonic() - started)
+        raise
+    except WorkbenchError as exc:
+        line = getattr(exc, "line", None)
+        _mark_failed(url, batch_id, str(exc), line, time.monotonic() - started)
+        return LoadResult(
+            str(batch_id), "failed", seconds=round(time.monotonic() - started, 3), error=str(exc)
+        )
+    except psycopg.Error as exc:
+        message = _database_message(exc)
+        _mark_failed(url, batch_id, message, None, time.monotonic() - started)
+        return LoadResult(
+            str(batch_id), "failed", seconds=round(time.monotonic() - started, 3), error=message
+        )
+    except BaseException as exc:
+        _mark_failed(
+            url, batch_id, f"interrupted: {type(exc).__name__}: {exc}", None, time.monotonic() - started
+        )
+        raise
+    result.seconds = round(time.monotonic() - started, 3)
+    progress.finish()
+    return result
+
+
+def _database_message(exc: psycopg.Error) -> str:
+    diag = getattr(exc, "diag", None)
+    if diag is not None and diag.constraint_name == "uq_variant_load_audit_live_content":
+        return "the same file content was loaded concurrently for this genome build"
+    return f"the database refused the load: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+
+
+def _mark_failed(url: str, batch_id: uuid.UUID, message: str, line: int | None, seconds: float) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE variant_load_audit SET status = 'failed', error_message = %s, error_line = %s, "
+            "finished_at = now(), seconds = %s WHERE load_batch_id = %s AND status = 'running'",
+            (message, line, seconds, batch_id),
+        )
+
+
+def mark_job_loads_failed(job_id: uuid.UUID, url: str | None = None) -> int:
+    """``on_lost``: loads of a dead worker's job stay ``running`` forever unless marked failed here."""
+    with psycopg.connect(url or database_url(), autocommit=True) as conn:
+        return conn.execute(
+            "UPDATE variant_load_audit SET status = 'failed', finished_at = now(), "
+            "error_message = 'the worker running this load stopped; nothing of the file was kept' "
+            "WHERE job_id = %s AND status = 'running'",
+            (job_id,),
+        ).rowcount
+
+
+def _read_header(path: Path) -> Header:
+    with open_text(path) as stream:
+        header, _ = read_header(str(path), stream)
+    return header
+
+
+def _upsert_samples(
+    conn: psycopg.Connection, names: list[str], ped: dict[str, dict[str, str | None]]
+) -> list[int]:
+    ids = []
+    for name in names:
+        facts = ped.get(name, {})
+        row = conn.execute(
+            "INSERT INTO samples (external_id, sex, phenotype, family_id, paternal_id, maternal_id) "
+            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (external_id) DO UPDATE SET "
+            "sex = coalesce(EXCLUDED.sex, samples.sex), "
+            "phenotype = coalesce(EXCLUDED.phenotype, samples.phenotype), "
+            "family_id = coalesce(EXCLUDED.family_id, samples.family_id), "
+            "paternal_id = coalesce(EXCLUDED.paternal_id, samples.paternal_id), "
+            "maternal_id = coalesce(EXCLUDED.maternal_id, samples.maternal_id) RETURNING id",
+            (
+                name,
+                facts.get("sex"),
+                facts.get("phenotype"),
+                facts.get("family_id"),
+                facts.get("paternal_id"),
+                facts.get("maternal_id"),
+            ),
+        ).fetchone()
+        ids.append(row[0])
+    return ids
+
+
+def _load(
+    path: Path,
+    build: str,
+    batch_id: uuid.UUID,
+    replaces: uuid.UUID | None,
+    fasta: str | None,
+    ped: dict,
+    progress: ProgressReporter,
+    url: str,
+) -> LoadResult:
+    header = _read_header(path)
+    if len(set(header.samples)) != len(header.samples):
+        raise VcfFormatError(str(path), header.lines, "sample names in the #CHROM line are not unique")
+    ctx = mp.get_context("spawn")
+    t_start = time.monotonic()
+    with psycopg.connect(url) as conn:  # one transaction: commits at the end of the block, else rolls back
+        sample_ids = _upsert_samples(conn, header.samples, ped)
+        if replaces is not None:
+            conn.execute("DELETE FROM variants WHERE load_batch_id = %s", (replaces,))
+            conn.execute(
+                "UPDATE variant_load_audit SET status = 'replaced' WHERE load_batch_id = %s", (replaces,)
+            )
+        workers = parser_processes()
+        pipes, children = [], []
+        for w in range(workers):
+            receiver, sender = ctx.Pipe(duplex=False)
+            child = ctx.Process(
+                target=_produce,
+                args=(sender, str(path), build, batch_id.bytes, sample_ids, fasta, w, workers),
+                daemon=True,
+            )
+            child.start()
+            sender.close()
+            pipes.append(receiver)
+            children.append(child)
+        stats: dict[str, Any] | None = None
+        allele_parts: list[bytes] = []
+        try:
+            with conn.cursor().copy(
+                f"COPY variants ({', '.join(VARIANT_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+            ) as copy:
+                copy.write(cb.HEADER)
+                records = 0
+                turn = 0
+                while stats is None:
+                    kind, a, b = _receive(pipes[turn % workers], path)
+                    if kind == "rows":
+                        copy.write(b)
+                        records += a
+                        progress.set(records)
+                        progress.check_cancelled()
+                        turn += 1
+                    elif kind == "done":  # no block left for this parser: the others are done too
+                        summaries = [a]
+                        allele_parts.append(b)
+                        for k in range(1, workers):
+                            kind, a2, b2 = _receive(pipes[(turn + k) % workers], path)
+                            if kind != "done":
+                                raise WorkbenchError(
+                                    f"{path}: the parsers disagree about the end of the file"
+                                )
+                            summaries.append(a2)
+                            allele_parts.append(b2)
+                        stats = _merge(summaries)
+                copy.write(cb.TRAILER)
+        finally:
+            for receiver in pipes:
+                receiver.close()
+            for child in children:
+                child.join(timeout=10)
+                if child.is_alive():
+                    child.kill()
+                    child.join()
+        t_copy = time.monotonic()
+        _log.info("variants copied in %.1fs", t_copy - t_start)
+        conn.execute(
+            f"CREATE TEMP TABLE {ALLELE_STAGING} (id bigint, genome_build text, chrom text, pos bigint, "
+            "ref text, alt text, end_pos bigint, variant_type text) ON COMMIT DROP"
+        )
+        with conn.cursor().copy(
+            f"COPY {ALLELE_STAGING} ({', '.join(ALLELE_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.write(cb.HEADER)
+            for part in allele_parts:
+                view = memoryview(part)
+                for start in range(0, len(view), CHUNK_BYTES):
+                    copy.write(view[start : start + CHUNK_BYTES])
+            copy.write(cb.TRAILER)
+        del allele_parts
+        _insert_alleles(conn)
+        _log.info("alleles staged and inserted in %.1fs", time.monotonic() - t_copy)
+        assert stats is not None
+        conn.execute(
+            "UPDATE variant_load_audit SET status = 'completed', finished_at = now(), reference_genome = %s, "
+            "tool_versions = %s, consequence_fields = %s, records_total = %s, variants_loaded = %s, "
+            "variants_skipped = %s, skip_reasons = %s, samples_count = %s, "
+            "seconds = extract(epoch FROM clock_timestamp() - started_at) WHERE load_batch_id = %s",
+            (
+                header.assembly,
+                Jsonb(header.tool_versions),
+                Jsonb(_consequence_fields(header)),
+                stats["records"],
+                stats["rows"],
+                stats["skipped"],
+                Jsonb(stats["skip_reasons"]),
+                len(header.samples),
+                batch_id,
+            ),
+        )
+    return LoadResult(
+        str(batch_id),
+        "completed",
+        records=stats["records"],
+        variants_loaded=stats["rows"],
+        variants_skipped=stats["skipped"],
+        skip_reasons=stats["skip_reasons"],
+        samples=len(header.samples),
+        previous_load_id=str(replaces) if replaces else None,
+    )
+
+
+def _receive(receiver, path: Path) -> tuple[str, Any, Any]:
+    try:
+        msg = receiver.recv()
+    except EOFError:
+        raise WorkbenchError(f"{path}: a parser process stopped unexpectedly") from None
+    if msg[0] == "error":
+        epath, eline, reason = msg[1]
+        raise VcfFormatError(epath, eline, reason)
+    return msg
+
+
+def _merge(summaries: list[dict[str, Any]]) -> dict[str, Any]:
+    reasons: dict[str, int] = {}
+    for s in summaries:
+        for k, v in s["skip_reasons"].items():
+            reasons[k] = reasons.get(k, 0) + v
+    return {
+        "records": sum(s["records"] for s in summaries),
+        "rows": sum(s["rows"] for s in summaries),
+        "skipped": sum(s["skipped"] for s in summaries),
+        "skip_reasons": reasons,
+        "contigs": sorted({c for s in summaries for c in s["contigs"]}),
+    }
+
+
+def _insert_alleles(conn: psycopg.Connection) -> None:
+    """Insert the staged alleles; an existing id with a different key (a 64-bit collision) raises."""
+    from services.variants.alleles import AlleleKeyCollision, upsert_sql
+
+    clash = conn.execute(upsert_sql(ALLELE_STAGING)).fetchone()
+    if clash:
+        raise AlleleKeyCollision(
+            f"allele {clash[0]}:{clash[1]} {clash[2]}>{clash[3]} collides with another "
+            "allele's 64-bit key; it cannot be stored"
+        )
+
+
+def _consequence_fields(header: Header) -> dict[str, list[str]]:
+    from services.variants.consequences import EFF_FIELDS
+
+    out: dict[str, list[str]] = {}
+    if header.csq_fields:
+        out["CSQ"] = header.csq_fields
+    if header.ann_fields:
+        out["ANN"] = header.ann_fields
+    if header.has_eff:
+        out["EFF"] = EFF_FIELDS
+    return out

@@ -1,0 +1,163 @@
+"""Variant store records: alleles, samples, the partitioned ``variants`` table and the load audit.
+
+Invariants (guarded by the schema in migration 0002 unless said otherwise):
+1. ``alleles.id`` is a deterministic 64-bit key of the normalised (genome_build, chrom, pos, ref, alt): the
+   check ``ck_alleles_id_is_key_hash`` forces ``id = workbench_allele_id(genome_build, chrom, pos, ref, alt)``
+   (SQL function; ``services.variants.alleles.allele_id`` computes the same value in Python). Being the
+   primary key, it also makes the normalised key unique: one row per allele, whatever the allele's length.
+   Loaders compute ids without a round trip; a 64-bit collision of two different keys is detected and refused
+   (``services.variants.alleles.insert_alleles_from``), never merged.
+2. ``variants`` is partitioned by ``LIST (chrom)``: chr1–chr22, chrX, chrY, chrM and ``variants_default`` for
+   every other contig (alt, decoy, chrUn, HLA, EBV, non-human genomes). ``chrom`` holds the contig name
+   normalised for the load's genome build (``services.variants.normalize``).
+3. ``variants.allele_id`` names an ``alleles`` row. It is not a foreign key (a per-row check would slow bulk
+   COPY); the loader inserts a file's alleles in the same transaction as its variants, before commit.
+4. Each variant row belongs to one ``variant_load_audit`` row (``load_batch_id``, FK). A load is one
+   transaction: its variants are all visible or none are.
+5. ``variant_load_audit``: at most one ``completed`` load per (file_hash, genome_build) (partial unique index
+   ``uq_variant_load_audit_live_content``); a forced reload marks the earlier row ``replaced`` in the same
+   transaction that deletes its variants and inserts the new ones.
+6. The annotation columns of ``variants`` (gene … clinvar_review, vep_annotations) say what the file said;
+   the curated annotation of an allele comes from the lifecycle's read path, never from these columns.
+7. ``vep_annotations`` holds every consequence of the row's ALT compactly, as
+   ``{"CSQ": ["G|missense_variant|MODERATE|…", …], "ANN": […], "EFF": […]}``: each entry is the file's own
+   ``|``-joined values (no keys); the field names are stored once per load in
+   ``variant_load_audit.consequence_fields`` and ``services.variants.consequences.expand`` names them.
+8. ``pos``/``end_pos`` are 1-based inclusive; ``pos_range`` is ``[pos, end_pos + 1)``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, DateTime, Double, Float, ForeignKey, Integer, Sequence, Text, func
+from sqlalchemy.dialects.postgresql import ARRAY, INT8RANGE, JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.db.base import Base
+
+LOAD_STATUSES = ("running", "completed", "failed", "skipped_duplicate", "replaced")
+
+#: Human contigs with their own partition (``variants_<lower(name)>``); other contigs go to the default.
+PARTITION_CONTIGS: tuple[str, ...] = tuple([f"chr{i}" for i in range(1, 23)] + ["chrX", "chrY", "chrM"])
+
+#: Variants at most this long are found by the (chrom, pos) btree; longer ones through the partial GiST index.
+LONG_VARIANT_SPAN = 1000
+
+variant_id_seq = Sequence("variants_variant_id_seq", metadata=Base.metadata)
+
+
+class Allele(Base):
+    """A normalised (genome_build, chrom, pos, ref, alt): the unit annotations attach to."""
+
+    __tablename__ = "alleles"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    genome_build: Mapped[str] = mapped_column(Text)
+    chrom: Mapped[str] = mapped_column(Text)
+    pos: Mapped[int] = mapped_column(BigInteger)
+    ref: Mapped[str] = mapped_column(Text)
+    alt: Mapped[str] = mapped_column(Text)
+    end_pos: Mapped[int] = mapped_column(BigInteger)
+    variant_type: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Sample(Base):
+    """A sample named in a VCF header (``external_id``), with pedigree facts from an optional PED file."""
+
+    __tablename__ = "samples"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    external_id: Mapped[str] = mapped_column(Text, unique=True)
+    sex: Mapped[str | None] = mapped_column(Text)
+    phenotype: Mapped[str | None] = mapped_column(Text)
+    family_id: Mapped[str | None] = mapped_column(Text)
+    paternal_id: Mapped[str | None] = mapped_column(Text)
+    maternal_id: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class VariantLoadAudit(Base):
+    """One attempt to load one VCF file: what was found, what was loaded or skipped, or why it failed."""
+
+    __tablename__ = "variant_load_audit"
+
+    load_batch_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    file_path: Mapped[str] = mapped_column(Text)
+    file_name: Mapped[str] = mapped_column(Text)
+    file_hash: Mapped[str | None] = mapped_column(Text)
+    file_size: Mapped[int | None] = mapped_column(BigInteger)
+    genome_build: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)
+    is_reload: Mapped[bool] = mapped_column(Boolean, default=False)
+    previous_load_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("variant_load_audit.load_batch_id", ondelete="SET NULL")
+    )
+    reference_genome: Mapped[str | None] = mapped_column(Text)
+    reference_fasta: Mapped[str | None] = mapped_column(Text)
+    tool_versions: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    consequence_fields: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    records_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    variants_loaded: Mapped[int] = mapped_column(BigInteger, default=0)
+    variants_skipped: Mapped[int] = mapped_column(BigInteger, default=0)
+    skip_reasons: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    warnings: Mapped[list[Any]] = mapped_column(JSONB, default=list)
+    samples_count: Mapped[int] = mapped_column(Integer, default=0)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    error_line: Mapped[int | None] = mapped_column(BigInteger)
+    job_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    loaded_by: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    seconds: Mapped[float | None] = mapped_column(Double)
+
+
+class Variant(Base):
+    """One call: a sample's genotype at an allele (or a site row with no sample), as the file said it."""
+
+    __tablename__ = "variants"
+    __table_args__ = {"postgresql_partition_by": "LIST (chrom)"}
+
+    variant_id: Mapped[int] = mapped_column(
+        BigInteger, variant_id_seq, primary_key=True, server_default=variant_id_seq.next_value()
+    )
+    chrom: Mapped[str] = mapped_column(Text, primary_key=True)
+    pos_range: Mapped[Any] = mapped_column(INT8RANGE)
+    pos: Mapped[int] = mapped_column(BigInteger)
+    end_pos: Mapped[int] = mapped_column(BigInteger)
+    ref: Mapped[str] = mapped_column(Text)
+    alt: Mapped[str] = mapped_column(Text)
+    qual: Mapped[float | None] = mapped_column(Float)
+    filter: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    variant_type: Mapped[str] = mapped_column(Text)
+    rs_id: Mapped[str | None] = mapped_column(Text)
+    gene: Mapped[str | None] = mapped_column(Text)
+    transcript: Mapped[str | None] = mapped_column(Text)
+    hgvs_c: Mapped[str | None] = mapped_column(Text)
+    hgvs_p: Mapped[str | None] = mapped_column(Text)
+    consequence: Mapped[str | None] = mapped_column(Text)
+    impact: Mapped[str | None] = mapped_column(Text)
+    is_coding: Mapped[bool | None] = mapped_column(Boolean)
+    is_lof: Mapped[bool | None] = mapped_column(Boolean)
+    af_gnomad: Mapped[float | None] = mapped_column(Double)
+    af_gnomad_popmax: Mapped[float | None] = mapped_column(Double)
+    af_1kg: Mapped[float | None] = mapped_column(Double)
+    cadd_phred: Mapped[float | None] = mapped_column(Float)
+    clinvar_sig: Mapped[str | None] = mapped_column(Text)
+    clinvar_review: Mapped[str | None] = mapped_column(Text)
+    info: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    vep_annotations: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    sample_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("samples.id"))
+    gt: Mapped[str | None] = mapped_column(Text)
+    gq: Mapped[int | None] = mapped_column(Integer)
+    dp: Mapped[int | None] = mapped_column(Integer)
+    ad: Mapped[list[int] | None] = mapped_column(ARRAY(Integer))
+    sample_format: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    allele_id: Mapped[int] = mapped_column(BigInteger)
+    load_batch_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("variant_load_audit.load_batch_id")
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,0 +1,57 @@
+"""Filters match the displayed value; as-of answers for past instants with the half-open rule."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import column, select, table
+
+from services.annotations.read_path import current_annotation, displayed_value_filter, retired_display_impact
+from services.annotations.runs import refresh
+from services.db.engine import session_scope
+from tests.annotations.conftest import CURATOR, at
+from tests.annotations.releases import add_alleles, add_release, value
+
+alleles = table("alleles", column("id"))
+
+
+@pytest.fixture
+def clinvar(conn):
+    """a Pathogenic (live), b Pathogenic then retired, c Benign."""
+    with conn.begin():
+        a, b, c = add_alleles(conn, 3)
+        patho, benign = {"clnsig": "Pathogenic"}, {"clnsig": "Benign"}
+        add_release(conn, "clinvar", "r1", {a: patho, b: patho, c: benign})
+        add_release(conn, "clinvar", "r2", {a: patho, c: benign})
+    refresh(CURATOR, "clinvar", "r1", at=at(1))
+    refresh(CURATOR, "clinvar", "r2", at=at(2))
+    return a, b, c
+
+
+@pytest.mark.parametrize(
+    ("display", "include_retired", "expected"),
+    [("none", False, "a"), ("none", True, "a"), ("last-known", False, "a"), ("last-known", True, "ab")],
+)
+def test_filter_matches_the_displayed_value(clinvar, display, include_retired, expected) -> None:
+    names = dict(zip(clinvar, "abc", strict=True))
+    condition = displayed_value_filter(
+        alleles.c.id, "clinvar", "clnsig", ["PATHOGENIC"], display=display, include_retired=include_retired
+    )
+    with session_scope() as s:
+        found = {names[i] for i in s.scalars(select(alleles.c.id).where(condition))}
+    assert found == set(expected)
+
+
+def test_as_of_uses_half_open_intervals(clinvar) -> None:
+    a, b, _ = clinvar
+    with session_scope() as s:
+        before = current_annotation(s, [b], display="none", as_of=at(1.5))[b]["clinvar"]
+        at_retirement = current_annotation(s, [b], display="none", as_of=at(2))[b]["clinvar"]
+        before_any = current_annotation(s, [a], display="none", as_of=at(0))[a]["clinvar"]
+        assert retired_display_impact(s) == {"clinvar": 1}
+    assert before.value == {"clnsig": "Pathogenic"} and not before.retired
+    assert at_retirement.retired and at_retirement.value is None and at_retirement.retired_in == "r2"
+    assert before_any is None
+
+
+def test_values_are_canonical_in_the_fixture() -> None:
+    assert value("vep", 3)["consequence"] == ["intron_variant", "splice_region_variant"]

@@ -1,0 +1,53 @@
+"""Load a VCF from the Variants page (a server path inside an import folder), watch the job succeed on the
+Jobs page, then browse the loaded variants."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from services.db.engine import session_scope
+from services.jobs import service
+from tests.conftest import wait_for
+
+DATA = Path(__file__).resolve().parents[1] / "variants" / "data"
+
+
+@pytest.fixture
+def import_dir(tmp_path, monkeypatch) -> Path:
+    """An import folder the app and its worker accept (set before ``live_app`` starts them)."""
+    monkeypatch.setenv("WORKBENCH_IMPORT_DIRS", str(tmp_path))
+    return tmp_path
+
+
+def test_load_vcf_from_the_page_and_browse_it(import_dir: Path, live_app: str, browser_page) -> None:
+    vcf = import_dir / "cases.vcf"
+    shutil.copy(DATA / "vep_cases.vcf", vcf)
+    page = browser_page
+    page.goto(f"{live_app}/variants")
+    expect(page.get_by_role("heading", name="Variants")).to_be_visible()
+
+    page.get_by_text("Load VCF").click()
+    page.get_by_label("…or a path on the server (inside an import folder)").fill(str(vcf))
+    page.get_by_role("button", name="Start loading").click()
+    expect(page.get_by_text("Queued load job")).to_be_visible()
+
+    def finished():
+        with session_scope() as s:
+            jobs, _ = service.list_jobs(s, operations=["variants.load_vcf"])
+        return jobs and jobs[0].is_finished and jobs[0]
+
+    job = wait_for(finished, timeout=90, message="the load job to finish")
+    assert job.status == "succeeded", job.error_message
+    assert job.findings["variants_loaded"] == 16
+    page.goto(f"{live_app}/jobs?job={job.id}")
+    expect(page.locator("strong", has_text="succeeded")).to_be_visible()
+
+    page.goto(f"{live_app}/variants")
+    expect(page.get_by_text("16 variants")).to_be_visible()
+    page.get_by_label("Gene").fill("GENE4")
+    page.get_by_label("Gene").press("Enter")
+    expect(page.get_by_text("1 variants")).to_be_visible()

@@ -1,0 +1,101 @@
+"""Annotation runs, Allele and Settings pages through AppTest, on the real database."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import text
+
+from services.annotations.runs import refresh
+from services.db.engine import get_engine, session_scope
+from services.jobs import service
+from services.settings.service import get_setting, setting_history
+from tests.annotations.conftest import CURATOR, at
+from tests.annotations.releases import add_alleles, add_release, record
+from tests.pages.conftest import frame_with
+
+
+def _history(db_url) -> list[int]:
+    """r1 links three ClinVar alleles, r2 supersedes one and retires one."""
+    with get_engine(db_url).begin() as conn:
+        a, b, c = add_alleles(conn, 3)
+        add_release(
+            conn, "clinvar", "r1", {a: record("clinvar", 0), b: record("clinvar", 1), c: record("clinvar", 2)}
+        )
+        add_release(conn, "clinvar", "r2", {a: record("clinvar", 3), c: record("clinvar", 2)})
+    refresh(CURATOR, "clinvar", "r1", at=at(1))
+    refresh(CURATOR, "clinvar", "r2", at=at(2))
+    return [a, b, c]
+
+
+def test_runs_page_lists_runs_and_the_change_report(app, db_url) -> None:
+    _history(db_url)
+    at_ = app("pages/annotation_runs.py", role="curator")
+    runs = frame_with(at_, "health")
+    assert list(runs["health"]) == ["healthy", "healthy"] and list(runs["superseded"]) == [1, 0]
+    report = frame_with(at_, "change")
+    assert sorted(report["change"]) == ["retired", "superseded"]
+    assert "Pathogenic" in " ".join(report["old"])
+    at_.text_input(key="report_significance").input("benign").run()  # record 3 is Likely_benign
+    assert list(frame_with(at_, "change")["change"]) == ["superseded"]
+    assert not [b for b in at_.button if b.key in ("brake_confirm", "verify_release")]  # lead-only
+
+
+def test_curator_starts_a_refresh_job(app, db_url) -> None:
+    _history(db_url)
+    at_ = app("pages/annotation_runs.py", role="curator")
+    at_.button(key="refresh_start").click().run()
+    assert not at_.exception
+    with session_scope() as s:
+        jobs, total = service.list_jobs(s)
+    assert total == 1 and jobs[0].operation == "annotations.refresh"
+    assert jobs[0].payload["source"] == "clinvar"
+
+
+def test_lead_confirms_a_braked_run(app, db_url) -> None:
+    with get_engine(db_url).begin() as conn:
+        ids = add_alleles(conn, 120)
+        add_release(conn, "clinvar", "r1", {a: record("clinvar", 1) for a in ids})
+        add_release(conn, "clinvar", "r2", {a: record("clinvar", 1) for a in ids[20:]})
+    refresh(CURATOR, "clinvar", "r1", at=at(1))
+    braked = refresh(CURATOR, "clinvar", "r2", at=at(2))
+    at_ = app("pages/annotation_runs.py", role="lead", query={"run": str(braked.run_id)})
+    assert len(frame_with(at_, "change")) == 20  # the would-be retirements
+    at_.button(key="brake_confirm").click().run()
+    assert not at_.exception
+    with session_scope() as s:
+        assert (
+            s.scalar(text("SELECT status FROM annotation_run WHERE id = :i"), {"i": braked.run_id})
+            == "applied"
+        )
+
+
+def test_allele_page_by_url_shows_timeline_events_and_current(app, db_url) -> None:
+    _history(db_url)
+    at_ = app("pages/allele.py", role="viewer", query={"allele": "chr1-1010-A-G"})  # the retired one
+    spec = json.loads(at_.get("plotly_chart")[0].proto.spec)
+    names = [t.get("name") for t in spec["data"]]
+    assert "retired" in names and len(spec["data"]) == 2
+    events = frame_with(at_, "kind")
+    assert list(events["kind"]) == ["LINKED", "ABSENT", "RETIRED"]
+    current = frame_with(at_, "status")
+    assert current["status"][0] == "retired in clinvar r2 on 2026-01-03" and current["value"][0] == ""
+
+
+def test_settings_page_changes_the_display_decision(app, db_url) -> None:
+    _history(db_url)
+    at_ = app("pages/settings.py", role="curator")
+    assert any("**1** allele–source pairs" in md.value for md in at_.markdown)
+    at_.radio(key="display_choice").set_value("last-known").run()
+    at_.button(key="display_save").click().run()
+    assert not at_.exception
+    with session_scope() as s:
+        assert get_setting(s, "retired-link-display") == "last-known"
+        assert setting_history(s, "retired-link-display")[0].changed_by == "local"
+    allele = app("pages/allele.py", role="viewer", query={"allele": "chr1-1010-A-G"})
+    assert frame_with(allele, "status")["status"][0].startswith("last known: clinvar r1")
+
+
+def test_viewer_cannot_change_the_display_decision(app) -> None:
+    at_ = app("pages/settings.py", role="viewer")
+    assert not at_.radio and not [b for b in at_.button if b.key == "display_save"]

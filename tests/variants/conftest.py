@@ -1,0 +1,26 @@
+"""Helpers for variant store tests: load fixtures with a curator identity, read rows back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from services.auth.identity import Identity, Role
+
+DATA = Path(__file__).resolve().parent / "data"
+CURATOR = Identity("curator1", Role.CURATOR)
+
+
+@pytest.fixture
+def rows(db_url):
+    """``rows(sql, *params)`` → list of dicts from the test database."""
+
+    def query(sql: str, *params):
+        with psycopg.connect(db_url) as conn:
+            cur = conn.execute(sql, params)
+            names = [d.name for d in cur.description]
+            return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    return query

@@ -1,0 +1,32 @@
+"""Several parser processes give exactly the rows of one, in file order (a bgzipped, multi-block file)."""
+
+from __future__ import annotations
+
+from bench.vcf_fixture import write_vcf
+from services.variants.loader import BLOCK_LINES, load_vcf
+from tests.variants.conftest import CURATOR
+
+
+def _rows(rows):
+    return rows(
+        "SELECT chrom, pos, ref, alt, gene, consequence, ad, info, vep_annotations, allele_id "
+        "FROM variants ORDER BY variant_id"
+    )
+
+
+def test_parsers_split_blocks_and_keep_file_order(db_url, rows, tmp_path, monkeypatch) -> None:
+    vcf = write_vcf(tmp_path / "multi.vcf.gz", records=2 * BLOCK_LINES + 300, seed=5)
+    monkeypatch.setenv("WORKBENCH_LOAD_PARSERS", "1")
+    one = load_vcf(vcf, CURATOR)
+    assert one.status == "completed", one.error
+    single = _rows(rows)
+
+    monkeypatch.setenv("WORKBENCH_LOAD_PARSERS", "3")
+    three = load_vcf(vcf, CURATOR, force=True)
+    assert three.status == "completed", three.error
+    assert (
+        (three.records, three.variants_loaded)
+        == (one.records, one.variants_loaded)
+        == (2 * BLOCK_LINES + 300, len(single))
+    )
+    assert _rows(rows) == single
