@@ -48,6 +48,6 @@ def test_load_vcf_from_the_page_and_browse_it(import_dir: Path, live_app: str, b
 
     page.goto(f"{live_app}/variants")
     expect(page.get_by_text("16 variants")).to_be_visible()
-    page.get_by_label("Gene").fill("GENE4")
-    page.get_by_label("Gene").press("Enter")
+    page.get_by_role("textbox", name="Gene", exact=True).fill("GENE4")
+    page.get_by_role("textbox", name="Gene", exact=True).press("Enter")
     expect(page.get_by_text("1 variants")).to_be_visible()
