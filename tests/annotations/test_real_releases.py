@@ -136,7 +136,10 @@ def test_gnomad_popmax_renamed_to_grpmax_is_unchanged(db_url, tmp_path) -> None:
 
 
 def test_vep_releases_from_files(db_url, tmp_path) -> None:
-    csq = "G|missense_variant|MODERATE|BRCA1|ENST00000357654.{v}|ENST00000357654.{v}:c.100A>G|ENSP00000350283.3:p.Lys34Glu|1"
+    csq = (
+        "G|missense_variant|MODERATE|BRCA1|ENST00000357654.{v}|ENST00000357654.{v}:c.100A>G"
+        "|ENSP00000350283.3:p.Lys34Glu|1"
+    )
     add(
         vcf(
             tmp_path,
