@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
+from services.db.ddl import append_only_statements
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -26,15 +28,9 @@ END $$;
 
 
 def append_only(table: str) -> None:
-    """Make ``table`` append-only: the database itself refuses UPDATE and DELETE (and TRUNCATE)."""
-    op.execute(
-        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-        "FOR EACH ROW EXECUTE FUNCTION workbench_reject_change()"
-    )
-    op.execute(
-        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-        "FOR EACH STATEMENT EXECUTE FUNCTION workbench_reject_change()"
-    )
+    """Make ``table`` append-only: the database itself refuses UPDATE, DELETE and TRUNCATE."""
+    for statement in append_only_statements(table):
+        op.execute(statement)
 
 
 def upgrade() -> None:
@@ -67,12 +63,8 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True)),
         sa.Column("finished_at", sa.DateTime(timezone=True)),
-        sa.CheckConstraint(
-            "status IN ('queued','running','succeeded','failed','cancelled')", name="ck_job_status"
-        ),
-        sa.CheckConstraint(
-            "progress_total IS NULL OR progress_current <= progress_total", name="ck_job_progress"
-        ),
+        sa.CheckConstraint("status IN ('queued','running','succeeded','failed','cancelled')", name="ck_job_status"),
+        sa.CheckConstraint("progress_total IS NULL OR progress_current <= progress_total", name="ck_job_progress"),
     )
     op.create_index("ix_job_operation", "job", ["operation"])
     op.create_index("ix_job_status", "job", ["status"])
@@ -83,9 +75,7 @@ def upgrade() -> None:
     op.create_table(
         "job_event",
         sa.Column("id", sa.BigInteger(), sa.Identity(), primary_key=True),
-        sa.Column(
-            "job_id", pg.UUID(as_uuid=True), sa.ForeignKey("job.id", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("job_id", pg.UUID(as_uuid=True), sa.ForeignKey("job.id", ondelete="CASCADE"), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), server_default=sa.func.clock_timestamp(), nullable=False),
         sa.Column("kind", sa.String(40), nullable=False),
         sa.Column("message", sa.Text(), nullable=False),
@@ -99,9 +89,7 @@ def upgrade() -> None:
     op.create_table(
         "job_comment",
         sa.Column("id", sa.Integer(), sa.Identity(), primary_key=True),
-        sa.Column(
-            "job_id", pg.UUID(as_uuid=True), sa.ForeignKey("job.id", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("job_id", pg.UUID(as_uuid=True), sa.ForeignKey("job.id", ondelete="CASCADE"), nullable=False),
         sa.Column("author", sa.String(200), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
@@ -123,9 +111,7 @@ def upgrade() -> None:
         sa.Column("old_value", pg.JSONB()),
         sa.Column("new_value", pg.JSONB(), nullable=False),
         sa.Column("changed_by", sa.String(200), nullable=False),
-        sa.Column(
-            "changed_at", sa.DateTime(timezone=True), server_default=sa.func.clock_timestamp(), nullable=False
-        ),
+        sa.Column("changed_at", sa.DateTime(timezone=True), server_default=sa.func.clock_timestamp(), nullable=False),
     )
     op.create_index("ix_app_setting_audit_key", "app_setting_audit", ["key"])
     append_only("app_setting_audit")

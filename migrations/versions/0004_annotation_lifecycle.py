@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
+from services.db.ddl import append_only_statements
+
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -31,15 +33,9 @@ SELECT l.allele_id, l.source, l.value, l.source_version, l.run_id, l.valid_from,
 
 
 def _append_only(table: str) -> None:
-    # Same pattern as migration 0001 (workbench_reject_change()).
-    op.execute(
-        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-        "FOR EACH ROW EXECUTE FUNCTION workbench_reject_change()"
-    )
-    op.execute(
-        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-        "FOR EACH STATEMENT EXECUTE FUNCTION workbench_reject_change()"
-    )
+    """Make ``table`` append-only: the database itself refuses UPDATE, DELETE and TRUNCATE."""
+    for statement in append_only_statements(table):
+        op.execute(statement)
 
 
 def upgrade() -> None:
@@ -87,8 +83,7 @@ def upgrade() -> None:
     )
     # The per-source lock, as the database sees it: at most one running or braked run per source.
     op.execute(
-        "CREATE UNIQUE INDEX uq_annotation_run_active ON annotation_run (source) "
-        "WHERE status IN ('running', 'braked')"
+        "CREATE UNIQUE INDEX uq_annotation_run_active ON annotation_run (source) WHERE status IN ('running', 'braked')"
     )
     op.create_index("ix_annotation_run_release_id", "annotation_run", ["release_id"])
     op.create_index("ix_annotation_run_job_id", "annotation_run", ["job_id"])
@@ -103,9 +98,7 @@ def upgrade() -> None:
         sa.Column("run_id", sa.BigInteger(), sa.ForeignKey("annotation_run.id"), nullable=False),
         sa.Column("valid_from", sa.DateTime(timezone=True), nullable=False),
         sa.Column("valid_to", sa.DateTime(timezone=True)),
-        sa.CheckConstraint(
-            "valid_to IS NULL OR valid_to > valid_from", name="ck_annotation_link_valid_interval"
-        ),
+        sa.CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="ck_annotation_link_valid_interval"),
     )
     # One live link per (allele, source).
     op.execute(
@@ -116,9 +109,7 @@ def upgrade() -> None:
         "ALTER TABLE annotation_link ADD CONSTRAINT ex_annotation_link_no_overlap EXCLUDE USING gist "
         "(allele_id WITH =, source WITH =, tstzrange(valid_from, valid_to, '[)') WITH &&)"
     )
-    op.create_index(
-        "ix_annotation_link_allele_id_source", "annotation_link", ["allele_id", "source", "valid_from"]
-    )
+    op.create_index("ix_annotation_link_allele_id_source", "annotation_link", ["allele_id", "source", "valid_from"])
 
     op.create_table(
         "annotation_event",
@@ -159,9 +150,7 @@ def upgrade() -> None:
             nullable=False,
         ),
     )
-    op.create_index(
-        "ix_annotation_release_verification_release_id", "annotation_release_verification", ["release_id"]
-    )
+    op.create_index("ix_annotation_release_verification_release_id", "annotation_release_verification", ["release_id"])
     _append_only("annotation_release_verification")
     op.execute(CURRENT_VIEW)
 
