@@ -7,6 +7,7 @@ import streamlit as st
 
 from pages.ui.errors import shown_errors
 from pages.ui.identity import current_identity
+from services.annotations.read_path import current_annotation, display_setting, resolve_allele
 from services.auth.identity import Role
 from services.db.engine import session_scope
 from services.jobs import service as jobs
@@ -21,6 +22,7 @@ st.title("Variants")
 with session_scope() as session:
     samples = browse.list_samples(session)
     loads = browse.list_loads(session)
+    retired_display = display_setting(session)
 
 with st.container(border=True):
     c1, c2, c3, c4 = st.columns(4)
@@ -30,11 +32,22 @@ with st.container(border=True):
     impact = c4.selectbox("Impact", IMPACTS, key="var_impact")
     c5, c6, c7, c8 = st.columns(4)
     max_af_text = c5.text_input("Max gnomAD AF", placeholder="0.01", key="var_max_af")
-    clinvar = c6.text_input("ClinVar significance", key="var_clinvar")
+    clinvar = c6.text_input(
+        "ClinVar significance (current)",
+        key="var_clinvar",
+        help="Matches the curated ClinVar value shown for each allele (Annotation runs), not the file's CLNSIG.",
+    )
     sample = c7.selectbox("Sample", [""] + samples, key="var_sample")
     load_ids = [""] + list(loads["load_id"]) if not loads.empty else [""]
     load = c8.selectbox("Load", load_ids, key="var_load")
-    sort = st.radio("Sort by", list(browse.SORTS), horizontal=True, key="var_sort")
+    s1, s2 = st.columns([3, 1])
+    sort = s1.radio("Sort by", list(browse.SORTS), horizontal=True, key="var_sort")
+    include_retired = s2.checkbox(
+        "Include retired",
+        key="var_include_retired",
+        disabled=retired_display != "last-known",
+        help="Also match retired last-known values (only when the retired-link display is 'last-known').",
+    )
 
 
 def _max_af() -> float | None:
@@ -56,6 +69,8 @@ filters = browse.VariantFilter(
     clinvar_sig=clinvar or None,
     sample=sample or None,
     load_batch_id=load or None,
+    retired_display=retired_display,
+    include_retired=include_retired,
 )
 
 # Keyset paging: the cursors of the pages seen so far live in the session (reset when the filters change).
@@ -107,10 +122,19 @@ if page is not None:
     if chosen:
         with shown_errors(), session_scope() as session:
             detail = browse.variant_detail(session, int(chosen))
-            st.json(
-                {k: v for k, v in detail["fields"].items() if k not in ("vep_annotations",)}, expanded=False
-            )
+            st.json({k: v for k, v in detail["fields"].items() if k not in ("vep_annotations",)}, expanded=False)
             st.write("Genotype", detail["genotype"])
+            allele_id = detail["fields"].get("allele_id")
+            if allele_id is not None:
+                allele = resolve_allele(session, str(allele_id))
+                current = current_annotation(session, [allele.id], display=retired_display)[allele.id]
+                st.markdown("**Current annotations** (under the retired-link display decision)")
+                for source, value in current.items():
+                    shown = "never linked" if value is None else f"{value.value} — {value.note}"
+                    st.markdown(f"- {source}: {shown}")
+                st.page_link(
+                    "pages/allele.py", label=f"Allele {allele.label}: history", query_params={"allele": allele.label}
+                )
             for kind, table in detail["consequences"].items():
                 st.caption(f"{kind} consequences ({len(table)})")
                 st.dataframe(table, hide_index=True, width="stretch", key=f"var_csq_{kind}")
@@ -128,9 +152,7 @@ if identity.can(Role.CURATOR):
             submitted = st.form_submit_button("Start loading", type="primary")
         if submitted:
             with shown_errors():
-                path = (
-                    save_upload(upload.name, upload.getvalue(), identity) if upload else server_path.strip()
-                )
+                path = save_upload(upload.name, upload.getvalue(), identity) if upload else server_path.strip()
                 with session_scope() as session:
                     job = jobs.submit(
                         session,

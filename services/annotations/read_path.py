@@ -91,9 +91,7 @@ def display_setting(session: Session) -> str:
 
 def known_sources(session: Session) -> list[str]:
     rows = session.execute(
-        text(
-            "SELECT name FROM annotation_sources UNION SELECT DISTINCT source FROM annotation_run ORDER BY 1"
-        )
+        text("SELECT name FROM annotation_sources UNION SELECT DISTINCT source FROM annotation_run ORDER BY 1")
     )
     return [r[0] for r in rows]
 
@@ -152,6 +150,29 @@ annotation_current = table(
 )
 
 
+def retired_values_shown(display: str, include_retired: bool) -> bool:
+    """Rule 3's switch: retired (last-known) values count for filters only under ``last-known`` and when asked."""
+    if display not in DISPLAY_CHOICES:
+        raise InvalidInput(f"unknown retired-link display {display!r}")
+    return include_retired and display == "last-known"
+
+
+def displayed_value_condition(
+    allele_id_sql: str, source: str, field: str, pattern_param: str, *, display: str, include_retired: bool
+) -> str:
+    """Rule 3 for SQL-text queries (the Variants page): ``allele_id_sql``'s displayed ``source`` value has
+    ``field`` matching the ILIKE pattern bound as ``:pattern_param``. ``source``/``field`` are constants of
+    the caller (validated here), never user input."""
+    for name in (source, field, pattern_param):
+        if not name.replace("_", "").isalnum():
+            raise InvalidInput(f"not a plain name: {name!r}")
+    retired = "" if retired_values_shown(display, include_retired) else " AND NOT c.retired"
+    return (
+        f"EXISTS (SELECT 1 FROM annotation_current c WHERE c.allele_id = {allele_id_sql} "
+        f"AND c.source = '{source}' AND c.value->>'{field}' ILIKE :{pattern_param}{retired})"
+    )
+
+
 def displayed_value_filter(
     allele_id: ColumnElement[Any],
     source: str,
@@ -168,7 +189,7 @@ def displayed_value_filter(
     """
     c = annotation_current
     wanted = [v.lower() for v in values]
-    show_retired = include_retired and display == "last-known"
+    show_retired = retired_values_shown(display, include_retired)
     return exists(
         select(1)
         .select_from(c)
@@ -198,9 +219,7 @@ def resolve_allele(session: Session, key: str, genome: str = "GRCh38") -> Allele
     else:
         parts = key.rsplit("-", 3)
         if len(parts) != 4 or not parts[1].isdigit():
-            raise InvalidInput(
-                f"{key!r} is not an allele: use CHROM-POS-REF-ALT (e.g. chr1-12345-A-G) or an id"
-            )
+            raise InvalidInput(f"{key!r} is not an allele: use CHROM-POS-REF-ALT (e.g. chr1-12345-A-G) or an id")
         chrom = normalise_contig(build, parts[0])
         ident = allele_key_id(build, chrom, int(parts[1]), parts[2].upper(), parts[3].upper())
         where, params = "id = :id", {"id": ident}

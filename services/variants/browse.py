@@ -25,6 +25,7 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from services.annotations.read_path import displayed_value_condition
 from services.errors import InvalidInput, NotFound
 from services.variants.consequences import expand
 from services.variants.models import LONG_VARIANT_SPAN
@@ -104,6 +105,10 @@ class VariantFilter:
     sample: str | None = None
     load_batch_id: str | None = None
     genome_build: str = "GRCh38"
+    # The ClinVar filter matches the *displayed* (curated) significance from the read path, under the
+    # retired-link display decision; ``include_retired`` adds retired last-known values (last-known only).
+    retired_display: str = "none"
+    include_retired: bool = False
 
 
 @dataclass(frozen=True)
@@ -147,7 +152,16 @@ def where(f: VariantFilter) -> tuple[str, dict[str, Any]]:
         clauses.append("(v.af_gnomad IS NULL OR v.af_gnomad <= :max_af)")
         params["max_af"] = float(f.max_af)
     if f.clinvar_sig:
-        clauses.append("v.clinvar_sig ILIKE :clinvar_sig")
+        clauses.append(
+            displayed_value_condition(
+                "v.allele_id",
+                "clinvar",
+                "clnsig",
+                "clinvar_sig",
+                display=f.retired_display,
+                include_retired=f.include_retired,
+            )
+        )
         params["clinvar_sig"] = "%" + f.clinvar_sig.strip().replace("%", r"\%").replace("_", r"\_") + "%"
     if f.sample:
         clauses.append("s.external_id = :sample")
@@ -186,11 +200,7 @@ def variant_page(
         cond += f" AND ({order}) > ({placeholders})"
         params.update({f"k{i}": v for i, v in enumerate(after)})
     params["limit"] = int(limit) + 1
-    rows = (
-        session.execute(text(f"{_SELECT} WHERE {cond} ORDER BY {order} LIMIT :limit"), params)
-        .mappings()
-        .all()
-    )
+    rows = session.execute(text(f"{_SELECT} WHERE {cond} ORDER BY {order} LIMIT :limit"), params).mappings().all()
     more = len(rows) > limit
     rows = rows[:limit]
     frame = pd.DataFrame([dict(r) for r in rows], columns=EXPORT_COLUMNS)
@@ -266,9 +276,7 @@ def _batches(session: Session, f: VariantFilter, batch: int) -> Iterator[list[di
             params.update(k0=after[0], k1=after[1], k2=after[2])
         params["limit"] = batch
         rows = (
-            session.execute(
-                text(f"{_SELECT} WHERE {cond} ORDER BY v.chrom, v.pos, v.variant_id LIMIT :limit"), params
-            )
+            session.execute(text(f"{_SELECT} WHERE {cond} ORDER BY v.chrom, v.pos, v.variant_id LIMIT :limit"), params)
             .mappings()
             .all()
         )
@@ -320,9 +328,7 @@ def export_parquet(session: Session, f: VariantFilter, batch: int = 20000) -> It
     sink = io.BytesIO()
     writer = pq.ParquetWriter(sink, schema)
     for rows in _batches(session, f, batch):
-        writer.write_table(
-            pa.Table.from_pylist([{c: r[c] for c in EXPORT_COLUMNS} for r in rows], schema=schema)
-        )
+        writer.write_table(pa.Table.from_pylist([{c: r[c] for c in EXPORT_COLUMNS} for r in rows], schema=schema))
         yield sink.getvalue()
         sink.seek(0)
         sink.truncate()

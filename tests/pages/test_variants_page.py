@@ -33,6 +33,9 @@ def test_viewer_browses_filters_and_sees_details(app) -> None:
     assert not at.exception
     csq = frame_with(at, "Feature")
     assert set(csq["Feature"]) == {"ENST1", "ENST2"}
+    # The detail links to the allele's history and says what each source currently shows.
+    assert any("Current annotations" in md.value for md in at.markdown)
+    assert any(getattr(link, "label", "").startswith("Allele chr") for link in at.get("page_link"))
 
 
 def test_region_filter_and_keyset_paging(app, monkeypatch) -> None:
