@@ -15,10 +15,12 @@ from services.db.engine import session_scope
 from services.jobs import service
 from services.jobs.models import JOB_STATUSES
 from services.jobs.operations import all_operations
+from services.settings.service import get_setting
 
 identity = current_identity()
-PAGE_SIZE = 25
 st.title("Jobs")
+with session_scope() as session:
+    PAGE_SIZE = int(get_setting(session, "jobs-page-size"))
 
 if identity.can(Role.CURATOR):
     with st.expander("Run database maintenance"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -46,5 +48,7 @@ def test_audit_is_append_only(db_url) -> None:
 
 
 def test_every_setting_is_documented() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     for spec in SETTINGS:
         assert len(spec.help) > 20, spec.name
+        assert f"| `{spec.name}` | `{spec.default}` |" in readme, f"{spec.name} is missing from the README table"
