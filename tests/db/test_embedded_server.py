@@ -54,6 +54,13 @@ def test_db_start_prints_a_url_psql_accepts_with_vector(datadir: Path) -> None:
     assert not embedded.is_running(datadir)
 
 
+def test_a_new_cluster_is_tuned_for_bulk_loads(datadir: Path) -> None:
+    url = embedded.start_detached(datadir)
+    with psycopg.connect(url) as conn:
+        for name, value in embedded.SERVER_SETTINGS.items():
+            assert conn.execute(f"SHOW {name}").fetchone()[0] == value
+
+
 def test_a_killed_server_is_restarted(datadir: Path) -> None:
     url = embedded.start_detached(datadir)
     pid = int((datadir / "postmaster.pid").read_text().splitlines()[0])
