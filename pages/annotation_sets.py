@@ -7,7 +7,7 @@ import plotly.express as px
 import streamlit as st
 
 from pages.ui.errors import shown_errors
-from pages.ui.file_source import chosen_file, file_inputs
+from pages.ui.file_source import file_inputs, submit_file_job
 from pages.ui.identity import current_identity
 from pages.ui.queued import show_queued
 from services.auth.identity import Role
@@ -74,15 +74,8 @@ if identity.can(Role.CURATOR):
         version = g3.text_input("Source version", placeholder="e.g. GOA 2026-01-15", key="gaf_version")
         if st.button("Load GAF", key="gaf_load", type="primary"):
             with shown_errors():
-                chosen_path = chosen_file(upload, path)
-                if chosen_path is None:
-                    st.warning("Choose a file to load.")
-                else:
-                    with session_scope() as session:
-                        job = jobs.submit(session, "go_annotations.load_gaf", {
-                            "path": str(chosen_path[0]), "source_name": chosen_path[1], "ontology": snapshot,
-                            "source": source, "version": version}, identity)
-                    show_queued(job)
+                extra = {"ontology": snapshot, "source": source, "version": version}
+                submit_file_job(upload, path, "go_annotations.load_gaf", identity, extra)
     with quickgo_tab:
         q1, q2 = st.columns(2)
         taxon = q1.text_input("Taxon id", key="quickgo_taxon")

@@ -6,13 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from pages.ui.errors import shown_errors
-from pages.ui.file_source import chosen_file, file_inputs
+from pages.ui.file_source import file_inputs, submit_file_job
 from pages.ui.go_dag import dag_dot
 from pages.ui.identity import current_identity
-from pages.ui.queued import show_queued
 from services.auth.identity import Role
 from services.db.engine import session_scope
-from services.jobs import service as jobs
 from services.ontology.browse import find_terms, list_snapshots, obsolete_terms, term_detail
 from services.ontology.closure import ALL_RELATIONS, ancestor_graph, ancestors, descendants
 
@@ -35,14 +33,7 @@ if identity.can(Role.CURATOR):
         upload, path = file_inputs("ontology_obo", "OBO file", ["obo", "gz"])
         if st.button("Load ontology", key="ontology_load", type="primary"):
             with shown_errors():
-                chosen = chosen_file(upload, path)
-                if chosen is None:
-                    st.warning("Choose a file to load.")
-                else:
-                    with session_scope() as session:
-                        job = jobs.submit(session, "ontology.load_obo",
-                                          {"path": str(chosen[0]), "source_name": chosen[1]}, identity)
-                    show_queued(job)
+                submit_file_job(upload, path, "ontology.load_obo", identity)
 
 if not snapshots:
     st.info("No ontology loaded yet.")

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.ui.errors import shown_errors
-from pages.ui.file_source import chosen_file, file_inputs
+from pages.ui.file_source import file_inputs, submit_file_job
 from pages.ui.identity import current_identity
 from pages.ui.queued import show_queued
 from services.auth.identity import Role
@@ -67,26 +67,12 @@ if identity.can(Role.CURATOR):
         upload, path = file_inputs("proteins_fasta", "FASTA file", ["fasta", "fa", "gz", "txt"])
         if st.button("Load as reference proteins", key="proteins_fasta_start", type="primary"):
             with shown_errors():
-                chosen = chosen_file(upload, path)
-                if chosen is None:
-                    st.warning("Choose a file to load.")
-                else:
-                    with session_scope() as session:
-                        job = jobs.submit(session, "proteins.load_fasta",
-                                          {"path": str(chosen[0]), "source_name": chosen[1]}, identity)
-                    show_queued(job)
+                submit_file_job(upload, path, "proteins.load_fasta", identity)
     with meta_tab:
         upload, path = file_inputs("proteins_meta", "UniProt TSV export", ["tsv", "txt", "gz"])
         if st.button("Load metadata", key="proteins_meta_start", type="primary"):
             with shown_errors():
-                chosen = chosen_file(upload, path)
-                if chosen is None:
-                    st.warning("Choose a file to load.")
-                else:
-                    with session_scope() as session:
-                        job = jobs.submit(session, "proteins.load_uniprot_metadata",
-                                          {"path": str(chosen[0])}, identity)
-                    show_queued(job)
+                submit_file_job(upload, path, "proteins.load_uniprot_metadata", identity, with_name=False)
     with fetch_tab:
         query = st.text_input("UniProtKB query", placeholder="organism_id:559292 AND reviewed:true",
                               key="proteins_fetch_query")

@@ -11,8 +11,12 @@ from pathlib import Path
 
 import streamlit as st
 
+from pages.ui.queued import show_queued
 from services import config
+from services.auth.identity import Identity
+from services.db.engine import session_scope
 from services.input_files import import_path, save_upload
+from services.jobs import service as jobs
 
 
 def file_inputs(key: str, label: str, types: list[str] | None = None):
@@ -30,3 +34,18 @@ def chosen_file(upload, path: str) -> tuple[Path, str] | None:
         resolved = import_path(path)
         return resolved, resolved.name
     return None
+
+
+def submit_file_job(
+    upload, path: str, operation: str, identity: Identity, extra: dict | None = None, *, with_name: bool = True
+) -> None:
+    """Queue ``operation`` on the chosen file (payload ``path``, ``source_name`` unless ``with_name`` is
+    False, plus ``extra``) and show it queued; a warning when no file was chosen. Call inside ``shown_errors``."""
+    chosen = chosen_file(upload, path)
+    if chosen is None:
+        st.warning("Choose a file to load.")
+        return
+    payload = {"path": str(chosen[0]), **({"source_name": chosen[1]} if with_name else {}), **(extra or {})}
+    with session_scope() as session:
+        job = jobs.submit(session, operation, payload, identity)
+    show_queued(job)
