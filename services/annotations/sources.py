@@ -44,7 +44,6 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 ALIAS_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 RESERVED = {"release_id", "allele_id", "record_id"}
 SQL_TYPES = {"text": "text", "integer": "bigint", "float": "double precision", "boolean": "boolean"}
-PG_TYPE_NAMES = {"text": "text", "integer": "bigint", "float": "double precision", "boolean": "boolean"}
 
 DEFAULT_FIELDS: dict[str, list[dict[str, str]]] = {
     "clinvar": [
@@ -242,7 +241,7 @@ def _ensure_table(conn: psycopg.Connection, table: str, fields: list[dict[str, s
     )
     for f in fields:
         have = existing.get(f["alias"])
-        want = PG_TYPE_NAMES[f["type"]]
+        want = SQL_TYPES[f["type"]]
         if have is None:
             conn.execute(
                 sql.SQL("ALTER TABLE {t} ADD COLUMN {c} " + SQL_TYPES[f["type"]]).format(
