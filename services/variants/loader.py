@@ -9,10 +9,10 @@ Contract:
 3. ``force`` replaces the live load of the same content in the load's own transaction: its variants are
    deleted and its audit row marked ``replaced`` at the same commit that makes the new rows visible (no moment
    without them); the new row records ``is_reload`` and ``previous_load_id``.
-4. Parsing runs in child processes (``_produce``; blocks of lines go round-robin to them and come back in
-   file order) that stream binary COPY rows through pipes while this process feeds them to PostgreSQL, so
-   parsing and ingestion use every core. The children never touch the
-   database; the transaction belongs to this process.
+4. The file is decompressed once, in this process; blocks of its lines go round-robin to parser processes
+   (``parse_pipeline``) and come back in file order as binary COPY rows that this process streams to
+   PostgreSQL, so parsing and ingestion use every core. The parsers never touch the database; the transaction
+   belongs to this process.
 5. Alleles of the file are staged and inserted (``services.variants.alleles``) before commit.
 """
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import multiprocessing as mp
 import os
 import time
 import uuid
@@ -37,7 +36,8 @@ from services.errors import InputFileError, InvalidInput, WorkbenchError
 from services.jobs.progress import JobCancelled, ProgressReporter
 from services.variants import copy_binary as cb
 from services.variants.normalize import normalise_build
-from services.variants.records import ALLELE_COLUMNS, VARIANT_COLUMNS, RecordConverter
+from services.variants.parse_pipeline import ParsedBlocks, ParseSummary
+from services.variants.records import ALLELE_COLUMNS, VARIANT_COLUMNS
 from services.variants.vcf_header import Header, VcfFormatError, open_text, read_header
 
 CHUNK_BYTES = 2 << 20
@@ -92,92 +92,6 @@ def read_ped(path: str | Path) -> dict[str, dict[str, str | None]]:
                 "phenotype": {"1": "unaffected", "2": "affected"}.get(pheno),
             }
     return out
-
-
-def _fasta_fetcher(fasta_path: str | None, build: str):
-    if not fasta_path:
-        return None
-    from pyfaidx import Fasta
-
-    from services.variants.normalize import contig_normaliser
-
-    fasta = Fasta(fasta_path, as_raw=True, sequence_always_upper=True)
-    norm = contig_normaliser(build)
-    names: dict[str, str] = {}
-    for name in fasta.keys():
-        names.setdefault(name, name)
-        names.setdefault(norm(name), name)
-
-    def fetch(chrom: str, start0: int, end0: int) -> str:
-        name = names.get(chrom) or names.get(norm(chrom))
-        if name is None or start0 < 0:
-            return ""
-        return str(fasta[name][start0:end0])
-
-    return fetch
-
-
-def _produce(
-    conn,
-    path: str,
-    build: str,
-    batch: bytes,
-    sample_ids: list[int],
-    fasta: str | None,
-    worker: int,
-    workers: int,
-) -> None:
-    """Parser process ``worker`` of ``workers``: converts every ``workers``-th block of ``BLOCK_LINES`` data
-    lines and sends one ("rows", records, bytes) per own block, in file order; then ("done", stats, alleles).
-    Every parser reads (and decompresses) the whole file; only the conversion is divided."""
-    line_no = 0
-    try:
-        fetch = _fasta_fetcher(fasta, build)
-        with open_text(path) as stream:
-            header, first = read_header(path, stream)
-            conv = RecordConverter(path, header, build, uuid.UUID(bytes=batch), sample_ids, fetch)
-            convert = conv.convert
-            stats = conv.stats
-            out, alleles = bytearray(), bytearray()
-            line_no = header.lines
-            index = 0  # data lines seen
-            mine = workers == 1 or worker == 0
-            block_start_records = 0
-            lines = stream if first is None else _prepend(first, stream)
-            for line in lines:
-                line_no += 1
-                if len(line) <= 1:
-                    continue
-                if mine:
-                    convert(line, line_no, out, alleles)
-                index += 1
-                if index % BLOCK_LINES == 0:
-                    if mine:
-                        conn.send(("rows", stats.records - block_start_records, bytes(out)))
-                        out.clear()
-                        block_start_records = stats.records
-                    mine = (index // BLOCK_LINES) % workers == worker
-            if mine and index % BLOCK_LINES:
-                conn.send(("rows", stats.records - block_start_records, bytes(out)))
-            summary = {
-                "records": stats.records,
-                "rows": stats.rows,
-                "skipped": stats.skipped,
-                "skip_reasons": dict(stats.skip_reasons),
-                "contigs": sorted(stats.contigs),
-            }
-            conn.send(("done", summary, bytes(alleles)))
-    except InputFileError as exc:
-        conn.send(("error", (exc.path, exc.line, exc.reason)))
-    except Exception as exc:  # noqa: BLE001 - reported to the parent as a failed load
-        conn.send(("error", (path, line_no or None, f"{type(exc).__name__}: {exc}")))
-    finally:
-        conn.close()
-
-
-def _prepend(first: str, rest):
-    yield first
-    yield from rest
 
 
 def parser_processes() -> int:
@@ -254,28 +168,20 @@ def load_vcf(
         )
 
     try:
-        result = _load(
-            path, build, batch_id, previous if force else None, reference_fasta, ped, progress, url
-        )
+        result = _load(path, build, batch_id, previous if force else None, reference_fasta, ped, progress, url)
     except JobCancelled:
         _mark_failed(url, batch_id, "cancelled at the user's request", None, time.monotonic() - started)
         raise
     except WorkbenchError as exc:
         line = getattr(exc, "line", None)
         _mark_failed(url, batch_id, str(exc), line, time.monotonic() - started)
-        return LoadResult(
-            str(batch_id), "failed", seconds=round(time.monotonic() - started, 3), error=str(exc)
-        )
+        return LoadResult(str(batch_id), "failed", seconds=round(time.monotonic() - started, 3), error=str(exc))
     except psycopg.Error as exc:
         message = _database_message(exc)
         _mark_failed(url, batch_id, message, None, time.monotonic() - started)
-        return LoadResult(
-            str(batch_id), "failed", seconds=round(time.monotonic() - started, 3), error=message
-        )
+        return LoadResult(str(batch_id), "failed", seconds=round(time.monotonic() - started, 3), error=message)
     except BaseException as exc:
-        _mark_failed(
-            url, batch_id, f"interrupted: {type(exc).__name__}: {exc}", None, time.monotonic() - started
-        )
+        _mark_failed(url, batch_id, f"interrupted: {type(exc).__name__}: {exc}", None, time.monotonic() - started)
         raise
     result.seconds = round(time.monotonic() - started, 3)
     progress.finish()
@@ -315,9 +221,7 @@ def _read_header(path: Path) -> Header:
     return header
 
 
-def _upsert_samples(
-    conn: psycopg.Connection, names: list[str], ped: dict[str, dict[str, str | None]]
-) -> list[int]:
+def _upsert_samples(conn: psycopg.Connection, names: list[str], ped: dict[str, dict[str, str | None]]) -> list[int]:
     ids = []
     for name in names:
         facts = ped.get(name, {})
@@ -355,66 +259,26 @@ def _load(
     header = _read_header(path)
     if len(set(header.samples)) != len(header.samples):
         raise VcfFormatError(str(path), header.lines, "sample names in the #CHROM line are not unique")
-    ctx = mp.get_context("spawn")
     t_start = time.monotonic()
     with psycopg.connect(url) as conn:  # one transaction: commits at the end of the block, else rolls back
         sample_ids = _upsert_samples(conn, header.samples, ped)
         if replaces is not None:
             conn.execute("DELETE FROM variants WHERE load_batch_id = %s", (replaces,))
-            conn.execute(
-                "UPDATE variant_load_audit SET status = 'replaced' WHERE load_batch_id = %s", (replaces,)
-            )
-        workers = parser_processes()
-        pipes, children = [], []
-        for w in range(workers):
-            receiver, sender = ctx.Pipe(duplex=False)
-            child = ctx.Process(
-                target=_produce,
-                args=(sender, str(path), build, batch_id.bytes, sample_ids, fasta, w, workers),
-                daemon=True,
-            )
-            child.start()
-            sender.close()
-            pipes.append(receiver)
-            children.append(child)
-        stats: dict[str, Any] | None = None
+            conn.execute("UPDATE variant_load_audit SET status = 'replaced' WHERE load_batch_id = %s", (replaces,))
+        summary = ParseSummary()
         allele_parts: list[bytes] = []
-        try:
-            with conn.cursor().copy(
-                f"COPY variants ({', '.join(VARIANT_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
-            ) as copy:
-                copy.write(cb.HEADER)
-                records = 0
-                turn = 0
-                while stats is None:
-                    kind, a, b = _receive(pipes[turn % workers], path)
-                    if kind == "rows":
-                        copy.write(b)
-                        records += a
-                        progress.set(records)
-                        progress.check_cancelled()
-                        turn += 1
-                    elif kind == "done":  # no block left for this parser: the others are done too
-                        summaries = [a]
-                        allele_parts.append(b)
-                        for k in range(1, workers):
-                            kind, a2, b2 = _receive(pipes[(turn + k) % workers], path)
-                            if kind != "done":
-                                raise WorkbenchError(
-                                    f"{path}: the parsers disagree about the end of the file"
-                                )
-                            summaries.append(a2)
-                            allele_parts.append(b2)
-                        stats = _merge(summaries)
-                copy.write(cb.TRAILER)
-        finally:
-            for receiver in pipes:
-                receiver.close()
-            for child in children:
-                child.join(timeout=10)
-                if child.is_alive():
-                    child.kill()
-                    child.join()
+        with (
+            ParsedBlocks(str(path), header.lines, build, batch_id, sample_ids, fasta, parser_processes()) as blocks,
+            conn.cursor().copy(f"COPY variants ({', '.join(VARIANT_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy,
+        ):
+            copy.write(cb.HEADER)
+            for block in blocks:
+                copy.write(block.variant_rows)
+                allele_parts.append(block.allele_rows)
+                summary.add(block)
+                progress.set(summary.records)
+                progress.check_cancelled()
+            copy.write(cb.TRAILER)
         t_copy = time.monotonic()
         _log.info("variants copied in %.1fs", t_copy - t_start)
         conn.execute(
@@ -433,7 +297,6 @@ def _load(
         del allele_parts
         _insert_alleles(conn)
         _log.info("alleles staged and inserted in %.1fs", time.monotonic() - t_copy)
-        assert stats is not None
         conn.execute(
             "UPDATE variant_load_audit SET status = 'completed', finished_at = now(), reference_genome = %s, "
             "tool_versions = %s, consequence_fields = %s, records_total = %s, variants_loaded = %s, "
@@ -443,10 +306,10 @@ def _load(
                 header.assembly,
                 Jsonb(header.tool_versions),
                 Jsonb(_consequence_fields(header)),
-                stats["records"],
-                stats["rows"],
-                stats["skipped"],
-                Jsonb(stats["skip_reasons"]),
+                summary.records,
+                summary.rows,
+                summary.skipped,
+                Jsonb(dict(summary.skip_reasons)),
                 len(header.samples),
                 batch_id,
             ),
@@ -454,38 +317,13 @@ def _load(
     return LoadResult(
         str(batch_id),
         "completed",
-        records=stats["records"],
-        variants_loaded=stats["rows"],
-        variants_skipped=stats["skipped"],
-        skip_reasons=stats["skip_reasons"],
+        records=summary.records,
+        variants_loaded=summary.rows,
+        variants_skipped=summary.skipped,
+        skip_reasons=dict(summary.skip_reasons),
         samples=len(header.samples),
         previous_load_id=str(replaces) if replaces else None,
     )
-
-
-def _receive(receiver, path: Path) -> tuple[str, Any, Any]:
-    try:
-        msg = receiver.recv()
-    except EOFError:
-        raise WorkbenchError(f"{path}: a parser process stopped unexpectedly") from None
-    if msg[0] == "error":
-        epath, eline, reason = msg[1]
-        raise VcfFormatError(epath, eline, reason)
-    return msg
-
-
-def _merge(summaries: list[dict[str, Any]]) -> dict[str, Any]:
-    reasons: dict[str, int] = {}
-    for s in summaries:
-        for k, v in s["skip_reasons"].items():
-            reasons[k] = reasons.get(k, 0) + v
-    return {
-        "records": sum(s["records"] for s in summaries),
-        "rows": sum(s["rows"] for s in summaries),
-        "skipped": sum(s["skipped"] for s in summaries),
-        "skip_reasons": reasons,
-        "contigs": sorted({c for s in summaries for c in s["contigs"]}),
-    }
 
 
 def _insert_alleles(conn: psycopg.Connection) -> None:

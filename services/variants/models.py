@@ -12,8 +12,11 @@ Invariants (guarded by the schema in migration 0002 unless said otherwise):
    normalised for the load's genome build (``services.variants.normalize``).
 3. ``variants.allele_id`` names an ``alleles`` row. It is not a foreign key (a per-row check would slow bulk
    COPY); the loader inserts a file's alleles in the same transaction as its variants, before commit.
-4. Each variant row belongs to one ``variant_load_audit`` row (``load_batch_id``, FK). A load is one
-   transaction: its variants are all visible or none are.
+4. Each variant row belongs to one ``variant_load_audit`` row (``load_batch_id``) and names its sample
+   (``sample_id``, or none). Both are references written by the loader, the only writer, after it created the
+   audit row and the samples; they are not foreign keys (a per-row check costs a third of a bulk COPY) but the
+   parents are guarded: deleting or re-keying a referenced sample or load is refused (revision 0006). A load is
+   one transaction: its variants are all visible or none are.
 5. ``variant_load_audit``: at most one ``completed`` load per (file_hash, genome_build) (partial unique index
    ``uq_variant_load_audit_live_content``); a forced reload marks the earlier row ``replaced`` in the same
    transaction that deletes its variants and inserts the new ones.
@@ -150,14 +153,12 @@ class Variant(Base):
     clinvar_review: Mapped[str | None] = mapped_column(Text)
     info: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     vep_annotations: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    sample_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("samples.id"))
+    sample_id: Mapped[int | None] = mapped_column(Integer)  # references samples.id (contract point 4)
     gt: Mapped[str | None] = mapped_column(Text)
     gq: Mapped[int | None] = mapped_column(Integer)
     dp: Mapped[int | None] = mapped_column(Integer)
     ad: Mapped[list[int] | None] = mapped_column(ARRAY(Integer))
     sample_format: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     allele_id: Mapped[int] = mapped_column(BigInteger)
-    load_batch_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("variant_load_audit.load_batch_id")
-    )
+    load_batch_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))  # references variant_load_audit (point 4)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

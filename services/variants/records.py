@@ -83,6 +83,7 @@ ALLELE_COLUMNS = ("id", "genome_build", "chrom", "pos", "ref", "alt", "end_pos",
 _ROW_HEAD = cb.row_header(len(VARIANT_COLUMNS))
 _ALLELE_HEAD = cb.row_header(len(ALLELE_COLUMNS))
 _NON_REF = {"<NON_REF>", "<*>"}
+_NO_GENOTYPE = cb.NULL * 5  # sample_id, gt, gq, dp, ad of a row without a sample
 _CONSEQUENCE_KEYS = {"CSQ", "ANN", "EFF"}
 
 
@@ -141,25 +142,96 @@ class LoadStats:
 
 
 def _num(v: object) -> float | None:
-    if v is None or isinstance(v, bool):
+    """A mapped annotation value as a finite float, or None (first of ``&``/``,``-joined values)."""
+    if v is None or v is True or v is False:
         return None
-    if isinstance(v, (int, float)):
-        return float(v) if v == v and v not in (float("inf"), float("-inf")) else None
-    return _float(str(v))
+    kind = type(v)
+    if kind is float:
+        return v if v - v == 0.0 else None  # type: ignore[operator]
+    if kind is int:
+        return float(v)  # type: ignore[arg-type]
+    return _float(v if kind is str else str(v))
 
 
 def _float(v: str | None) -> float | None:
     if v is None or v == "" or v == ".":
         return None
+    if "&" in v:
+        v = v.split("&")[0]
+    if "," in v:
+        v = v.split(",")[0]
     try:
-        f = float(v.split("&")[0].split(",")[0])
+        f = float(v)
     except ValueError:
         return None
-    return f if f == f and f not in (float("inf"), float("-inf")) else None
+    return f if f - f == 0.0 else None  # finite: inf - inf and nan - nan are nan
+
+
+def _int_value(v: str) -> object:
+    if v == ".":
+        return None
+    try:
+        return int(v)
+    except ValueError:
+        return v
+
+
+def _float_value(v: str) -> object:
+    if v == ".":
+        return None
+    try:
+        f = float(v)
+    except ValueError:
+        return v
+    return f if f - f == 0.0 else v
+
+
+def _text_value(v: str) -> object:
+    return None if v == "." else v
+
+
+_TYPED = {"Integer": _int_value, "Float": _float_value}
+
+
+@dataclass(frozen=True)
+class _InfoKey:
+    """How one INFO key is read: per allele (Number A/R/G) or not, its value parser, its mapped column."""
+
+    number: str
+    per_allele: bool
+    always_single: bool
+    parse: Callable[[str], object]
+    target: str | None
+
+
+@dataclass(frozen=True)
+class _FormatPlan:
+    """Positions of GT/GQ/DP/AD in one FORMAT string (the last of duplicates: the value a sample shows) and
+    the other keys in order."""
+
+    keys: list[str]
+    gt_first: int | None  # where genotypes are read to decide which samples carry an ALT
+    gt: int | None
+    gq: int | None
+    dp: int | None
+    ad: int | None
+    extra: tuple[tuple[str, int], ...]
+
+    @classmethod
+    def of(cls, fmt: str) -> _FormatPlan:
+        keys = fmt.split(":")
+        last = {k: i for i, k in enumerate(keys)}
+        extra = tuple((k, i) for i, k in enumerate(keys) if k not in ("GT", "GQ", "DP", "AD"))
+        first = keys.index("GT") if "GT" in last else None
+        return cls(keys, first, last.get("GT"), last.get("GQ"), last.get("DP"), last.get("AD"), extra)
 
 
 class RecordConverter:
-    """Turns data lines into binary COPY rows for ``variants`` and the allele staging (module contract)."""
+    """Turns data lines into binary COPY rows for ``variants`` and the allele staging (module contract).
+
+    The hot loop is written for speed (the loader's throughput is bound by it): per-key INFO readers, FORMAT
+    plans and encoded constants are computed once and cached; rows are assembled with one join each.
+    """
 
     def __init__(
         self,
@@ -176,6 +248,7 @@ class RecordConverter:
         self.contig = contig_normaliser(genome_build)
         self.batch = cb.enc_uuid(load_batch_id)
         self.sample_ids = sample_ids
+        self._sample_id_fields = [cb.enc_int4(i) for i in sample_ids]
         self.fetch = fetch
         self.stats = LoadStats()
         self.csq = ConsequenceFormat(header.csq_fields, "CSQ") if header.csq_fields else None
@@ -184,8 +257,15 @@ class RecordConverter:
         if self.eff is not None:
             self.eff.consequence, self.eff.impact, self.eff.gene, self.eff.transcript = 0, 1, 6, 9
             self.eff.hgvs_c = self.eff.hgvs_p = None
-        self._keyinfo: dict[str, tuple[str, str, str | None]] = {}
+        self._consequence_formats = [
+            (key, fmt) for key, fmt in (("CSQ", self.csq), ("ANN", self.ann), ("EFF", self.eff)) if fmt
+        ]
+        self._keyinfo: dict[str, _InfoKey] = {}
+        self._format_plans: dict[str, _FormatPlan] = {}
         self._csq_targets = self._targets(self.csq)
+        self._build_field = cb.enc_text(genome_build)
+        self._encoded: dict[str | None, bytes] = {None: cb.NULL}  # small vocabularies: contigs, types, impacts
+        self._filters: dict[str, bytes] = {".": cb.NULL}
 
     @staticmethod
     def _targets(fmt: ConsequenceFormat | None) -> dict[str, int]:
@@ -200,30 +280,43 @@ class RecordConverter:
             out["af_1kg"] = fmt.by_name["af"]
         return out
 
-    # -- INFO ---------------------------------------------------------------
-    def _key(self, key: str) -> tuple[str, str, str | None]:
-        """(Number, Type, mapped annotation column or None) of an INFO key, computed once per key."""
+    # -- cached readers and encodings ------------------------------------------
+    def _key(self, key: str) -> _InfoKey:
+        """How INFO ``key`` is read, computed once per key from its header definition."""
         d = self.header.info.get(key)
-        ki = (d.number if d else ".", d.type if d else "String", _TARGET_OF.get(_canon(key)))
+        number, kind = (d.number, d.type) if d else (".", "String")
+        ki = _InfoKey(
+            number=number,
+            per_allele=number in ("A", "R", "G"),
+            always_single=number in ("1", "0") or (number == "." and kind == "String"),
+            parse=_TYPED.get(kind, _text_value),
+            target=_TARGET_OF.get(_canon(key)),
+        )
         self._keyinfo[key] = ki
         return ki
 
-    def _parse_info(self, text: str, line_no: int) -> tuple[dict[str, object], dict[str, str]]:
-        info: dict[str, object] = {}
-        raw: dict[str, str] = {}
-        if text == "." or text == "":
-            return info, raw
-        for item in text.split(";"):
-            if not item:
-                continue
-            key, eq, value = item.partition("=")
-            if not key:
-                raise VcfFormatError(self.path, line_no, f"malformed INFO entry {item!r}")
-            if not eq:
-                info[key] = True
-                continue
-            raw[key] = value
-        return info, raw
+    def _text(self, value: str | None) -> bytes:
+        """``enc_text`` memoised, for values from small vocabularies only."""
+        out = self._encoded.get(value)
+        if out is None:
+            out = cb.enc_text(value)
+            if len(self._encoded) < 10_000:
+                self._encoded[value] = out
+        return out
+
+    def _filter(self, text: str) -> bytes:
+        out = self._filters.get(text)
+        if out is None:
+            out = cb.enc_text_array(text.split(";"))
+            if len(self._filters) < 10_000:
+                self._filters[text] = out
+        return out
+
+    def _plan(self, fmt: str) -> _FormatPlan:
+        plan = self._format_plans.get(fmt)
+        if plan is None:
+            plan = self._format_plans[fmt] = _FormatPlan.of(fmt)
+        return plan
 
     # -- the record ---------------------------------------------------------
     def convert(self, line: str, line_no: int, out: bytearray, alleles: bytearray) -> None:
@@ -231,9 +324,7 @@ class RecordConverter:
         stats.records += 1
         cols = line.rstrip("\r\n").split("\t")
         if len(cols) < 8:
-            raise VcfFormatError(
-                self.path, line_no, f"expected at least 8 tab-separated columns, found {len(cols)}"
-            )
+            raise VcfFormatError(self.path, line_no, f"expected at least 8 tab-separated columns, found {len(cols)}")
         chrom_raw, pos_s, id_s, ref, alt_s, qual_s, filter_s, info_s = cols[:8]
         try:
             pos0 = int(pos_s)
@@ -242,54 +333,62 @@ class RecordConverter:
         if pos0 < 0 or not ref or not chrom_raw:
             raise VcfFormatError(self.path, line_no, "POS must be ≥ 0 and CHROM and REF must be present")
         ref = ref.upper()
-        alts = alt_s.split(",")
         if alt_s == "." or not alt_s:
             stats.skipped += 1
             stats.skip_reasons["no_alt"] += 1
             return
-        if all(a in _NON_REF for a in alts):
+        alts = alt_s.split(",")
+        n_alts = len(alts)
+        if (alt_s in _NON_REF) if n_alts == 1 else all(a in _NON_REF for a in alts):
             stats.skipped += 1
             stats.skip_reasons["reference_block"] += 1
             return
         chrom = self.contig(chrom_raw)
         stats.contigs.add(chrom)
-        n_alts = len(alts)
         try:
             qual = None if qual_s == "." else float(qual_s)
         except ValueError:
             raise VcfFormatError(self.path, line_no, f"QUAL {qual_s!r} is not a number") from None
-        filters = None if filter_s == "." else filter_s.split(";")
         rs_id = None
         if id_s != ".":
             ids = id_s.split(";")
             rs_id = next((i for i in ids if i.startswith("rs")), ids[0])
-        info_flags, info_raw = self._parse_info(info_s, line_no)
-        base_info: dict[str, object] = dict(info_flags)
+
+        # INFO: flags first, then typed values in file order (a repeated key keeps its last value).
+        base_info: dict[str, object] = {}
+        raw: dict[str, str] = {}
+        if info_s != "." and info_s:
+            for item in info_s.split(";"):
+                key, eq, value = item.partition("=")
+                if not key:
+                    if item:
+                        raise VcfFormatError(self.path, line_no, f"malformed INFO entry {item!r}")
+                elif eq:
+                    raw[key] = value
+                else:
+                    base_info[key] = True
         per_allele: list[tuple[str, str, list[object]]] = []
         mapped_info: dict[str, object] = {}
         keyinfo = self._keyinfo
-        for key, value in info_raw.items():
+        for key, value in raw.items():
             if key in _CONSEQUENCE_KEYS:
                 continue
             ki = keyinfo.get(key) or self._key(key)
-            number, kind, target = ki
-            if number in ("A", "R", "G"):
-                values = [_scalar(kind, v) for v in value.split(",")]
-                per_allele.append((key, number, values))
-                if target is not None:
-                    mapped_info[target] = (key, number, values)
+            parse = ki.parse
+            if ki.per_allele:
+                values = [parse(v) for v in value.split(",")]
+                per_allele.append((key, ki.number, values))
+                if ki.target is not None:
+                    mapped_info[ki.target] = (key, ki.number, values)
             else:
-                single = number in ("1", "0") or "," not in value or (number == "." and kind == "String")
-                typed = _scalar(kind, value) if single else [_scalar(kind, v) for v in value.split(",")]
+                typed = parse(value) if ki.always_single or "," not in value else [parse(v) for v in value.split(",")]
                 base_info[key] = typed
-                if target is not None:
-                    mapped_info[target] = typed
+                if ki.target is not None:
+                    mapped_info[ki.target] = typed
 
         if self.fetch is not None and is_sequence_allele(ref):
             expected = self.fetch(chrom_raw, pos0 - 1, pos0 - 1 + len(ref)).upper()
-            if expected and any(
-                r != e and r != "N" and e != "N" for r, e in zip(ref, expected, strict=False)
-            ):
+            if expected and any(r != e and r != "N" and e != "N" for r, e in zip(ref, expected, strict=False)):
                 raise VcfFormatError(
                     self.path,
                     line_no,
@@ -298,31 +397,42 @@ class RecordConverter:
 
         # Consequences per ALT.
         groups: list[tuple[ConsequenceFormat, list[list[list[str]]]]] = []
-        for key, fmt in (("CSQ", self.csq), ("ANN", self.ann), ("EFF", self.eff)):
-            value = info_raw.get(key)
-            if value is None or fmt is None:
+        for key, fmt in self._consequence_formats:
+            value = raw.get(key)
+            if value is None:
                 continue
             entries = parse_eff(value) if key == "EFF" else fmt.split(value)
-            groups.append((fmt, fmt.assign(entries, ref, [a.upper() for a in alts])))
+            groups.append((fmt, [entries] if n_alts == 1 else fmt.assign(entries, ref, [a.upper() for a in alts])))
 
         # Genotypes.
         samples = cols[9:] if len(cols) > 9 else []
-        fmt_keys = cols[8].split(":") if len(cols) > 8 and samples else []
+        plan = self._plan(cols[8]) if len(cols) > 8 and samples else None
         parsed_samples = [s.split(":") for s in samples]
-        gt_i = fmt_keys.index("GT") if "GT" in fmt_keys else None
         called: list[list[str]] | None = None
-        if gt_i is not None:
+        if plan is not None and plan.gt_first is not None:
+            gt_i = plan.gt_first
             called = []
+            any_called = False
             for values in parsed_samples:
                 gt = values[gt_i] if gt_i < len(values) else "."
-                called.append(gt.replace("|", "/").split("/"))
-            if not any(a != "." for c in called for a in c):
+                c = gt.replace("|", "/").split("/")
+                called.append(c)
+                if not any_called:
+                    any_called = any(a != "." for a in c)
+            if not any_called:
                 called = None  # every GT missing: a sites-style record
 
+        text = self._text
+        enc_text = cb.enc_text
+        enc_float8 = cb.enc_float8
+        enc_int8 = cb.enc_int8
+        null = cb.NULL
         for alt_index, alt in enumerate(alts, start=1):
             if alt in _NON_REF:
                 continue
-            alt = alt.upper() if is_sequence_allele(alt) else alt
+            sequence = is_sequence_allele(alt)
+            if sequence:
+                alt = alt.upper()
             if alt == ref:
                 stats.skipped += 1
                 stats.skip_reasons["alt_equals_ref"] += 1
@@ -331,11 +441,11 @@ class RecordConverter:
             for key, number, values in per_allele:
                 info[key] = split_values(number, values, alt_index, n_alts)
             pos, nref, nalt = pos0, ref, alt
-            if is_sequence_allele(alt):
+            if sequence:
                 if self.fetch is not None and len(ref) != len(alt):
                     fetch, craw = self.fetch, chrom_raw
                     pos, nref, nalt = left_align(pos0, ref, alt, lambda s, e, f=fetch, c=craw: f(c, s, e))
-                else:
+                elif len(ref) > 1 and len(alt) > 1:
                     pos, nref, nalt = trim(pos0, ref, alt)
                 end = pos + len(nref) - 1
             else:
@@ -348,18 +458,19 @@ class RecordConverter:
                     sv = sv[0] if isinstance(sv, list) and sv else sv
                     if isinstance(sv, int) and sv != 0 and not alt.startswith("<INS"):
                         end = pos0 + abs(sv)
-            if n_alts > 1 or (pos, nref, nalt) != (pos0, ref, alt):
+            if n_alts > 1 or pos != pos0 or nref != ref or nalt != alt:
                 info["_orig"] = {"pos": pos0, "ref": ref, "alt": alt_s}
             vtype = variant_type(nref, nalt)
 
             # Consequences for this ALT and the picked one.
-            vep: dict[str, list[list[str]]] | None = None
+            vep: dict[str, list[str]] | None = None
             picked = picked_fmt = None
             for fmt, per_alt in groups:
                 entries = per_alt[alt_index - 1]
                 if not entries:
                     continue
-                vep = vep or {}
+                if vep is None:
+                    vep = {}
                 vep[fmt.kind] = [e[-1] for e in entries]
                 if picked is None:
                     picked, picked_fmt = fmt.pick(entries), fmt
@@ -368,16 +479,20 @@ class RecordConverter:
             mapped: dict[str, object] = {}
             if picked is not None and picked_fmt is not None:
                 f = picked_fmt
-                gene = f.value(picked, f.gene) or f.value(picked, f.gene_id)
-                transcript = f.value(picked, f.transcript)
-                hgvs_c = f.value(picked, f.hgvs_c)
-                hgvs_p = f.value(picked, f.hgvs_p)
-                consequence = f.value(picked, f.consequence)
-                impact = f.value(picked, f.impact)
+                gene = (
+                    (picked[f.gene] if f.gene is not None else None)
+                    or (picked[f.gene_id] if f.gene_id is not None else None)
+                    or None
+                )
+                transcript = (picked[f.transcript] or None) if f.transcript is not None else None
+                hgvs_c = (picked[f.hgvs_c] or None) if f.hgvs_c is not None else None
+                hgvs_p = (picked[f.hgvs_p] or None) if f.hgvs_p is not None else None
+                consequence = (picked[f.consequence] or None) if f.consequence is not None else None
+                impact = (picked[f.impact] or None) if f.impact is not None else None
                 if consequence:
                     terms = consequence.lower().split("&")  # SnpEff EFF writes STOP_GAINED
-                    is_coding = any(t in CODING for t in terms)
-                    is_lof = any(t in LOSS_OF_FUNCTION for t in terms)
+                    is_coding = not CODING.isdisjoint(terms)
+                    is_lof = not LOSS_OF_FUNCTION.isdisjoint(terms)
                 if f is self.csq:
                     for target, i in self._csq_targets.items():
                         v = picked[i]
@@ -388,52 +503,55 @@ class RecordConverter:
                     value = split_values(value[1], value[2], alt_index, n_alts)
                 if value is not None and value is not True:
                     mapped[target] = value if not isinstance(value, list) else value[0]
-            nums = {t: _num(mapped.get(t)) for t in _FLOAT_TARGETS}
             clin_sig = mapped.get("clinvar_sig")
             clin_rev = mapped.get("clinvar_review")
 
             a_id = compute_allele_id(self.build, chrom, pos, nref, nalt)
-            site = (
-                cb.enc_text(chrom)
-                + cb.enc_int8range(pos, end + 1)
-                + cb.enc_int8(pos)
-                + cb.enc_int8(end)
-                + cb.enc_text(nref)
-                + cb.enc_text(nalt)
-                + cb.enc_float8(qual)
-                + cb.enc_text_array(filters)
-                + cb.enc_text(vtype)
-                + cb.enc_text(rs_id)
-                + cb.enc_text(gene)
-                + cb.enc_text(transcript)
-                + cb.enc_text(hgvs_c)
-                + cb.enc_text(hgvs_p)
-                + cb.enc_text(consequence)
-                + cb.enc_text(impact)
-                + cb.enc_bool(is_coding)
-                + cb.enc_bool(is_lof)
-                + cb.enc_float8(nums["af_gnomad"])
-                + cb.enc_float8(nums["af_gnomad_popmax"])
-                + cb.enc_float8(nums["af_1kg"])
-                + cb.enc_float8(nums["cadd_phred"])
-                + cb.enc_text(None if clin_sig is None else str(clin_sig))
-                + cb.enc_text(None if clin_rev is None else str(clin_rev))
-                + cb.enc_jsonb(info)
-                + cb.enc_jsonb(vep)
+            chrom_f = text(chrom)
+            ref_f = enc_text(nref)
+            alt_f = enc_text(nalt)
+            vtype_f = text(vtype)
+            site = b"".join(
+                (
+                    chrom_f,
+                    cb.enc_int8range(pos, end + 1),
+                    enc_int8(pos),
+                    enc_int8(end),
+                    ref_f,
+                    alt_f,
+                    null if qual is None else enc_float8(qual),
+                    self._filter(filter_s),
+                    vtype_f,
+                    enc_text(rs_id),
+                    enc_text(gene),
+                    enc_text(transcript),
+                    enc_text(hgvs_c),
+                    enc_text(hgvs_p),
+                    text(consequence),
+                    text(impact),
+                    cb.enc_bool(is_coding),
+                    cb.enc_bool(is_lof),
+                    enc_float8(_num(mapped.get("af_gnomad"))),
+                    enc_float8(_num(mapped.get("af_gnomad_popmax"))),
+                    enc_float8(_num(mapped.get("af_1kg"))),
+                    enc_float8(_num(mapped.get("cadd_phred"))),
+                    enc_text(None if clin_sig is None else str(clin_sig)),
+                    enc_text(None if clin_rev is None else str(clin_rev)),
+                    cb.enc_jsonb(info),
+                    cb.enc_jsonb(vep),
+                )
             )
-            tail = cb.enc_int8(a_id) + self.batch
+            tail = enc_int8(a_id) + self.batch
             rows = 0
             if called is not None:
+                assert plan is not None
                 want = str(alt_index)
                 for s_index, alleles_called in enumerate(called):
                     if want not in alleles_called:
                         continue
-                    values = parsed_samples[s_index]
                     out += _ROW_HEAD
                     out += site
-                    out += self._genotype(
-                        fmt_keys, values, alt_index, n_alts, line_no, self.sample_ids[s_index]
-                    )
+                    out += self._genotype(plan, parsed_samples[s_index], alt_index, n_alts, line_no, s_index)
                     out += tail
                     rows += 1
                 if rows == 0:
@@ -442,58 +560,67 @@ class RecordConverter:
                     continue
             else:
                 sample_format = None
-                if samples and fmt_keys:
+                if samples and plan is not None:
                     sample_format = {
-                        name: dict(zip(fmt_keys, values, strict=False))
+                        name: dict(zip(plan.keys, values, strict=False))
                         for name, values in zip(self.header.samples, parsed_samples, strict=False)
                     }
                 out += _ROW_HEAD
                 out += site
-                out += cb.NULL * 5 + cb.enc_jsonb(sample_format)
+                out += _NO_GENOTYPE
+                out += cb.enc_jsonb(sample_format)
                 out += tail
                 rows = 1
             stats.rows += rows
-            alleles += (
-                _ALLELE_HEAD
-                + cb.enc_int8(a_id)
-                + cb.enc_text(self.build)
-                + cb.enc_text(chrom)
-                + cb.enc_int8(pos)
-                + cb.enc_text(nref)
-                + cb.enc_text(nalt)
-                + cb.enc_int8(end)
-                + cb.enc_text(vtype)
+            alleles += b"".join(
+                (
+                    _ALLELE_HEAD,
+                    enc_int8(a_id),
+                    self._build_field,
+                    chrom_f,
+                    enc_int8(pos),
+                    ref_f,
+                    alt_f,
+                    enc_int8(end),
+                    vtype_f,
+                )
             )
 
     def _genotype(
-        self, keys: list[str], values: list[str], alt_index: int, n_alts: int, line_no: int, sample_id: int
+        self, plan: _FormatPlan, values: list[str], alt_index: int, n_alts: int, line_no: int, s_index: int
     ) -> bytes:
-        gt = gq = dp = None
+        """The genotype columns of one sample: sample_id, gt, gq, dp, ad (per this ALT), other FORMAT keys."""
+        n = len(values)
+        i = plan.gt
+        gt = values[i] if i is not None and i < n else None
+        i = plan.gq
+        gq = _int_or_none(values[i], self.path, line_no, "GQ") if i is not None and i < n else None
+        i = plan.dp
+        dp = _int_or_none(values[i], self.path, line_no, "DP") if i is not None and i < n else None
         ad = None
+        i = plan.ad
+        if i is not None and i < n:
+            v = values[i]
+            if v != ".":
+                parts = v.split(",")
+                if n_alts > 1:
+                    parts = split_values("R", parts, alt_index, n_alts)
+                ad = [_int_or_none(p, self.path, line_no, "AD") for p in parts]
         extra: dict[str, str] | None = None
-        for k, v in zip(keys, values, strict=False):
-            if k == "GT":
-                gt = v
-            elif k == "GQ":
-                gq = _int_or_none(v, self.path, line_no, "GQ")
-            elif k == "DP":
-                dp = _int_or_none(v, self.path, line_no, "DP")
-            elif k == "AD":
-                if v != ".":
-                    parts = v.split(",")
-                    if n_alts > 1:
-                        parts = split_values("R", parts, alt_index, n_alts)
-                    ad = [_int_or_none(p, self.path, line_no, "AD") for p in parts]
-            else:
-                extra = extra or {}
-                extra[k] = v
-        return (
-            cb.enc_int4(sample_id)
-            + cb.enc_text(gt)
-            + cb.enc_int4(gq)
-            + cb.enc_int4(dp)
-            + cb.enc_int4_array(ad)
-            + cb.enc_jsonb(extra)
+        for k, j in plan.extra:
+            if j < n:
+                if extra is None:
+                    extra = {}
+                extra[k] = values[j]
+        return b"".join(
+            (
+                self._sample_id_fields[s_index],
+                cb.enc_text(gt),
+                cb.enc_int4(gq),
+                cb.enc_int4(dp),
+                cb.enc_int4_array(ad),
+                cb.NULL if extra is None else cb.enc_jsonb(extra),
+            )
         )
 
 

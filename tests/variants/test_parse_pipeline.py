@@ -1,0 +1,74 @@
+"""The parse pipeline: blocks of whole lines with their first line numbers, errors in file order with the
+right line from any parser, and unreadable files reported through the same path."""
+
+from __future__ import annotations
+
+import gzip
+import uuid
+
+import pytest
+
+from bench.vcf_fixture import write_vcf
+from services.variants import parse_pipeline
+from services.variants.loader import load_vcf
+from services.variants.parse_pipeline import ParsedBlocks, read_blocks
+from services.variants.vcf_header import VcfFormatError, open_text, read_header
+from tests.variants.conftest import CURATOR
+
+HEADER = ["##fileformat=VCFv4.2\n", "##source=test\n", "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"]
+
+
+@pytest.mark.parametrize("block_bytes", [1, 7, 40, 1 << 20])
+@pytest.mark.parametrize("final_newline", [True, False])
+def test_blocks_hold_whole_lines_numbered_from_the_file(tmp_path, block_bytes, final_newline) -> None:
+    body = [f"chr1\t{i}\t.\tA\tG\t.\tPASS\tDP={i}\n" for i in range(1, 30)]
+    text = "".join(HEADER + body)
+    path = tmp_path / "b.vcf.gz"
+    path.write_bytes(gzip.compress((text if final_newline else text[:-1]).encode()))
+    seen: list[tuple[int, str]] = []
+    for first, block in read_blocks(str(path), len(HEADER), block_bytes):
+        lines = block.decode().split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        else:
+            assert not final_newline and block is not None  # only the last block may lack its newline
+        seen += [(first + k, line) for k, line in enumerate(lines)]
+    expected = [(len(HEADER) + 1 + k, line.rstrip("\n")) for k, line in enumerate(body)]
+    assert seen == expected
+
+
+def _header_lines(path) -> int:
+    with open_text(path) as stream:
+        header, _ = read_header(str(path), stream)
+    return header.lines
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_a_bad_line_deep_in_the_file_is_reported_with_its_line(tmp_path, monkeypatch, workers) -> None:
+    good = write_vcf(tmp_path / "good.vcf.gz", records=900, seed=3)
+    with gzip.open(good, "rt") as fh:
+        lines = fh.read().splitlines(keepends=True)
+    bad_line_no = len(lines) - 100
+    lines[bad_line_no - 1] = "chr2\tnot-a-number\t.\tA\tG\t.\tPASS\t.\tGT\t0/1\n"
+    path = tmp_path / "bad.vcf.gz"
+    path.write_bytes(gzip.compress("".join(lines).encode()))
+    monkeypatch.setattr(parse_pipeline, "BLOCK_BYTES", 16 << 10)
+    with pytest.raises(VcfFormatError) as err:
+        with ParsedBlocks(str(path), _header_lines(path), "GRCh38", uuid.uuid4(), [1], None, workers) as blocks:
+            records = sum(block.records for block in blocks)
+    assert err.value.line == bad_line_no and "POS 'not-a-number' is not a number" in err.value.reason
+    assert "records" not in locals()
+
+
+def test_truncated_file_fails_in_file_order_and_loads_nothing(db_url, rows, tmp_path, monkeypatch) -> None:
+    good = write_vcf(tmp_path / "good.vcf.gz", records=1500, seed=4)
+    data = good.read_bytes()
+    path = tmp_path / "cut.vcf.gz"
+    path.write_bytes(data[: len(data) // 2])
+    monkeypatch.setattr(parse_pipeline, "BLOCK_BYTES", 16 << 10)
+    monkeypatch.setenv("WORKBENCH_LOAD_PARSERS", "2")
+    result = load_vcf(path, CURATOR)
+    assert result.status == "failed"
+    assert str(path) in result.error and "truncated or corrupt" in result.error
+    assert rows("SELECT count(*) AS n FROM variants") == [{"n": 0}]
+    assert rows("SELECT count(*) AS n FROM alleles") == [{"n": 0}]
