@@ -97,6 +97,11 @@ def enc_text_array(values: list[str] | None) -> bytes:
 def enc_int4_array(values: list[int | None] | None) -> bytes:
     if values is None:
         return NULL
-    has_null = any(v is None for v in values)
-    body = b"".join(NULL if v is None else _int4(4, v) for v in values)
-    return _array_head(20 + len(body), 1, 1 if has_null else 0, INT4_OID, len(values), 1) + body
+    n = len(values)
+    if None not in values:
+        try:
+            return _array_head(20 + 8 * n, 1, 0, INT4_OID, n, 1) + b"".join([_int4(4, v) for v in values])
+        except struct.error:  # a value outside int4: stored as NULL below, like enc_int4 does
+            pass
+    body = b"".join([NULL if v is None or not INT4_MIN <= v <= INT4_MAX else _int4(4, v) for v in values])
+    return _array_head(20 + len(body), 1, 1, INT4_OID, n, 1) + body

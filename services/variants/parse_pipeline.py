@@ -5,8 +5,10 @@ Contract:
    ``BLOCK_BYTES`` from a plain or gzip/BGZF file, after the first ``skip_lines`` lines (the header). The file is
    decompressed exactly once; a truncated or corrupt compressed file raises ``VcfFormatError`` naming it.
 2. ``ParsedBlocks`` starts ``workers`` parser processes, feeds them the blocks round-robin from a feeder thread
-   (at most ``IN_FLIGHT`` blocks per parser are queued or being parsed, so memory stays bounded whatever the
-   file size) and yields each block's ``BlockResult`` in file order. The first error in file order — a
+   (at most ``IN_FLIGHT`` blocks per parser are queued or being parsed) and collects their results in file
+   order from a receiver thread into a queue of at most ``READY`` blocks, so memory stays bounded whatever the
+   file size and the parsers keep working while the caller is busy elsewhere (e.g. a statement on the
+   server). Iterating yields each block's ``BlockResult`` in file order. The first error in file order — a
    malformed line found by a parser, or an unreadable file found by the feeder — is raised by the iterator as
    ``VcfFormatError`` with the file, line and reason. Leaving the ``with`` block (normally, on an error or on
    cancellation) stops the feeder and the processes.
@@ -17,6 +19,7 @@ Contract:
 from __future__ import annotations
 
 import multiprocessing as mp
+import queue
 import threading
 import uuid
 from collections import Counter
@@ -29,6 +32,8 @@ from services.variants.vcf_header import VcfFormatError, open_binary, open_text,
 
 BLOCK_BYTES = 2 << 20  # uncompressed bytes per block
 IN_FLIGHT = 3  # blocks queued or being parsed per parser process
+READY = 64  # parsed blocks waiting for the caller (~3 MB each)
+_END = object()
 
 
 @dataclass
@@ -176,6 +181,8 @@ class ParsedBlocks:
         self._outboxes: list[Connection] = []
         self._processes: list[Any] = []
         self._feeder: threading.Thread | None = None
+        self._receiver: threading.Thread | None = None
+        self._ready: queue.Queue = queue.Queue(READY)
 
     def __enter__(self) -> ParsedBlocks:
         ctx = mp.get_context("spawn")
@@ -195,6 +202,8 @@ class ParsedBlocks:
             raise
         self._feeder = threading.Thread(target=self._feed, name="vcf-block-feeder", daemon=True)
         self._feeder.start()
+        self._receiver = threading.Thread(target=self._receive, name="vcf-block-receiver", daemon=True)
+        self._receiver.start()
         return self
 
     def _feed(self) -> None:
@@ -223,35 +232,58 @@ class ParsedBlocks:
         except OSError:
             return
 
-    def __iter__(self) -> Iterator[BlockResult]:
+    def _receive(self) -> None:
+        """Results in file order into the ready queue; an error or the end closes it."""
         turn = 0
-        while True:
-            try:
+        item: object = _END
+        try:
+            while not self._stop.is_set():
                 msg = self._outboxes[turn % self.workers].recv()
-            except EOFError:
-                raise VcfFormatError(self.path, None, "a parser process stopped unexpectedly") from None
-            if msg[0] == "end":
+                if msg[0] == "end":
+                    break
+                if msg[0] == "error":
+                    item = VcfFormatError(msg[1], msg[2], msg[3])
+                    break
+                self._slots.release()
+                turn += 1
+                self._put(BlockResult(*msg[1:]))
+        except (EOFError, OSError):
+            if self._stop.is_set():
                 return
-            if msg[0] == "error":
-                raise VcfFormatError(msg[1], msg[2], msg[3])
-            self._slots.release()
-            turn += 1
-            yield BlockResult(*msg[1:])
+            item = VcfFormatError(self.path, None, "a parser process stopped unexpectedly")
+        self._put(item)
 
-    def __exit__(self, *exc: object) -> None:
-        """Stop in an order that cannot hang: parsers blocked on sending see a closed pipe and exit, which
-        unblocks the feeder; then parsers waiting for input see the end of their inbox."""
+    def _put(self, item: object) -> None:
+        while not self._stop.is_set():
+            try:
+                self._ready.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def __iter__(self) -> Iterator[BlockResult]:
+        while True:
+            item = self._ready.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        """Stop without hanging: parsers still alive after a normal end get a moment to exit, after an error
+        or a cancellation they are killed at once; their pipes then close, which ends the threads' waits."""
         self._stop.set()
         for _ in range(self.workers * IN_FLIGHT + 1):
             self._slots.release()
-        for conn in self._outboxes:
-            conn.close()
-        if self._feeder is not None:
-            self._feeder.join(timeout=30)
-        for conn in self._inboxes:
-            conn.close()
         for proc in self._processes:
-            proc.join(timeout=5)
+            if exc_type is None:
+                proc.join(timeout=5)
             if proc.is_alive():
                 proc.kill()
-                proc.join()
+            proc.join()
+        for thread in (self._receiver, self._feeder):
+            if thread is not None:
+                thread.join(timeout=30)
+        for conn in self._inboxes + self._outboxes:
+            conn.close()

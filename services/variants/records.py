@@ -367,7 +367,11 @@ class RecordConverter:
                     raw[key] = value
                 else:
                     base_info[key] = True
+        # Number=A/R/G values: split per ALT below; with one ALT their value is final here (what split_values
+        # gives for the only ALT), kept apart so that they follow the other keys as they do after a split.
+        single_alt = n_alts == 1
         per_allele: list[tuple[str, str, list[object]]] = []
+        allele_info: dict[str, object] = {}
         mapped_info: dict[str, object] = {}
         keyinfo = self._keyinfo
         for key, value in raw.items():
@@ -376,6 +380,15 @@ class RecordConverter:
             ki = keyinfo.get(key) or self._key(key)
             parse = ki.parse
             if ki.per_allele:
+                if single_alt:
+                    if "," in value:
+                        final: object = [parse(v) for v in value.split(",")]
+                    else:
+                        final = parse(value) if ki.number == "A" else [parse(value)]
+                    allele_info[key] = final
+                    if ki.target is not None:
+                        mapped_info[ki.target] = final
+                    continue
                 values = [parse(v) for v in value.split(",")]
                 per_allele.append((key, ki.number, values))
                 if ki.target is not None:
@@ -437,9 +450,13 @@ class RecordConverter:
                 stats.skipped += 1
                 stats.skip_reasons["alt_equals_ref"] += 1
                 continue
-            info = dict(base_info)
-            for key, number, values in per_allele:
-                info[key] = split_values(number, values, alt_index, n_alts)
+            if single_alt:
+                info = base_info
+                info.update(allele_info)
+            else:
+                info = dict(base_info)
+                for key, number, values in per_allele:
+                    info[key] = split_values(number, values, alt_index, n_alts)
             pos, nref, nalt = pos0, ref, alt
             if sequence:
                 if self.fetch is not None and len(ref) != len(alt):
@@ -591,13 +608,24 @@ class RecordConverter:
     ) -> bytes:
         """The genotype columns of one sample: sample_id, gt, gq, dp, ad (per this ALT), other FORMAT keys."""
         n = len(values)
+        path = self.path
         i = plan.gt
         gt = values[i] if i is not None and i < n else None
+        gq = dp = ad = None
         i = plan.gq
-        gq = _int_or_none(values[i], self.path, line_no, "GQ") if i is not None and i < n else None
+        if i is not None and i < n:
+            v = values[i]
+            try:
+                gq = int(v)
+            except ValueError:
+                gq = _int_or_none(v, path, line_no, "GQ")
         i = plan.dp
-        dp = _int_or_none(values[i], self.path, line_no, "DP") if i is not None and i < n else None
-        ad = None
+        if i is not None and i < n:
+            v = values[i]
+            try:
+                dp = int(v)
+            except ValueError:
+                dp = _int_or_none(v, path, line_no, "DP")
         i = plan.ad
         if i is not None and i < n:
             v = values[i]
@@ -605,7 +633,10 @@ class RecordConverter:
                 parts = v.split(",")
                 if n_alts > 1:
                     parts = split_values("R", parts, alt_index, n_alts)
-                ad = [_int_or_none(p, self.path, line_no, "AD") for p in parts]
+                try:
+                    ad = [int(p) for p in parts]
+                except ValueError:
+                    ad = [_int_or_none(p, path, line_no, "AD") for p in parts]
         extra: dict[str, str] | None = None
         for k, j in plan.extra:
             if j < n:

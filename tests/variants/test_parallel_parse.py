@@ -1,9 +1,10 @@
-"""Several parser processes give exactly the rows of one, in file order (a bgzipped, multi-block file)."""
+"""Several parser processes give exactly the rows of one, in file order (a bgzipped, multi-block file), and
+loading in several COPY chunks gives the same variants and alleles as one."""
 
 from __future__ import annotations
 
 from bench.vcf_fixture import write_vcf
-from services.variants import parse_pipeline
+from services.variants import loader, parse_pipeline
 from services.variants.loader import load_vcf
 from tests.variants.conftest import CURATOR
 
@@ -25,8 +26,13 @@ def test_parsers_split_blocks_and_keep_file_order(db_url, rows, tmp_path, monkey
     assert one.status == "completed", one.error
     single = _rows(rows)
 
+    alleles = rows("SELECT id, genome_build, chrom, pos, ref, alt, end_pos, variant_type FROM alleles ORDER BY id")
     monkeypatch.setenv("WORKBENCH_LOAD_PARSERS", "3")
+    monkeypatch.setattr(loader, "ALLELE_CHUNK_RECORDS", 500)  # five COPY statements, each with its alleles
     three = load_vcf(vcf, CURATOR, force=True)
     assert three.status == "completed", three.error
     assert (three.records, three.variants_loaded) == (one.records, one.variants_loaded) == (RECORDS, len(single))
     assert _rows(rows) == single
+    assert (
+        rows("SELECT id, genome_build, chrom, pos, ref, alt, end_pos, variant_type FROM alleles ORDER BY id") == alleles
+    )
