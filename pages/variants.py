@@ -3,6 +3,9 @@ and (for curators) a "Load VCF" form that starts a background job. Thin: widgets
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from functools import partial
+
 import streamlit as st
 
 from pages.ui.errors import shown_errors
@@ -85,6 +88,12 @@ def _next_page(cursor) -> None:
     st.session_state["var_cursors"].append(cursor)
 
 
+def _export(write: Callable[..., Iterator[bytes]], filters: browse.VariantFilter) -> bytes:
+    """The filtered set in one file, generated only when the user clicks a download button."""
+    with session_scope() as session:
+        return b"".join(write(session, filters))
+
+
 def _previous_page() -> None:
     if len(st.session_state["var_cursors"]) > 1:
         st.session_state["var_cursors"].pop()
@@ -107,14 +116,21 @@ if page is not None:
     )
 
     e1, e2 = st.columns(2)
-    if e1.button("Prepare CSV export", key="var_csv"):
-        with shown_errors(), session_scope() as session:
-            data = b"".join(browse.export_csv(session, filters))
-        e1.download_button("Download CSV", data, file_name="variants.csv", mime="text/csv", key="var_csv_dl")
-    if e2.button("Prepare Parquet export", key="var_parquet"):
-        with shown_errors(), session_scope() as session:
-            data = b"".join(browse.export_parquet(session, filters))
-        e2.download_button("Download Parquet", data, file_name="variants.parquet", key="var_parquet_dl")
+    e1.download_button(
+        "Download CSV (filtered set)",
+        partial(_export, browse.export_csv, filters),
+        file_name="variants.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="var_csv_dl",
+    )
+    e2.download_button(
+        "Download Parquet (filtered set)",
+        partial(_export, browse.export_parquet, filters),
+        file_name="variants.parquet",
+        on_click="ignore",
+        key="var_parquet_dl",
+    )
 
     st.subheader("Variant detail")
     ids = [str(v) for v in page.rows["variant_id"]]

@@ -1,5 +1,5 @@
 """Load a VCF from the Variants page (a server path inside an import folder), watch the job succeed on the
-Jobs page, then browse the loaded variants."""
+Jobs page, browse the loaded variants and download the filtered set; then load a second VCF by uploading it."""
 
 from __future__ import annotations
 
@@ -23,6 +23,12 @@ def import_dir(tmp_path, monkeypatch) -> Path:
     return tmp_path
 
 
+def _latest_load_job():
+    with session_scope() as s:
+        jobs, _ = service.list_jobs(s, operations=["variants.load_vcf"])
+    return jobs[0] if jobs else None
+
+
 def test_load_vcf_from_the_page_and_browse_it(import_dir: Path, live_app: str, browser_page) -> None:
     vcf = import_dir / "cases.vcf"
     shutil.copy(DATA / "vep_cases.vcf", vcf)
@@ -36,9 +42,8 @@ def test_load_vcf_from_the_page_and_browse_it(import_dir: Path, live_app: str, b
     expect(page.get_by_text("Queued load job")).to_be_visible()
 
     def finished():
-        with session_scope() as s:
-            jobs, _ = service.list_jobs(s, operations=["variants.load_vcf"])
-        return jobs and jobs[0].is_finished and jobs[0]
+        job = _latest_load_job()
+        return job is not None and job.is_finished and job
 
     job = wait_for(finished, timeout=90, message="the load job to finish")
     assert job.status == "succeeded", job.error_message
@@ -51,3 +56,22 @@ def test_load_vcf_from_the_page_and_browse_it(import_dir: Path, live_app: str, b
     page.get_by_role("textbox", name="Gene", exact=True).fill("GENE4")
     page.get_by_role("textbox", name="Gene", exact=True).press("Enter")
     expect(page.get_by_text("1 variants")).to_be_visible()
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV (filtered set)").click()
+    exported = Path(download.value.path()).read_text().splitlines()
+    assert len(exported) == 2 and "GENE4" in exported[1]  # the header and the one filtered variant
+
+    first = job.id
+    page.get_by_text("Load VCF").click()
+    page.locator("input[type=file]").set_input_files(str(DATA / "clinvar_20261103.vcf"))
+    page.get_by_role("button", name="Start loading").click()
+    expect(page.get_by_text("Queued load job")).to_be_visible()
+
+    def uploaded_finished():
+        job = _latest_load_job()
+        return job is not None and job.id != first and job.is_finished and job
+
+    second = wait_for(uploaded_finished, timeout=90, message="the uploaded file's load job to finish")
+    assert second.status == "succeeded", second.error_message
+    assert second.findings["variants_loaded"] > 0
