@@ -16,13 +16,11 @@ Contract:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 HUMAN_BUILDS = {"grch38": "GRCh38", "hg38": "GRCh38", "grch37": "GRCh37", "hg19": "GRCh37", "b37": "GRCh37"}
 _PRIMARY = {str(i) for i in range(1, 23)} | {"X", "Y"}
-_BASES = re.compile(r"^[ACGTNacgtn]+$")
 
 
 def normalise_build(build: str) -> str:
@@ -63,7 +61,7 @@ def normalise_contig(build: str, name: str) -> str:
 
 def is_sequence_allele(allele: str) -> bool:
     """True for plain bases (A/C/G/T/N); False for ``*``, ``<…>``, breakends and missing ``.``."""
-    return bool(_BASES.match(allele))
+    return bool(allele) and not allele.strip("ACGTNacgtn")
 
 
 def trim(pos: int, ref: str, alt: str) -> tuple[int, str, str]:

@@ -351,8 +351,11 @@ class RecordConverter:
             raise VcfFormatError(self.path, line_no, f"QUAL {qual_s!r} is not a number") from None
         rs_id = None
         if id_s != ".":
-            ids = id_s.split(";")
-            rs_id = next((i for i in ids if i.startswith("rs")), ids[0])
+            if ";" in id_s:
+                ids = id_s.split(";")
+                rs_id = next((i for i in ids if i.startswith("rs")), ids[0])
+            else:
+                rs_id = id_s
 
         # INFO: flags first, then typed values in file order (a repeated key keeps its last value).
         base_info: dict[str, object] = {}
