@@ -65,9 +65,10 @@ def _run_ours(url: str, vcf: Path) -> dict:
         "from services.variants.loader import load_vcf, parser_processes\n"
         "if __name__ == '__main__':\n"
         "    r = load_vcf(sys.argv[1], Identity('bench', Role.CURATOR), url=sys.argv[2])\n"
-        "    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-        "    kid = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-        "    print(json.dumps({'result': r.as_json(), 'rss_kb': own + parser_processes() * kid}))\n"
+        "    me = resource.getrusage(resource.RUSAGE_SELF)\n"
+        "    kids = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "    print(json.dumps({'result': r.as_json(), 'rss_kb': me.ru_maxrss + parser_processes() * kids.ru_maxrss,\n"
+        "                      'cpu_main': me.ru_utime + me.ru_stime, 'cpu_parsers': kids.ru_utime + kids.ru_stime}))\n"
     )
     t = time.monotonic()
     proc = subprocess.run(
@@ -199,7 +200,8 @@ def main() -> None:
         res = ours["result"]
         print(
             f"ours:          {ours['seconds']:7.1f} s  {rate:9,.0f} records/s  "
-            f"({res['variants_loaded']:,} rows, peak RSS <= {ours['rss_kb'] / 1024:,.0f} MiB summed)"
+            f"({res['variants_loaded']:,} rows, peak RSS <= {ours['rss_kb'] / 1024:,.0f} MiB summed; CPU: loader "
+            f"{ours['cpu_main']:.1f} s, parsers {ours['cpu_parsers']:.1f} s; load average {os.getloadavg()[0]:.2f})"
         )
         raw_s = _raw_copy(ours_url, _create_db(admin, "bench_raw"))
         raw_rate = args.records / raw_s

@@ -13,11 +13,12 @@ Contract:
 from __future__ import annotations
 
 from hashlib import md5
-
-from sqlalchemy import text
-from sqlalchemy.engine import Connection
+from typing import TYPE_CHECKING
 
 from services.errors import WorkbenchError
+
+if TYPE_CHECKING:  # SQLAlchemy is imported only where used: parser processes need just ``allele_id``
+    from sqlalchemy.engine import Connection
 
 #: Columns of an allele staging table, in COPY order.
 STAGING_COLUMNS = ("id", "genome_build", "chrom", "pos", "ref", "alt", "end_pos", "variant_type")
@@ -60,6 +61,8 @@ def upsert_sql(staging: str) -> str:
 
 def insert_alleles_from(conn: Connection, staging: str) -> None:
     """Insert the staged alleles not yet known (SQLAlchemy connection); raise on a key collision."""
+    from sqlalchemy import text
+
     clash = conn.execute(text(upsert_sql(staging))).first()
     if clash is not None:
         raise AlleleKeyCollision(
