@@ -148,6 +148,16 @@ class ConsequenceFormat:
             out.append(parts)
         return out
 
+    def split_single(self, value: str) -> tuple[list[list[str]], list[str]]:
+        """``split`` without the raw entry appended: (value lists padded to the header's width, raw entries)."""
+        raws = value.split(",")
+        entries = [entry.split("|") for entry in raws]
+        width = self.width
+        for parts in entries:
+            if len(parts) < width:
+                parts.extend([""] * (width - len(parts)))
+        return entries, raws
+
     def assign(self, entries: list[list[str]], ref: str, alts: Sequence[str]) -> list[list[list[str]]]:
         """Consequences per ALT (index 0 = first ALT), by ALLELE_NUM or by VEP's allele string."""
         n = len(alts)

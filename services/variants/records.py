@@ -19,6 +19,7 @@ Contract (the loader's per-record rules):
 from __future__ import annotations
 
 import re
+import struct
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -83,6 +84,8 @@ ALLELE_COLUMNS = ("id", "genome_build", "chrom", "pos", "ref", "alt", "end_pos",
 _ROW_HEAD = cb.row_header(len(VARIANT_COLUMNS))
 _ALLELE_HEAD = cb.row_header(len(ALLELE_COLUMNS))
 _NON_REF = {"<NON_REF>", "<*>"}
+# int4 GQ, int4 DP and a one-dimensional int4[2] AD as binary COPY fields, in one pack
+_GQ_DP_AD2 = struct.Struct(">iiii" + "iiiiii" + "iiii").pack
 _NO_GENOTYPE = cb.NULL * 5  # sample_id, gt, gq, dp, ad of a row without a sample
 _CONSEQUENCE_KEYS = {"CSQ", "ANN", "EFF"}
 
@@ -412,13 +415,27 @@ class RecordConverter:
                 )
 
         # Consequences per ALT.
-        groups: list[tuple[ConsequenceFormat, list[list[list[str]]]]] = []
+        # Per format, per ALT: (entries as value lists, the raw entries or None when each list ends with it).
+        groups: list[tuple[ConsequenceFormat, list[tuple[list[list[str]], list[str] | None]]]] = []
         for key, fmt in self._consequence_formats:
             value = raw.get(key)
             if value is None:
                 continue
-            entries = parse_eff(value) if key == "EFF" else fmt.split(value)
-            groups.append((fmt, [entries] if n_alts == 1 else fmt.assign(entries, ref, [a.upper() for a in alts])))
+            if key == "EFF":
+                entries = parse_eff(value)
+            elif single_alt:  # the common case: no assignment to ALTs, so the raw entries need not ride along
+                groups.append((fmt, [fmt.split_single(value)]))
+                continue
+            else:
+                entries = fmt.split(value)
+            groups.append(
+                (
+                    fmt,
+                    [(entries, None)]
+                    if single_alt
+                    else [(e, None) for e in fmt.assign(entries, ref, [a.upper() for a in alts])],
+                )
+            )
 
         # Genotypes.
         samples = cols[9:] if len(cols) > 9 else []
@@ -434,7 +451,7 @@ class RecordConverter:
                 c = gt.replace("|", "/").split("/")
                 called.append(c)
                 if not any_called:
-                    any_called = any(a != "." for a in c)
+                    any_called = c.count(".") != len(c)
             if not any_called:
                 called = None  # every GT missing: a sites-style record
 
@@ -486,12 +503,12 @@ class RecordConverter:
             vep: dict[str, list[str]] | None = None
             picked = picked_fmt = None
             for fmt, per_alt in groups:
-                entries = per_alt[alt_index - 1]
+                entries, raws = per_alt[alt_index - 1]
                 if not entries:
                     continue
                 if vep is None:
                     vep = {}
-                vep[fmt.kind] = [e[-1] for e in entries]
+                vep[fmt.kind] = raws if raws is not None else [e[-1] for e in entries]
                 if picked is None:
                     picked, picked_fmt = fmt.pick(entries), fmt
             gene = transcript = hgvs_c = hgvs_p = consequence = impact = None
@@ -646,6 +663,13 @@ class RecordConverter:
                 if extra is None:
                     extra = {}
                 extra[k] = values[j]
+        if gq is not None and dp is not None and extra is None and ad is not None and len(ad) == 2 and None not in ad:
+            try:  # the common shape in one pack: GQ, DP, a two-value AD
+                numbers = _GQ_DP_AD2(4, gq, 4, dp, 36, 1, 0, cb.INT4_OID, 2, 1, 4, ad[0], 4, ad[1])
+            except struct.error:  # a value outside int4: the general encoding below stores it as NULL
+                pass
+            else:
+                return b"".join((self._sample_id_fields[s_index], cb.enc_text(gt), numbers, cb.NULL))
         return b"".join(
             (
                 self._sample_id_fields[s_index],
