@@ -51,8 +51,10 @@ WITH c AS MATERIALIZED (
                    WHEN s.error IS NOT NULL THEN 'error'
                    WHEN s.value IS NULL THEN CASE WHEN l.id IS NULL THEN 'absent_unlinked' ELSE 'retire' END
                    WHEN l.id IS NULL THEN
-                        CASE WHEN EXISTS (SELECT 1 FROM annotation_link p
-                                           WHERE p.allele_id = s.allele_id AND p.source = :source)
+                        -- a scalar LIMIT 1 probe, not EXISTS: EXISTS would be planned as a hash of every
+                        -- link of the source, built to answer the few alleles without a live link
+                        CASE WHEN (SELECT true FROM annotation_link p
+                                    WHERE p.allele_id = s.allele_id AND p.source = :source LIMIT 1)
                              THEN 'relink' ELSE 'link' END
                    WHEN l.value = s.value THEN 'unchanged'
                    ELSE 'supersede'
