@@ -32,32 +32,45 @@ from sqlalchemy import Connection, text
 
 # Link writes are sorted by allele so the no-overlap GiST index and the allele btrees are touched page by page.
 
-# Values are kept only for rows that act (or would): unchanged and never-linked rows are counted, so a
-# million-allele run does not copy a million pairs of values.
-CLASSIFY = """
-CREATE TEMP TABLE run_outcome AS
-SELECT c.allele_id, c.link_id, c.outcome,
-       CASE WHEN c.outcome IN ('supersede', 'retire', 'link', 'relink') THEN c.value END AS value,
-       CASE WHEN c.outcome IN ('supersede', 'retire', 'link', 'relink') THEN c.original END AS original,
-       CASE WHEN c.outcome IN ('supersede', 'retire') THEN c.live_value END AS live_value
-  FROM (SELECT s.allele_id, s.value, s.original, l.id AS link_id, l.value AS live_value,
-               CASE
-                 WHEN s.error IS NOT NULL THEN 'error'
-                 WHEN s.value IS NULL THEN CASE WHEN l.id IS NULL THEN 'absent_unlinked' ELSE 'retire' END
-                 WHEN l.id IS NULL THEN
-                      CASE WHEN EXISTS (SELECT 1 FROM annotation_link p
-                                         WHERE p.allele_id = s.allele_id AND p.source = :source)
-                           THEN 'relink' ELSE 'link' END
-                 WHEN l.value = s.value THEN 'unchanged'
-                 ELSE 'supersede'
-               END AS outcome
-          FROM run_staging s
-          LEFT JOIN annotation_link l
-            ON l.allele_id = s.allele_id AND l.source = :source AND l.valid_to IS NULL
-        OFFSET 0) AS c  -- OFFSET 0: compute each outcome once (no pull-up of the CASE into the outer list)
+# Only rows that act (or would) are kept in ``run_outcome``, with their values: unchanged, never-linked and
+# errored alleles are counted in the same pass (the outcomes are materialised once, in memory, and both
+# counted and filtered), so a million-allele run neither writes nor re-reads a million outcome rows.
+CREATE_OUTCOME = """
+CREATE TEMP TABLE run_outcome (
+    allele_id bigint NOT NULL, link_id bigint, outcome text NOT NULL, value jsonb, original jsonb, live_value jsonb
+) ON COMMIT PRESERVE ROWS
 """
-
-OUTCOME_COUNTS = "SELECT outcome, count(*) FROM run_outcome GROUP BY outcome"
+CLASSIFY = """
+WITH c AS MATERIALIZED (
+  SELECT c.allele_id, c.link_id, c.outcome,
+         CASE WHEN c.outcome IN ('supersede', 'retire', 'link', 'relink') THEN c.value END AS value,
+         CASE WHEN c.outcome IN ('supersede', 'retire', 'link', 'relink') THEN c.original END AS original,
+         CASE WHEN c.outcome IN ('supersede', 'retire') THEN c.live_value END AS live_value
+    FROM (SELECT s.allele_id, s.value, s.original, l.id AS link_id, l.value AS live_value,
+                 CASE
+                   WHEN s.error IS NOT NULL THEN 'error'
+                   WHEN s.value IS NULL THEN CASE WHEN l.id IS NULL THEN 'absent_unlinked' ELSE 'retire' END
+                   WHEN l.id IS NULL THEN
+                        -- a scalar LIMIT 1 probe, not EXISTS: EXISTS would be planned as a hash of every
+                        -- link of the source, built to answer the few alleles without a live link
+                        CASE WHEN (SELECT true FROM annotation_link p
+                                    WHERE p.allele_id = s.allele_id AND p.source = :source LIMIT 1)
+                             THEN 'relink' ELSE 'link' END
+                   WHEN l.value = s.value THEN 'unchanged'
+                   ELSE 'supersede'
+                 END AS outcome
+            FROM run_staging s
+            LEFT JOIN annotation_link l
+              ON l.allele_id = s.allele_id AND l.source = :source AND l.valid_to IS NULL
+          OFFSET 0) AS c  -- OFFSET 0: compute each outcome once (no pull-up of the CASE into the outer list)
+), kept AS (
+  INSERT INTO run_outcome (allele_id, link_id, outcome, value, original, live_value)
+  SELECT allele_id, link_id, outcome, value, original, live_value
+    FROM c
+   WHERE outcome IN ('supersede', 'retire', 'link', 'relink')
+)
+SELECT outcome, count(*) FROM c GROUP BY outcome
+"""
 
 # Events of a healthy run (rules 1–3). Written before the links move, so RELINKED can read the last value.
 APPLY_EVENTS = """
@@ -162,9 +175,10 @@ class Outcomes:
 def classify(conn: Connection, source: str) -> Outcomes:
     """Compare ``run_staging`` with the source's live links into ``run_outcome`` (see the module contract)."""
     conn.execute(text("DROP TABLE IF EXISTS run_outcome"))
-    conn.execute(text(CLASSIFY), {"source": source})
-    conn.execute(text("ANALYZE run_outcome"))
-    return Outcomes({o: int(n) for o, n in conn.execute(text(OUTCOME_COUNTS))})
+    conn.execute(text(CREATE_OUTCOME))
+    counts = {o: int(n) for o, n in conn.execute(text(CLASSIFY), {"source": source})}
+    conn.execute(text("ANALYZE run_outcome (allele_id, link_id, outcome)"))
+    return Outcomes(counts)
 
 
 def _params(run_id: int, source: str, source_version: str, at: datetime) -> dict[str, Any]:

@@ -93,7 +93,9 @@ class AnnotationLink(ValidTimeMixin, Base):
             unique=True,
             postgresql_where=text("valid_to IS NULL"),
         ),
-        Index("ix_annotation_link_allele_id_source", "allele_id", "source", "valid_from"),
+        # No btree on (allele_id, source, valid_from) (dropped in 0006): the exclusion constraint's GiST index
+        # (allele_id, source, validity) serves per-(allele, source) lookups, and a supersession writes one
+        # index fewer.
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)

@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from services.annotations import lifecycle
@@ -123,13 +124,22 @@ class RunResult:
 # -- the run's connection ---------------------------------------------------------------------------------
 
 RUN_WORK_MEM = "128MB"
+# A million-allele run stages ~120 MB and keeps ~20 MB of outcomes in session-local tables: with PostgreSQL's
+# 8 MB of temp buffers they would be written out and read back through the file system several times.
+RUN_TEMP_BUFFERS = "256MB"
 
 
 @contextmanager
 def run_connection(url: str | None = None) -> Iterator[Connection]:
     """One connection for a run's whole life (its advisory lock and session-local staging live on it), with
-    enough ``work_mem`` that classifying a million alleles hashes in memory; reset before it goes back."""
+    enough ``work_mem`` that classifying a million alleles hashes in memory and enough ``temp_buffers`` that
+    its staging stays in memory. ``temp_buffers`` can only be set before the session's first temporary table,
+    and the session keeps those buffers until it ends, so the connection is closed (not pooled) afterwards."""
     with get_engine(url).connect() as conn:
+        try:
+            conn.execute(text(f"SET temp_buffers = '{RUN_TEMP_BUFFERS}'"))
+        except DBAPIError:
+            conn.rollback()  # a pooled session that used temporary tables already: keep its size
         conn.execute(text(f"SET work_mem = '{RUN_WORK_MEM}'"))
         conn.commit()
         try:
@@ -140,6 +150,7 @@ def run_connection(url: str | None = None) -> Iterator[Connection]:
             conn.execute(text("DROP TABLE IF EXISTS run_outcome"))
             conn.execute(text("DROP TABLE IF EXISTS run_staging"))
             conn.commit()
+            conn.invalidate()
 
 
 # -- releases ---------------------------------------------------------------------------------------------
