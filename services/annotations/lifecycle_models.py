@@ -93,7 +93,7 @@ class AnnotationLink(ValidTimeMixin, Base):
             unique=True,
             postgresql_where=text("valid_to IS NULL"),
         ),
-        # No btree on (allele_id, source, valid_from) (dropped in 0006): the exclusion constraint's GiST index
+        # No btree on (allele_id, source, valid_from) (dropped in 0007): the exclusion constraint's GiST index
         # (allele_id, source, validity) serves per-(allele, source) lookups, and a supersession writes one
         # index fewer.
     )

@@ -7,8 +7,8 @@ as well. Each supersession wrote both (the close is a non-HOT update: ``valid_to
 cost a run about 200,000 index insertions per 100,000 changes for no query it alone made fast.
 The constraints (``uq_annotation_link_live``, ``ex_annotation_link_no_overlap``) are unchanged.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-23
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
