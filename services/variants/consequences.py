@@ -205,12 +205,6 @@ class ConsequenceFormat:
         c = self.consequence
         return min(entries, key=lambda e: severity(e[c]))
 
-    def value(self, entry: list[str], index: int | None) -> str | None:
-        if index is None:
-            return None
-        v = entry[index]
-        return v or None
-
 
 def parse_eff(value: str) -> list[list[str]]:
     """Legacy SnpEff ``EFF``: ``Effect(Impact|Class|Codon|AA|Gene|Biotype|Coding|Transcript|Exon|…)``."""

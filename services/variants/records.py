@@ -689,20 +689,3 @@ def _int_or_none(v: str, path: str, line_no: int, what: str) -> int | None:
         return int(v)
     except ValueError:
         raise VcfFormatError(path, line_no, f"{what} value {v!r} is not an integer") from None
-
-
-def _scalar(kind: str, v: str) -> object:
-    if v == ".":
-        return None
-    if kind == "Integer":
-        try:
-            return int(v)
-        except ValueError:
-            return v
-    if kind == "Float":
-        try:
-            f = float(v)
-        except ValueError:
-            return v
-        return f if f == f and f not in (float("inf"), float("-inf")) else v
-    return v
