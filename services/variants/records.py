@@ -34,6 +34,7 @@ from services.variants.consequences import (
     ConsequenceFormat,
     parse_eff,
 )
+from services.variants.copy_binary import INT8_MAX, INT8_MIN
 from services.variants.normalize import (
     contig_normaliser,
     is_sequence_allele,
@@ -171,12 +172,14 @@ def _float(v: str | None) -> float | None:
 
 
 def _int_value(v: str) -> object:
+    """An Integer INFO value; one that is not an integer, or beyond 64 bits (JSON), stays text."""
     if v == ".":
         return None
     try:
-        return int(v)
+        i = int(v)
     except ValueError:
         return v
+    return i if INT8_MIN <= i <= INT8_MAX else v
 
 
 def _float_value(v: str) -> object:
@@ -439,6 +442,12 @@ class RecordConverter:
 
         # Genotypes.
         samples = cols[9:] if len(cols) > 9 else []
+        if len(samples) > len(self._sample_id_fields):
+            raise VcfFormatError(
+                self.path,
+                line_no,
+                f"{len(samples)} sample columns, but the #CHROM line names {len(self._sample_id_fields)} samples",
+            )
         plan = self._plan(cols[8]) if len(cols) > 8 and samples else None
         parsed_samples = [s.split(":") for s in samples]
         called: list[list[str]] | None = None
