@@ -6,7 +6,9 @@ PYTEST_ARGS ?=
 
 .PHONY: run test lint bench worker chromium clean-db
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py services/variants/_fastconvert.c
+	@# a C compiler for the optional compiled record converter (setup.py); without one the install still works
+	@command -v cc >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc >/dev/null; } || true
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev,models]'

@@ -109,6 +109,7 @@ def _parse(
 ) -> None:
     """A parser process: ("block", first_line_no, bytes) → ("rows", BlockResult fields…); ("fail", …) and
     conversion errors → ("error", path, line, reason); ("end",) → ("end",) and exit."""
+    from services.variants.fastpath import convert_block
     from services.variants.records import RecordConverter
     from services.variants.reference import fasta_fetcher
 
@@ -117,7 +118,7 @@ def _parse(
         with open_text(path) as stream:
             header, _ = read_header(path, stream)
         conv = RecordConverter(path, header, build, uuid.UUID(bytes=batch), sample_ids, fasta_fetcher(fasta, build))
-        convert, stats = conv.convert, conv.stats
+        stats = conv.stats
         while True:
             msg = inbox.recv()
             if msg[0] == "end":
@@ -130,11 +131,8 @@ def _parse(
             before = (stats.records, stats.rows, stats.skipped, Counter(stats.skip_reasons))
             stats.contigs = set()
             rows, alleles = bytearray(), bytearray()
-            line_no = first
-            for line in data.decode("utf-8", errors="replace").split("\n"):
-                if line:
-                    convert(line, line_no, rows, alleles)
-                line_no += 1
+            line_no = first  # for an unexpected error: the block's first line
+            convert_block(conv, data, first, rows, alleles)
             line_no = None
             reasons = Counter(stats.skip_reasons)
             reasons.subtract(before[3])

@@ -1,0 +1,115 @@
+"""The compiled fast path of the record converter, and the block conversion that uses it when it can.
+
+Contract:
+1. ``convert_block(conv, data, first_line_no, rows, alleles)`` appends to ``rows``/``alleles`` exactly the bytes
+   that ``conv.convert`` gives for each line of ``data`` in order, and updates ``conv.stats`` the same way.
+2. With the C extension ``_fastconvert`` built (setup.py; optional) and no reference FASTA, the common record
+   shape is converted in C and every other line — unusual shapes and every malformed line, whose error must
+   name the file and line — is handed to ``conv.convert``. Without the extension, with a FASTA, or with
+   ``WORKBENCH_FAST_CONVERT=0``, every line goes to ``conv.convert``.
+3. Both paths give identical bytes: tests/variants/test_fastpath.py compares them line by line on fixtures of
+   every supported shape.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from services.variants.consequences import CODING, LOSS_OF_FUNCTION, RANK, SEVERITY, ConsequenceFormat
+from services.variants.records import RecordConverter
+
+try:
+    from services.variants import _fastconvert
+except ImportError:  # not built (no C compiler at install time): the Python converter does everything
+    _fastconvert = None
+
+#: Mapped annotation columns in the order the C code numbers them.
+TARGETS = ("af_gnomad", "af_gnomad_popmax", "af_1kg", "cadd_phred", "clinvar_sig", "clinvar_review")
+_KIND = {"Integer": 0, "Float": 1}  # anything else is read as text (2)
+
+
+def available() -> bool:
+    """True when the compiled converter is built and not switched off."""
+    return _fastconvert is not None and os.environ.get("WORKBENCH_FAST_CONVERT", "1") != "0"
+
+
+def _format_config(fmt: ConsequenceFormat | None, targets: dict[str, int]) -> tuple | None:
+    if fmt is None:
+        return None
+
+    def at(i: int | None) -> int:
+        return -1 if i is None else i
+
+    return (
+        fmt.kind,
+        fmt.width,
+        at(fmt.allele_num),
+        at(fmt.pick_flag),
+        at(fmt.mane),
+        at(fmt.canonical),
+        at(fmt.consequence),
+        at(fmt.impact),
+        at(fmt.gene),
+        at(fmt.gene_id),
+        at(fmt.transcript),
+        at(fmt.hgvs_c),
+        at(fmt.hgvs_p),
+        tuple((TARGETS.index(t), i) for t, i in targets.items()),
+    )
+
+
+def _compiled(conv: RecordConverter) -> Any | None:
+    """The C converter configured like ``conv`` (cached on it), or None where it cannot be used."""
+    cached = getattr(conv, "_compiled", False)
+    if cached is not False:
+        return cached
+    compiled = None
+    if available() and conv.fetch is None:
+        assert CODING | LOSS_OF_FUNCTION <= set(SEVERITY)
+        terms = [(t, RANK[t], t in CODING, t in LOSS_OF_FUNCTION) for t in SEVERITY]
+
+        def key_spec(key: str) -> tuple[int, int, int, int, int]:
+            ki = conv._keyinfo.get(key) or conv._key(key)
+            d = conv.header.info.get(key)
+            kind = _KIND.get(d.type, 2) if d else 2
+            target = -1 if ki.target is None else TARGETS.index(ki.target)
+            return kind, ki.per_allele, ki.always_single, ki.number == "A", target
+
+        compiled = _fastconvert.Converter(
+            conv.build,
+            conv.batch,
+            list(conv.sample_ids),
+            _format_config(conv.csq, conv._csq_targets),
+            _format_config(conv.ann, {}),
+            conv.eff is not None,
+            terms,
+            key_spec,
+            conv.contig,
+        )
+    conv._compiled = compiled
+    return compiled
+
+
+def convert_block(conv: RecordConverter, data: bytes, first_line_no: int, rows: bytearray, alleles: bytearray) -> int:
+    """Convert the lines of ``data`` (module contract); returns how many lines went to the Python converter."""
+    compiled = _compiled(conv)
+    if compiled is None:
+        convert = conv.convert
+        handed = 0
+        for line_no, line in enumerate(data.decode("utf-8", errors="replace").split("\n"), start=first_line_no):
+            if line:
+                convert(line, line_no, rows, alleles)
+                handed += 1
+        return handed
+    stats = conv.stats
+    convert = conv.convert
+    records, n_rows, no_carrier, fallbacks = compiled.convert_block(
+        data, first_line_no, rows, alleles, stats.contigs, lambda line, n: convert(line, n, rows, alleles)
+    )
+    stats.records += records
+    stats.rows += n_rows
+    if no_carrier:
+        stats.skipped += no_carrier
+        stats.skip_reasons["no_carrier"] += no_carrier
+    return fallbacks
