@@ -340,8 +340,9 @@ def _create_allele_staging(conn: psycopg.Connection) -> None:
 
 def _insert_alleles(conn: psycopg.Connection, parts: list[bytes]) -> None:
     """Stage one chunk's alleles and insert the new ones; an existing id with a different key (a 64-bit
-    collision) raises."""
-    from services.variants.alleles import AlleleKeyCollision, upsert_sql
+    collision) raises. The cheap plain INSERT is tried first (``insert_new_sql``); when another load inserted
+    some of the same alleles meanwhile, the chunk is merged with ``upsert_sql`` instead."""
+    from services.variants.alleles import AlleleKeyCollision, insert_new_sql, upsert_sql
 
     conn.execute(f"TRUNCATE {ALLELE_STAGING}")
     with conn.cursor().copy(f"COPY {ALLELE_STAGING} ({', '.join(ALLELE_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
@@ -349,7 +350,12 @@ def _insert_alleles(conn: psycopg.Connection, parts: list[bytes]) -> None:
         for part in parts:
             copy.write(part)
         copy.write(cb.TRAILER)
-    clash = conn.execute(upsert_sql(ALLELE_STAGING)).fetchone()
+    try:
+        with conn.transaction():  # a savepoint: a concurrent load's new alleles make the plain INSERT fail
+            clash = conn.execute(insert_new_sql(ALLELE_STAGING)).fetchone()
+    except psycopg.errors.UniqueViolation:
+        _log.info("alleles inserted concurrently by another load: merging them")
+        clash = conn.execute(upsert_sql(ALLELE_STAGING)).fetchone()
     if clash:
         raise AlleleKeyCollision(
             f"allele {clash[0]}:{clash[1]} {clash[2]}>{clash[3]} collides with another "
