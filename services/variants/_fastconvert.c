@@ -4,13 +4,13 @@
  * 1. ``Converter(config).convert_block(data, first_line_no, rows, alleles, contigs, fallback)`` converts the
  *    lines of ``data`` (bytes, lines split on '\n') in order and appends their binary COPY rows to ``rows``
  *    and ``alleles`` (bytearrays), exactly as ``RecordConverter.convert`` would, byte for byte.
- * 2. Only the common record shape is converted here: ASCII, one upper-case A/C/G/T/N ALT, no duplicate INFO
- *    or FORMAT keys, values in the plain forms the checks below accept, genotypes with a GT whose sample
- *    either carries the ALT or not. Any other line (including every malformed one) is handed, unchanged and
- *    in order, to ``fallback(line, line_no)`` — the Python converter, which writes its own rows, counts it
- *    and raises the proper error. This code never raises for bad input.
- * 3. Returns (records, rows, no_carrier_skips, fallback_lines) for the lines converted here; lines given to
- *    ``fallback`` are counted by the Python converter itself.
+ * 2. Only the common record shape is converted here: ASCII, upper-case A/C/G/T/N ALTs (one or several: split
+ *    per ALT with Number=A/R/G values, consequences and AD taken per ALT), no duplicate INFO or FORMAT keys,
+ *    values in the plain forms the checks below accept, genotypes with a GT. Any other line (including every
+ *    malformed one) is handed, unchanged and in order, to ``fallback(line, line_no)`` — the Python converter,
+ *    which writes its own rows, counts it and raises the proper error. This code never raises for bad input.
+ * 3. Returns (records, rows, no_carrier_skips (one per ALT), fallback_lines) for the lines converted here;
+ *    lines given to ``fallback`` are counted by the Python converter itself.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -224,7 +224,7 @@ typedef struct {
     char key[48];
     int len;
     int used;
-    int kind, per_allele, always_single, number_is_a, target;
+    int kind, per_allele, always_single, number, target; /* number: 0 A, 1 R, 2 G, -1 other */
 } KeySpec;
 
 #define KEY_SLOTS 1024
@@ -239,7 +239,7 @@ typedef struct {
 typedef struct {
     int present;
     char kind[4];
-    int width, allele_num, pick_flag, mane, canonical, consequence, impact, gene, gene_id, transcript, hgvs_c,
+    int width, allele, allele_num, pick_flag, mane, canonical, consequence, impact, gene, gene_id, transcript, hgvs_c,
         hgvs_p;
     int n_targets;
     int target[N_TARGETS], field[N_TARGETS];
@@ -262,7 +262,7 @@ typedef struct {
     int has_eff;
     Term terms[MAX_TERMS];
     int n_terms, unranked;
-    PyObject *key_spec; /* key (str) -> (kind, per_allele, always_single, number_is_a, target) */
+    PyObject *key_spec; /* key (str) -> (kind, per_allele, always_single, number, target) */
     PyObject *contig;   /* raw name (str) -> normalised name (str) */
     KeySpec keys[KEY_SLOTS];
     int n_keys;
@@ -271,13 +271,13 @@ typedef struct {
 } Converter;
 
 static int fmt_from(PyObject *t, Fmt *f) {
-    /* (kind, width, allele_num, pick, mane, canonical, consequence, impact, gene, gene_id, transcript, hgvs_c,
+    /* (kind, width, allele, allele_num, pick, mane, canonical, consequence, impact, gene, gene_id, transcript, hgvs_c,
      *  hgvs_p, ((target, field), ...)) with -1 for absent fields, or None */
     memset(f, 0, sizeof *f);
     if (t == Py_None) return 0;
     const char *kind;
     PyObject *targets;
-    if (!PyArg_ParseTuple(t, "siiiiiiiiiiiiO", &kind, &f->width, &f->allele_num, &f->pick_flag, &f->mane,
+    if (!PyArg_ParseTuple(t, "siiiiiiiiiiiiiO", &kind, &f->width, &f->allele, &f->allele_num, &f->pick_flag, &f->mane,
                           &f->canonical, &f->consequence, &f->impact, &f->gene, &f->gene_id, &f->transcript,
                           &f->hgvs_c, &f->hgvs_p, &targets))
         return -1;
@@ -371,7 +371,7 @@ static KeySpec *key_spec(Converter *self, Str k) {
         if (self->n_keys >= KEY_SLOTS / 2) return NULL;
         PyObject *r = PyObject_CallFunction(self->key_spec, "s#", k.s, k.n);
         if (!r) { PyErr_Clear(); return NULL; }
-        int ok = PyArg_ParseTuple(r, "iiiii", &e->kind, &e->per_allele, &e->always_single, &e->number_is_a,
+        int ok = PyArg_ParseTuple(r, "iiiii", &e->kind, &e->per_allele, &e->always_single, &e->number,
                                   &e->target);
         Py_DECREF(r);
         if (!ok) { PyErr_Clear(); return NULL; }
@@ -560,13 +560,7 @@ static void json_key(Buf *b, Str k) {
     putc1(b, ':');
 }
 
-typedef struct {
-    Buf row, allele, flags, plain, per, vep, extra;
-    Str cols[MAX_COLS];
-    Str items[MAX_ITEMS];
-    Str fields[MAX_FIELDS];
-    Entries csq, ann;
-} Scratch;
+
 
 static int is_acgtn(Str a) {
     for (Py_ssize_t i = 0; i < a.n; i++) {
@@ -582,8 +576,93 @@ static void f_jsonb(Buf *b, Buf *json) {
     put(b, json->p, json->n);
 }
 
-/* Converts one line into x->row / x->allele; returns 1 on success, 2 for a no-carrier skip, 0 to fall back. */
-static int convert_line(Converter *self, Scratch *x, Str line) {
+#define MAX_ALTS 16
+#define MAX_PER 32
+#define MAX_ELEMS 64
+
+/* A per-allele INFO item (Number A/R/G): its typed elements, split per ALT by ``split_values``. */
+typedef struct {
+    Str key;
+    int number; /* 0 = A, 1 = R, 2 = G */
+    int target;
+    int n;
+    Py_ssize_t at[MAX_ELEMS], len[MAX_ELEMS]; /* each element's JSON text in the scratch buffer */
+    Val val[MAX_ELEMS];
+} PerItem;
+
+typedef struct {
+    Buf row, allele, flags, plain, per, vep, extra, site, fmt_extra;
+    Str cols[MAX_COLS];
+    Str items[MAX_ITEMS];
+    Str fields[MAX_FIELDS];
+    Entries csq, ann, mine;
+    int owner[2][MAX_ENTRIES];
+    PerItem per_items[MAX_PER];
+} Scratch;
+
+/* split_values(number, values, k, n_alts): the element indexes of ALT ``k`` (1-based); returns how many and
+ * whether the result is a list (else the one value). */
+static int split_indexes(const PerItem *p, int k, int n_alts, int *idx, int *is_list) {
+    int n = p->n;
+    if (p->number == 0 && n == n_alts) { idx[0] = k - 1; *is_list = 0; return 1; }
+    if (p->number == 1 && n == n_alts + 1) { idx[0] = 0; idx[1] = k; *is_list = 1; return 2; }
+    if (p->number == 2) {
+        int alleles = n_alts + 1;
+        if (n == alleles * (alleles + 1) / 2) {
+            idx[0] = 0; idx[1] = k * (k + 1) / 2; idx[2] = k * (k + 1) / 2 + k; *is_list = 1; return 3;
+        }
+        if (n == alleles) { idx[0] = 0; idx[1] = k; *is_list = 1; return 2; }
+    }
+    for (int i = 0; i < n; i++) idx[i] = i;
+    *is_list = 1;
+    return n;
+}
+
+/* VEP's allele string of each ALT (consequences.vep_alleles). */
+static void vep_keys(Str ref, Str *alts, int n, Str *out) {
+    int any_len = 0, all_first = ref.n > 0;
+    for (int i = 0; i < n; i++) {
+        if (alts[i].n != ref.n) any_len = 1;
+        if (!(alts[i].n && ref.n && alts[i].s[0] == ref.s[0])) all_first = 0;
+    }
+    for (int i = 0; i < n; i++) {
+        if (any_len && all_first) out[i] = alts[i].n > 1 ? (Str){alts[i].s + 1, alts[i].n - 1} : (Str){"-", 1};
+        else out[i] = alts[i];
+    }
+}
+
+/* Which ALT (0-based, -1 none) each consequence entry belongs to (ConsequenceFormat.assign). */
+static void assign(const Fmt *f, Entries *es, Str ref, Str *alts, int n_alts, int *owner) {
+    if (n_alts == 1) { for (int i = 0; i < es->n; i++) owner[i] = 0; return; }
+    if (f->allele_num >= 0) {
+        for (int i = 0; i < es->n; i++) {
+            Str num = field_at(es->entries[i], f->allele_num);
+            owner[i] = -1;
+            if (!num.n || num.n > 9) continue;
+            long v = 0;
+            int digits = 1;
+            for (Py_ssize_t j = 0; j < num.n; j++) {
+                if (num.s[j] < '0' || num.s[j] > '9') { digits = 0; break; }
+                v = v * 10 + (num.s[j] - '0');
+            }
+            if (digits && v >= 1 && v <= n_alts) owner[i] = (int)v - 1;
+        }
+        return;
+    }
+    if (f->allele < 0) { for (int i = 0; i < es->n; i++) owner[i] = -1; return; }
+    Str keys[MAX_ALTS];
+    if (f->kind[0] == 'C') vep_keys(ref, alts, n_alts, keys);
+    else for (int i = 0; i < n_alts; i++) keys[i] = alts[i];
+    for (int i = 0; i < es->n; i++) {
+        Str a = field_at(es->entries[i], f->allele);
+        owner[i] = -1;
+        for (int k = 0; k < n_alts; k++)
+            if (keys[k].n == a.n && memcmp(keys[k].s, a.s, a.n) == 0) { owner[i] = k; break; }
+    }
+}
+
+/* Converts one line into x->row / x->allele: 1 (with *rows and *no_carrier, per ALT) or 0 to fall back. */
+static int convert_line(Converter *self, Scratch *x, Str line, long long *out_rows, long long *out_no_carrier) {
     /* ASCII without control characters other than the column tabs */
     for (Py_ssize_t i = 0; i < line.n; i++) {
         unsigned char c = (unsigned char)line.s[i];
@@ -592,12 +671,15 @@ static int convert_line(Converter *self, Scratch *x, Str line) {
     int ncols = split_on(line, '\t', x->cols, MAX_COLS);
     if (ncols < 8) return 0;
     Str *c = x->cols;
-    Str chrom_raw = c[0], pos_s = c[1], id_s = c[2], ref = c[3], alt = c[4], qual_s = c[5], filter_s = c[6],
+    Str chrom_raw = c[0], pos_s = c[1], id_s = c[2], ref = c[3], alt_s = c[4], qual_s = c[5], filter_s = c[6],
         info_s = c[7];
     long long pos0;
     if (!chrom_raw.n || !pos_s.n || pos_s.s[0] == '-' || !parse_int(pos_s, &pos0)) return 0;
-    if (!is_acgtn(ref) || !is_acgtn(alt)) return 0; /* also: no ',' (one ALT), no symbolic or '.' ALT */
-    if (ref.n == alt.n && memcmp(ref.s, alt.s, ref.n) == 0) return 0;
+    Str alts[MAX_ALTS];
+    int n_alts = split_on(alt_s, ',', alts, MAX_ALTS);
+    if (n_alts < 1 || !is_acgtn(ref)) return 0;
+    for (int a = 0; a < n_alts; a++) /* no symbolic, '*', '.' or lower-case ALT, none equal to REF */
+        if (!is_acgtn(alts[a]) || (alts[a].n == ref.n && memcmp(alts[a].s, ref.s, ref.n) == 0)) return 0;
     Contig *contig = contig_of(self, chrom_raw);
     if (!contig) return 0;
     double qual = 0;
@@ -610,13 +692,17 @@ static int convert_line(Converter *self, Scratch *x, Str line) {
         nitems = split_on(info_s, ';', x->items, MAX_ITEMS);
         if (nitems < 0) return 0;
     }
-    x->flags.n = x->plain.n = x->per.n = x->vep.n = 0;
+    x->flags.n = x->plain.n = x->per.n = 0;
+    /* the INFO value of each mapped column: src -1 none, -2 info_mapped[t], k >= 0 per-allele item k */
     Val info_mapped[N_TARGETS];
-    memset(info_mapped, 0, sizeof info_mapped);
+    int info_src[N_TARGETS];
+    for (int t = 0; t < N_TARGETS; t++) info_src[t] = -1;
     Str csq_value = {NULL, 0}, ann_value = {NULL, 0};
     int has_csq = 0, has_ann = 0;
     Str keys[MAX_ITEMS];
     int nkeys = 0;
+    PerItem *per = x->per_items;
+    int nper = 0;
     for (int i = 0; i < nitems; i++) {
         Str item = x->items[i];
         if (!item.n) continue;
@@ -642,125 +728,57 @@ static int convert_line(Converter *self, Scratch *x, Str line) {
         }
         KeySpec *spec = key_spec(self, key);
         if (!spec) return 0;
+        if (spec->per_allele) {
+            if (nper >= MAX_PER) return 0;
+            PerItem *p = &per[nper];
+            p->key = key;
+            p->number = spec->number;
+            p->target = spec->target;
+            p->n = 0;
+            const char *s = value.s, *end = value.s + value.n;
+            while (1) {
+                const char *q = memchr(s, ',', end - s);
+                const char *e = q ? q : end;
+                if (p->n >= MAX_ELEMS) return 0;
+                Py_ssize_t at = x->per.n;
+                if (!typed(&x->per, (Str){s, e - s}, spec->kind, &p->val[p->n])) return 0;
+                p->at[p->n] = at;
+                p->len[p->n] = x->per.n - at;
+                p->n++;
+                if (!q) break;
+                s = q + 1;
+            }
+            if (spec->target >= 0) info_src[spec->target] = nper;
+            nper++;
+            continue;
+        }
         int comma = find(value.s, value.n, ',') != NULL;
-        Buf *b = spec->per_allele ? &x->per : &x->plain;
+        Buf *b = &x->plain;
         if (b->n) putc1(b, ',');
         json_key(b, key);
         Val v = {0};
-        int ok;
-        if (spec->per_allele)
-            ok = comma ? typed_list(b, value, spec->kind, &v)
-                       : (spec->number_is_a ? typed(b, value, spec->kind, &v) : typed_list(b, value, spec->kind, &v));
-        else
-            ok = (spec->always_single || !comma) ? typed(b, value, spec->kind, &v)
-                                                 : typed_list(b, value, spec->kind, &v);
-        if (!ok) return 0;
+        int is_list = !spec->always_single && comma;
+        if (!(is_list ? typed_list(b, value, spec->kind, &v) : typed(b, value, spec->kind, &v))) return 0;
         if (spec->target >= 0) {
-            /* a list's first value; a top-level None or True leaves the consequence's value in place */
-            int top_none = v.type == V_NONE && !(spec->per_allele ? (comma || !spec->number_is_a)
-                                                                  : (!spec->always_single && comma));
-            info_mapped[spec->target] = top_none ? (Val){V_UNSET} : v;
+            /* a list's first value; a top-level None leaves the consequence's value in place */
+            info_mapped[spec->target] = (v.type == V_NONE && !is_list) ? (Val){V_UNSET} : v;
+            info_src[spec->target] = -2;
         }
     }
 
-    /* consequences of the one ALT: all entries; the picked one describes the row */
-    const Fmt *picked_fmt = NULL;
-    Str picked = {NULL, 0};
-    if (has_csq) {
-        x->csq.n = split_on(csq_value, ',', x->csq.entries, MAX_ENTRIES);
-        if (x->csq.n < 0) return 0;
-    }
-    if (has_ann) {
-        x->ann.n = split_on(ann_value, ',', x->ann.entries, MAX_ENTRIES);
-        if (x->ann.n < 0) return 0;
-    }
-    if (has_csq || has_ann) {
-        Buf *b = &x->vep;
-        putc1(b, '{');
-        const Fmt *fmts[2] = {&self->csq, &self->ann};
-        Entries *ents[2] = {&x->csq, &x->ann};
-        int have[2] = {has_csq, has_ann};
-        int first = 1;
-        for (int g = 0; g < 2; g++) {
-            if (!have[g]) continue;
-            if (!first) putc1(b, ',');
-            first = 0;
-            json_key(b, (Str){fmts[g]->kind, (Py_ssize_t)strlen(fmts[g]->kind)});
-            putc1(b, '[');
-            for (int i = 0; i < ents[g]->n; i++) {
-                if (i) putc1(b, ',');
-                json_str(b, ents[g]->entries[i]);
-            }
-            putc1(b, ']');
-            if (!picked_fmt) {
-                picked_fmt = fmts[g];
-                picked = ents[g]->entries[pick(self, fmts[g], ents[g])];
-            }
-        }
-        putc1(b, '}');
-    }
-    Str gene = {NULL, 0}, transcript = {NULL, 0}, hgvs_c = {NULL, 0}, hgvs_p = {NULL, 0}, consequence = {NULL, 0},
-        impact = {NULL, 0};
-    int is_coding = -1, is_lof = -1;
-    Val mapped[N_TARGETS];
-    memset(mapped, 0, sizeof mapped);
-    if (picked_fmt) {
-        const Fmt *f = picked_fmt;
-        if (f->gene >= 0) gene = field_at(picked, f->gene);
-        if (!gene.n && f->gene_id >= 0) gene = field_at(picked, f->gene_id);
-        if (!gene.n) gene.s = NULL;
-#define PICKED(dst, idx) if ((idx) >= 0) { dst = field_at(picked, idx); if (!dst.n) dst.s = NULL; }
-        PICKED(transcript, f->transcript)
-        PICKED(hgvs_c, f->hgvs_c)
-        PICKED(hgvs_p, f->hgvs_p)
-        PICKED(consequence, f->consequence)
-        PICKED(impact, f->impact)
-#undef PICKED
-        if (consequence.s) {
-            /* the terms of the lower-cased consequence (the coding and LoF terms are lower case) */
-            is_coding = is_lof = 0;
-            const char *s = consequence.s, *end = consequence.s + consequence.n;
-            while (1) {
-                const char *p = memchr(s, '&', end - s);
-                const char *e = p ? p : end;
-                char lower[48];
-                const Term *t = NULL;
-                if (e - s < (Py_ssize_t)sizeof lower) {
-                    for (const char *q = s; q < e; q++) lower[q - s] = (*q >= 'A' && *q <= 'Z') ? *q + 32 : *q;
-                    t = term_of(self, lower, e - s);
-                }
-                if (t) { is_coding |= t->coding; is_lof |= t->lof; }
-                if (!p) break;
-                s = p + 1;
-            }
-        }
-        if (f == &self->csq)
-            for (int i = 0; i < f->n_targets; i++) {
-                Str v = field_at(picked, f->field[i]);
-                if (v.n) mapped[f->target[i]] = (Val){V_STR, 0, 0, v};
-            }
-    }
-    for (int t = 0; t < N_TARGETS; t++)
-        if (info_mapped[t].type != V_UNSET) mapped[t] = info_mapped[t];
-    double numbers[4];
-    int has_number[4];
-    for (int t = 0; t < 4; t++) {
-        has_number[t] = val_number(&mapped[t], &numbers[t]);
-        if (has_number[t] < 0) return 0;
-    }
-    Str clin[2];
-    char clin_buf[2][32];
-    for (int t = 0; t < 2; t++) {
-        Val *v = &mapped[T_CLNSIG + t];
-        if (v->type == V_STR) clin[t] = v->s;
-        else if (v->type == V_INT) {
-            int n = snprintf(clin_buf[t], sizeof clin_buf[t], "%lld", v->i);
-            clin[t] = (Str){clin_buf[t], n};
-        } else if (v->type == V_FLOAT) return 0; /* str(float) is left to Python */
-        else clin[t] = (Str){NULL, 0};
+    /* consequences: every entry, and the ALT each belongs to */
+    const Fmt *fmts[2] = {&self->csq, &self->ann};
+    Entries *ents[2] = {&x->csq, &x->ann};
+    int have[2] = {has_csq, has_ann};
+    Str values[2] = {csq_value, ann_value};
+    for (int g = 0; g < 2; g++) {
+        if (!have[g]) continue;
+        ents[g]->n = split_on(values[g], ',', ents[g]->entries, MAX_ENTRIES);
+        if (ents[g]->n < 0) return 0;
+        assign(fmts[g], ents[g], ref, alts, n_alts, x->owner[g]);
     }
 
-    /* genotypes: which samples carry the ALT */
+    /* genotypes: is any GT called? */
     int nsamples = ncols > 9 ? ncols - 9 : 0;
     int gt_i = -1, gq_i = -1, dp_i = -1, ad_i = -1, nformat = 0;
     Str *fkeys = x->fields;
@@ -783,7 +801,6 @@ static int convert_line(Converter *self, Scratch *x, Str line) {
             int n = split_on(c[9 + s], ':', v, MAX_FIELDS);
             if (n < 0) return 0;
             Str gt = gt_i < n ? v[gt_i] : (Str){".", 1};
-            /* a GT is called when some allele of it is not '.' */
             const char *p = gt.s, *end = gt.s + gt.n;
             while (1) {
                 const char *q = p;
@@ -796,196 +813,314 @@ static int convert_line(Converter *self, Scratch *x, Str line) {
         if (!any_called) return 0;
     }
 
-    /* the allele: trimmed, its type, its end */
-    long long pos = pos0;
-    Str nref = ref, nalt = alt;
-    if (nref.n > 1 && nalt.n > 1) {
-        while (nref.n > 1 && nalt.n > 1 && nref.s[nref.n - 1] == nalt.s[nalt.n - 1]) { nref.n--; nalt.n--; }
-        while (nref.n > 1 && nalt.n > 1 && nref.s[0] == nalt.s[0]) { nref.s++; nref.n--; nalt.s++; nalt.n--; pos++; }
-    }
-    long long end = pos + nref.n - 1;
-    const char *vtype;
-    if (nref.n == nalt.n) vtype = nref.n == 1 ? "SNV" : "MNV";
-    else if (nref.n == 1 && nalt.s[0] == nref.s[0]) vtype = "INS";
-    else if (nalt.n == 1 && nref.s[0] == nalt.s[0]) vtype = "DEL";
-    else vtype = "COMPLEX";
-    Py_ssize_t vtype_n = (Py_ssize_t)strlen(vtype);
-    int changed = pos != pos0 || nref.n != ref.n || nalt.n != alt.n;
+    long long rows_total = 0, no_carrier = 0;
+    for (int ai = 0; ai < n_alts; ai++) {
+        int alt_index = ai + 1;
+        Str alt = alts[ai];
+        /* the allele: trimmed, its type, its end */
+        long long pos = pos0;
+        Str nref = ref, nalt = alt;
+        if (nref.n > 1 && nalt.n > 1) {
+            while (nref.n > 1 && nalt.n > 1 && nref.s[nref.n - 1] == nalt.s[nalt.n - 1]) { nref.n--; nalt.n--; }
+            while (nref.n > 1 && nalt.n > 1 && nref.s[0] == nalt.s[0]) { nref.s++; nref.n--; nalt.s++; nalt.n--; pos++; }
+        }
+        long long end = pos + nref.n - 1;
+        const char *vtype;
+        if (nref.n == nalt.n) vtype = nref.n == 1 ? "SNV" : "MNV";
+        else if (nref.n == 1 && nalt.s[0] == nref.s[0]) vtype = "INS";
+        else if (nalt.n == 1 && nref.s[0] == nalt.s[0]) vtype = "DEL";
+        else vtype = "COMPLEX";
+        Py_ssize_t vtype_n = (Py_ssize_t)strlen(vtype);
+        int changed = n_alts > 1 || pos != pos0 || nref.n != ref.n || nalt.n != alt.n;
 
-    /* info: flags, then the other values in file order, then the per-allele values, then _orig */
-    Buf *info = &x->extra; /* reused below for the genotype's extra FORMAT values */
-    info->n = 0;
-    putc1(info, '{');
-    Buf *parts[3] = {&x->flags, &x->plain, &x->per};
-    int any = 0;
-    for (int i = 0; i < 3; i++) {
-        if (!parts[i]->n) continue;
-        if (any) putc1(info, ',');
-        put(info, parts[i]->p, parts[i]->n);
-        any = 1;
-    }
-    if (changed) {
-        if (any) putc1(info, ',');
-        put(info, "\"_orig\":{\"pos\":", 15);
-        json_int(info, pos0);
-        put(info, ",\"ref\":", 7);
-        json_str(info, ref);
-        put(info, ",\"alt\":", 7);
-        json_str(info, alt);
+        /* info: flags, the other values in file order, this ALT's per-allele values, then _orig */
+        Buf *info = &x->extra;
+        info->n = 0;
+        putc1(info, '{');
+        int any = 0;
+        Buf *parts[2] = {&x->flags, &x->plain};
+        for (int i = 0; i < 2; i++) {
+            if (!parts[i]->n) continue;
+            if (any) putc1(info, ',');
+            put(info, parts[i]->p, parts[i]->n);
+            any = 1;
+        }
+        Val per_first[MAX_PER];
+        int per_top_none[MAX_PER];
+        for (int k = 0; k < nper; k++) {
+            const PerItem *p = &per[k];
+            int idx[MAX_ELEMS], is_list;
+            int m = split_indexes(p, alt_index, n_alts, idx, &is_list);
+            if (any) putc1(info, ',');
+            any = 1;
+            json_key(info, p->key);
+            if (is_list) putc1(info, '[');
+            for (int j = 0; j < m; j++) {
+                if (j) putc1(info, ',');
+                put(info, x->per.p + p->at[idx[j]], p->len[idx[j]]);
+            }
+            if (is_list) putc1(info, ']');
+            per_first[k] = p->val[idx[0]];
+            per_top_none[k] = !is_list && p->val[idx[0]].type == V_NONE;
+        }
+        if (changed) {
+            if (any) putc1(info, ',');
+            put(info, "\"_orig\":{\"pos\":", 15);
+            json_int(info, pos0);
+            put(info, ",\"ref\":", 7);
+            json_str(info, ref);
+            put(info, ",\"alt\":", 7);
+            json_str(info, alt_s);
+            putc1(info, '}');
+        }
         putc1(info, '}');
-    }
-    putc1(info, '}');
 
-    /* the site's fields, shared by its rows */
-    int64_t allele_id;
-    {
-        char key[512];
-        int n = snprintf(key, sizeof key, "%.*s\t%.*s\t%lld\t", self->build_len, self->build, contig->name_len,
-                         contig->name, pos);
-        if (n < 0 || n + nref.n + nalt.n + 1 > (Py_ssize_t)sizeof key) return 0;
-        memcpy(key + n, nref.s, nref.n);
-        n += (int)nref.n;
-        key[n++] = '\t';
-        memcpy(key + n, nalt.s, nalt.n);
-        n += (int)nalt.n;
-        allele_id = md5_head64((const unsigned char *)key, n);
-    }
-    Buf *site = &x->flags; /* the flag part was copied into info above */
-    site->n = 0;
-    f_text(site, contig->name, contig->name_len);
-    be32(site, 25); putc1(site, 2); be32(site, 8); be64(site, pos); be32(site, 8); be64(site, end + 1);
-    f_int8(site, pos);
-    f_int8(site, end);
-    f_text(site, nref.s, nref.n);
-    f_text(site, nalt.s, nalt.n);
-    if (has_qual) f_float8(site, qual); else f_null(site);
-    if (str_eq(filter_s, ".")) f_null(site);
-    else {
-        Str v[MAX_ITEMS];
-        int n = split_on(filter_s, ';', v, MAX_ITEMS);
-        if (n < 0) return 0;
-        Py_ssize_t body = 0;
-        for (int i = 0; i < n; i++) body += 4 + v[i].n;
-        be32(site, (int32_t)(20 + body)); be32(site, 1); be32(site, 0); be32(site, 25); be32(site, n); be32(site, 1);
-        for (int i = 0; i < n; i++) f_text(site, v[i].s, v[i].n);
-    }
-    f_text(site, vtype, vtype_n);
-    if (str_eq(id_s, ".")) f_null(site);
-    else {
-        Str rs = id_s;
-        if (find(id_s.s, id_s.n, ';')) {
+        /* this ALT's consequences and the picked one */
+        const Fmt *picked_fmt = NULL;
+        Str picked = {NULL, 0};
+        Buf *vep = &x->vep;
+        vep->n = 0;
+        for (int g = 0; g < 2; g++) {
+            if (!have[g]) continue;
+            Entries *mine = &x->mine;
+            mine->n = 0;
+            for (int i = 0; i < ents[g]->n; i++)
+                if (x->owner[g][i] == ai) mine->entries[mine->n++] = ents[g]->entries[i];
+            if (!mine->n) continue;
+            putc1(vep, vep->n ? ',' : '{');
+            json_key(vep, (Str){fmts[g]->kind, (Py_ssize_t)strlen(fmts[g]->kind)});
+            putc1(vep, '[');
+            for (int i = 0; i < mine->n; i++) {
+                if (i) putc1(vep, ',');
+                json_str(vep, mine->entries[i]);
+            }
+            putc1(vep, ']');
+            if (!picked_fmt) {
+                picked_fmt = fmts[g];
+                picked = mine->entries[pick(self, fmts[g], mine)];
+            }
+        }
+        if (vep->n) putc1(vep, '}');
+
+        Str gene = {NULL, 0}, transcript = {NULL, 0}, hgvs_c = {NULL, 0}, hgvs_p = {NULL, 0},
+            consequence = {NULL, 0}, impact = {NULL, 0};
+        int is_coding = -1, is_lof = -1;
+        Val mapped[N_TARGETS];
+        memset(mapped, 0, sizeof mapped);
+        if (picked_fmt) {
+            const Fmt *f = picked_fmt;
+            if (f->gene >= 0) gene = field_at(picked, f->gene);
+            if (!gene.n && f->gene_id >= 0) gene = field_at(picked, f->gene_id);
+            if (!gene.n) gene.s = NULL;
+#define PICKED(dst, idx) if ((idx) >= 0) { dst = field_at(picked, idx); if (!dst.n) dst.s = NULL; }
+            PICKED(transcript, f->transcript)
+            PICKED(hgvs_c, f->hgvs_c)
+            PICKED(hgvs_p, f->hgvs_p)
+            PICKED(consequence, f->consequence)
+            PICKED(impact, f->impact)
+#undef PICKED
+            if (consequence.s) {
+                /* the terms of the lower-cased consequence (the coding and LoF terms are lower case) */
+                is_coding = is_lof = 0;
+                const char *s = consequence.s, *cend = consequence.s + consequence.n;
+                while (1) {
+                    const char *p = memchr(s, '&', cend - s);
+                    const char *e = p ? p : cend;
+                    char lower[48];
+                    const Term *t = NULL;
+                    if (e - s < (Py_ssize_t)sizeof lower) {
+                        for (const char *q = s; q < e; q++) lower[q - s] = (*q >= 'A' && *q <= 'Z') ? *q + 32 : *q;
+                        t = term_of(self, lower, e - s);
+                    }
+                    if (t) { is_coding |= t->coding; is_lof |= t->lof; }
+                    if (!p) break;
+                    s = p + 1;
+                }
+            }
+            if (f == &self->csq)
+                for (int i = 0; i < f->n_targets; i++) {
+                    Str v = field_at(picked, f->field[i]);
+                    if (v.n) mapped[f->target[i]] = (Val){V_STR, 0, 0, v};
+                }
+        }
+        for (int t = 0; t < N_TARGETS; t++) {
+            if (info_src[t] == -2 && info_mapped[t].type != V_UNSET) mapped[t] = info_mapped[t];
+            else if (info_src[t] >= 0 && !per_top_none[info_src[t]]) mapped[t] = per_first[info_src[t]];
+        }
+        double numbers[4];
+        int has_number[4];
+        for (int t = 0; t < 4; t++) {
+            has_number[t] = val_number(&mapped[t], &numbers[t]);
+            if (has_number[t] < 0) return 0;
+        }
+        Str clin[2];
+        char clin_buf[2][32];
+        for (int t = 0; t < 2; t++) {
+            Val *v = &mapped[T_CLNSIG + t];
+            if (v->type == V_STR) clin[t] = v->s;
+            else if (v->type == V_INT) {
+                int n = snprintf(clin_buf[t], sizeof clin_buf[t], "%lld", v->i);
+                clin[t] = (Str){clin_buf[t], n};
+            } else if (v->type == V_FLOAT) return 0; /* str(float) is left to Python */
+            else clin[t] = (Str){NULL, 0};
+        }
+
+        int64_t allele_id;
+        {
+            char key[512];
+            int n = snprintf(key, sizeof key, "%.*s\t%.*s\t%lld\t", self->build_len, self->build,
+                             contig->name_len, contig->name, pos);
+            if (n < 0 || n + nref.n + nalt.n + 1 > (Py_ssize_t)sizeof key) return 0;
+            memcpy(key + n, nref.s, nref.n);
+            n += (int)nref.n;
+            key[n++] = '\t';
+            memcpy(key + n, nalt.s, nalt.n);
+            n += (int)nalt.n;
+            allele_id = md5_head64((const unsigned char *)key, n);
+        }
+        Buf *site = &x->site;
+        site->n = 0;
+        f_text(site, contig->name, contig->name_len);
+        be32(site, 25); putc1(site, 2); be32(site, 8); be64(site, pos); be32(site, 8); be64(site, end + 1);
+        f_int8(site, pos);
+        f_int8(site, end);
+        f_text(site, nref.s, nref.n);
+        f_text(site, nalt.s, nalt.n);
+        if (has_qual) f_float8(site, qual); else f_null(site);
+        if (str_eq(filter_s, ".")) f_null(site);
+        else {
             Str v[MAX_ITEMS];
-            int n = split_on(id_s, ';', v, MAX_ITEMS);
+            int n = split_on(filter_s, ';', v, MAX_ITEMS);
             if (n < 0) return 0;
-            rs = v[0];
-            for (int i = 0; i < n; i++)
-                if (v[i].n >= 2 && v[i].s[0] == 'r' && v[i].s[1] == 's') { rs = v[i]; break; }
-        }
-        f_text(site, rs.s, rs.n);
-    }
-    f_text_or_null(site, gene.s, gene.n);
-    f_text_or_null(site, transcript.s, transcript.n);
-    f_text_or_null(site, hgvs_c.s, hgvs_c.n);
-    f_text_or_null(site, hgvs_p.s, hgvs_p.n);
-    f_text_or_null(site, consequence.s, consequence.n);
-    f_text_or_null(site, impact.s, impact.n);
-    if (is_coding < 0) f_null(site); else f_bool(site, is_coding);
-    if (is_lof < 0) f_null(site); else f_bool(site, is_lof);
-    for (int t = 0; t < 4; t++) { if (has_number[t]) f_float8(site, numbers[t]); else f_null(site); }
-    for (int t = 0; t < 2; t++) f_text_or_null(site, clin[t].s, clin[t].n);
-    f_jsonb(site, info);
-    if (x->vep.n) f_jsonb(site, &x->vep); else f_null(site);
-
-    Buf *row = &x->row;
-    Py_ssize_t row_start = row->n;
-    int rows = 0;
-    if (!nsamples) {
-        be16(row, 34);
-        put(row, site->p, site->n);
-        for (int i = 0; i < 6; i++) f_null(row);
-        f_int8(row, allele_id);
-        put(row, self->batch_field, 20);
-        rows = 1;
-    }
-    for (int s = 0; s < nsamples; s++) {
-        Str v[MAX_FIELDS];
-        int n = split_on(c[9 + s], ':', v, MAX_FIELDS);
-        if (n < 0) { row->n = row_start; return 0; }
-        Str gt = gt_i < n ? v[gt_i] : (Str){".", 1};
-        int carries = 0;
-        const char *p = gt.s, *e = gt.s + gt.n;
-        while (1) {
-            const char *q = p;
-            while (q < e && *q != '/' && *q != '|') q++;
-            if (q - p == 1 && *p == '1') { carries = 1; break; }
-            if (q == e) break;
-            p = q + 1;
-        }
-        if (!carries) continue;
-        long long gq = 0, dp = 0;
-        int has_gq = 0, has_dp = 0;
-        Str num[2] = {gq_i >= 0 && gq_i < n ? v[gq_i] : (Str){NULL, 0}, dp_i >= 0 && dp_i < n ? v[dp_i] : (Str){NULL, 0}};
-        long long *dst[2] = {&gq, &dp};
-        int *has[2] = {&has_gq, &has_dp};
-        for (int k = 0; k < 2; k++) {
-            if (!num[k].s || num[k].n == 0 || str_eq(num[k], ".")) continue;
-            if (!parse_int(num[k], dst[k])) { row->n = row_start; return 0; }
-            *has[k] = 1;
-        }
-        be16(row, 34);
-        put(row, site->p, site->n);
-        be32(row, 4); be32(row, self->sample_ids[s]);
-        if (gt_i < n) f_text(row, gt.s, gt.n); else f_null(row);
-        if (has_gq && fits_int4(gq)) { be32(row, 4); be32(row, (int32_t)gq); } else f_null(row);
-        if (has_dp && fits_int4(dp)) { be32(row, 4); be32(row, (int32_t)dp); } else f_null(row);
-        if (ad_i >= 0 && ad_i < n && !str_eq(v[ad_i], ".")) {
-            Str ad[MAX_FIELDS];
-            int na = split_on(v[ad_i], ',', ad, MAX_FIELDS);
-            if (na < 0) { row->n = row_start; return 0; }
-            long long vals[MAX_FIELDS];
-            int isnull[MAX_FIELDS], hasnull = 0;
-            for (int k = 0; k < na; k++) {
-                isnull[k] = 0;
-                if (ad[k].n == 0 || str_eq(ad[k], ".")) { isnull[k] = 1; hasnull = 1; continue; }
-                if (!parse_int(ad[k], &vals[k])) { row->n = row_start; return 0; }
-                if (!fits_int4(vals[k])) { isnull[k] = 1; hasnull = 1; }
-            }
             Py_ssize_t body = 0;
-            for (int k = 0; k < na; k++) body += isnull[k] ? 4 : 8;
-            be32(row, (int32_t)(20 + body)); be32(row, 1); be32(row, hasnull); be32(row, 23); be32(row, na); be32(row, 1);
-            for (int k = 0; k < na; k++) {
-                if (isnull[k]) f_null(row);
-                else { be32(row, 4); be32(row, (int32_t)vals[k]); }
-            }
-        } else f_null(row);
-        /* the other FORMAT values of the sample, as text */
-        Buf *extra = &x->plain; /* its INFO part was copied into info above */
-        extra->n = 0;
-        int nextra = 0;
-        for (int k = 0; k < nformat; k++) {
-            if (k == gt_i || k == gq_i || k == dp_i || k == ad_i || k >= n) continue;
-            putc1(extra, nextra ? ',' : '{');
-            json_key(extra, fkeys[k]);
-            json_str(extra, v[k]);
-            nextra++;
+            for (int i = 0; i < n; i++) body += 4 + v[i].n;
+            be32(site, (int32_t)(20 + body)); be32(site, 1); be32(site, 0); be32(site, 25); be32(site, n); be32(site, 1);
+            for (int i = 0; i < n; i++) f_text(site, v[i].s, v[i].n);
         }
-        if (nextra) { putc1(extra, '}'); f_jsonb(row, extra); } else f_null(row);
-        f_int8(row, allele_id);
-        put(row, self->batch_field, 20);
-        rows++;
+        f_text(site, vtype, vtype_n);
+        if (str_eq(id_s, ".")) f_null(site);
+        else {
+            Str rs = id_s;
+            if (find(id_s.s, id_s.n, ';')) {
+                Str v[MAX_ITEMS];
+                int n = split_on(id_s, ';', v, MAX_ITEMS);
+                if (n < 0) return 0;
+                rs = v[0];
+                for (int i = 0; i < n; i++)
+                    if (v[i].n >= 2 && v[i].s[0] == 'r' && v[i].s[1] == 's') { rs = v[i]; break; }
+            }
+            f_text(site, rs.s, rs.n);
+        }
+        f_text_or_null(site, gene.s, gene.n);
+        f_text_or_null(site, transcript.s, transcript.n);
+        f_text_or_null(site, hgvs_c.s, hgvs_c.n);
+        f_text_or_null(site, hgvs_p.s, hgvs_p.n);
+        f_text_or_null(site, consequence.s, consequence.n);
+        f_text_or_null(site, impact.s, impact.n);
+        if (is_coding < 0) f_null(site); else f_bool(site, is_coding);
+        if (is_lof < 0) f_null(site); else f_bool(site, is_lof);
+        for (int t = 0; t < 4; t++) { if (has_number[t]) f_float8(site, numbers[t]); else f_null(site); }
+        for (int t = 0; t < 2; t++) f_text_or_null(site, clin[t].s, clin[t].n);
+        f_jsonb(site, info);
+        if (vep->n) f_jsonb(site, vep); else f_null(site);
+
+        Buf *row = &x->row;
+        int rows = 0;
+        if (!nsamples) {
+            be16(row, 34);
+            put(row, site->p, site->n);
+            for (int i = 0; i < 6; i++) f_null(row);
+            f_int8(row, allele_id);
+            put(row, self->batch_field, 20);
+            rows = 1;
+        }
+        char want[4];
+        int want_n = snprintf(want, sizeof want, "%d", alt_index);
+        for (int s = 0; s < nsamples; s++) {
+            Str v[MAX_FIELDS];
+            int n = split_on(c[9 + s], ':', v, MAX_FIELDS);
+            if (n < 0) return 0;
+            Str gt = gt_i < n ? v[gt_i] : (Str){".", 1};
+            int carries = 0;
+            const char *p = gt.s, *e = gt.s + gt.n;
+            while (1) {
+                const char *q = p;
+                while (q < e && *q != '/' && *q != '|') q++;
+                if (q - p == want_n && memcmp(p, want, want_n) == 0) { carries = 1; break; }
+                if (q == e) break;
+                p = q + 1;
+            }
+            if (!carries) continue;
+            long long gq = 0, dp = 0;
+            int has_gq = 0, has_dp = 0;
+            Str num[2] = {gq_i >= 0 && gq_i < n ? v[gq_i] : (Str){NULL, 0},
+                          dp_i >= 0 && dp_i < n ? v[dp_i] : (Str){NULL, 0}};
+            long long *dst[2] = {&gq, &dp};
+            int *has[2] = {&has_gq, &has_dp};
+            for (int k = 0; k < 2; k++) {
+                if (!num[k].s || num[k].n == 0 || str_eq(num[k], ".")) continue;
+                if (!parse_int(num[k], dst[k])) return 0;
+                *has[k] = 1;
+            }
+            be16(row, 34);
+            put(row, site->p, site->n);
+            be32(row, 4); be32(row, self->sample_ids[s]);
+            if (gt_i < n) f_text(row, gt.s, gt.n); else f_null(row);
+            if (has_gq && fits_int4(gq)) { be32(row, 4); be32(row, (int32_t)gq); } else f_null(row);
+            if (has_dp && fits_int4(dp)) { be32(row, 4); be32(row, (int32_t)dp); } else f_null(row);
+            if (ad_i >= 0 && ad_i < n && !str_eq(v[ad_i], ".")) {
+                Str ad[MAX_FIELDS];
+                int na = split_on(v[ad_i], ',', ad, MAX_FIELDS);
+                if (na < 0) return 0;
+                if (n_alts > 1 && na == n_alts + 1) { ad[1] = ad[alt_index]; na = 2; } /* Number=R per ALT */
+                long long vals[MAX_FIELDS];
+                int isnull[MAX_FIELDS], hasnull = 0;
+                for (int k = 0; k < na; k++) {
+                    isnull[k] = 0;
+                    if (ad[k].n == 0 || str_eq(ad[k], ".")) { isnull[k] = 1; hasnull = 1; continue; }
+                    if (!parse_int(ad[k], &vals[k])) return 0;
+                    if (!fits_int4(vals[k])) { isnull[k] = 1; hasnull = 1; }
+                }
+                Py_ssize_t body = 0;
+                for (int k = 0; k < na; k++) body += isnull[k] ? 4 : 8;
+                be32(row, (int32_t)(20 + body)); be32(row, 1); be32(row, hasnull); be32(row, 23); be32(row, na); be32(row, 1);
+                for (int k = 0; k < na; k++) {
+                    if (isnull[k]) f_null(row);
+                    else { be32(row, 4); be32(row, (int32_t)vals[k]); }
+                }
+            } else f_null(row);
+            /* the other FORMAT values of the sample, as text */
+            Buf *extra = &x->fmt_extra;
+            extra->n = 0;
+            int nextra = 0;
+            for (int k = 0; k < nformat; k++) {
+                if (k == gt_i || k == gq_i || k == dp_i || k == ad_i || k >= n) continue;
+                putc1(extra, nextra ? ',' : '{');
+                json_key(extra, fkeys[k]);
+                json_str(extra, v[k]);
+                nextra++;
+            }
+            if (nextra) { putc1(extra, '}'); f_jsonb(row, extra); } else f_null(row);
+            f_int8(row, allele_id);
+            put(row, self->batch_field, 20);
+            rows++;
+        }
+        if (!rows) { no_carrier++; continue; }
+        rows_total += rows;
+        Buf *al = &x->allele;
+        be16(al, 8);
+        f_int8(al, allele_id);
+        f_text(al, self->build, self->build_len);
+        f_text(al, contig->name, contig->name_len);
+        f_int8(al, pos);
+        f_text(al, nref.s, nref.n);
+        f_text(al, nalt.s, nalt.n);
+        f_int8(al, end);
+        f_text(al, vtype, vtype_n);
     }
-    if (!rows) return 2;
-    Buf *al = &x->allele;
-    be16(al, 8);
-    f_int8(al, allele_id);
-    f_text(al, self->build, self->build_len);
-    f_text(al, contig->name, contig->name_len);
-    f_int8(al, pos);
-    f_text(al, nref.s, nref.n);
-    f_text(al, nalt.s, nalt.n);
-    f_int8(al, end);
-    f_text(al, vtype, vtype_n);
-    return 1 + 2 * rows; /* odd: converted; (r - 1) / 2 rows */
+    *out_rows = rows_total;
+    *out_no_carrier = no_carrier;
+    return 1;
 }
 
 static int flush(Buf *b, PyObject *target) {
@@ -998,7 +1133,7 @@ static int flush(Buf *b, PyObject *target) {
 }
 
 static void scratch_free(Scratch *x) {
-    Buf *bs[] = {&x->row, &x->allele, &x->flags, &x->plain, &x->per, &x->vep, &x->extra};
+    Buf *bs[] = {&x->row, &x->allele, &x->flags, &x->plain, &x->per, &x->vep, &x->extra, &x->site, &x->fmt_extra};
     for (size_t i = 0; i < sizeof bs / sizeof *bs; i++) PyMem_Free(bs[i]->p);
     PyMem_Free(x);
 }
@@ -1024,16 +1159,17 @@ static PyObject *convert_block(Converter *self, PyObject *args) {
             Str body = line;
             while (body.n && (body.s[body.n - 1] == '\r')) body.n--;
             Py_ssize_t row_mark = x->row.n, allele_mark = x->allele.n;
-            int r = body.n ? convert_line(self, x, body) : 0;
+            long long line_rows = 0, line_no_carrier = 0;
+            int r = body.n ? convert_line(self, x, body, &line_rows, &line_no_carrier) : 0;
             if (x->row.failed || x->allele.failed || x->flags.failed || x->plain.failed || x->per.failed ||
-                x->vep.failed || x->extra.failed) {
+                x->vep.failed || x->extra.failed || x->site.failed || x->fmt_extra.failed) {
                 PyErr_NoMemory();
                 goto done;
             }
             if (r) {
                 records++;
-                if (r == 2) no_carrier++;
-                else nrows += (r - 1) / 2;
+                no_carrier += line_no_carrier;
+                nrows += line_rows;
                 /* the contig set: added when the contig changes (set.add is idempotent) */
                 Str raw = x->cols[0];
                 Contig *cur = contig_of(self, raw);

@@ -44,6 +44,7 @@ def _format_config(fmt: ConsequenceFormat | None, targets: dict[str, int]) -> tu
     return (
         fmt.kind,
         fmt.width,
+        at(fmt.allele),
         at(fmt.allele_num),
         at(fmt.pick_flag),
         at(fmt.mane),
@@ -74,7 +75,7 @@ def _compiled(conv: RecordConverter) -> Any | None:
             d = conv.header.info.get(key)
             kind = _KIND.get(d.type, 2) if d else 2
             target = -1 if ki.target is None else TARGETS.index(ki.target)
-            return kind, ki.per_allele, ki.always_single, ki.number == "A", target
+            return kind, ki.per_allele, ki.always_single, {"A": 0, "R": 1, "G": 2}.get(ki.number, -1), target
 
         compiled = _fastconvert.Converter(
             conv.build,
