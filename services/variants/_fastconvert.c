@@ -661,8 +661,10 @@ static void assign(const Fmt *f, Entries *es, Str ref, Str *alts, int n_alts, in
     }
 }
 
-/* Converts one line into x->row / x->allele: 1 (with *rows and *no_carrier, per ALT) or 0 to fall back. */
-static int convert_line(Converter *self, Scratch *x, Str line, long long *out_rows, long long *out_no_carrier) {
+/* Converts one line into x->row / x->allele: 1 (with *rows and *no_carrier, per ALT, and the contig) or 0 to
+ * fall back. */
+static int convert_line(Converter *self, Scratch *x, Str line, long long *out_rows, long long *out_no_carrier,
+                        Contig **out_contig) {
     /* ASCII without control characters other than the column tabs */
     for (Py_ssize_t i = 0; i < line.n; i++) {
         unsigned char c = (unsigned char)line.s[i];
@@ -1120,6 +1122,7 @@ static int convert_line(Converter *self, Scratch *x, Str line, long long *out_ro
     }
     *out_rows = rows_total;
     *out_no_carrier = no_carrier;
+    *out_contig = contig;
     return 1;
 }
 
@@ -1160,7 +1163,8 @@ static PyObject *convert_block(Converter *self, PyObject *args) {
             while (body.n && (body.s[body.n - 1] == '\r')) body.n--;
             Py_ssize_t row_mark = x->row.n, allele_mark = x->allele.n;
             long long line_rows = 0, line_no_carrier = 0;
-            int r = body.n ? convert_line(self, x, body, &line_rows, &line_no_carrier) : 0;
+            Contig *cur = NULL;
+            int r = body.n ? convert_line(self, x, body, &line_rows, &line_no_carrier, &cur) : 0;
             if (x->row.failed || x->allele.failed || x->flags.failed || x->plain.failed || x->per.failed ||
                 x->vep.failed || x->extra.failed || x->site.failed || x->fmt_extra.failed) {
                 PyErr_NoMemory();
@@ -1171,8 +1175,6 @@ static PyObject *convert_block(Converter *self, PyObject *args) {
                 no_carrier += line_no_carrier;
                 nrows += line_rows;
                 /* the contig set: added when the contig changes (set.add is idempotent) */
-                Str raw = x->cols[0];
-                Contig *cur = contig_of(self, raw);
                 if (cur != last_contig) {
                     PyObject *name = PyUnicode_FromStringAndSize(cur->name, cur->name_len);
                     if (!name || PySet_Add(contigs, name) < 0) { Py_XDECREF(name); goto done; }

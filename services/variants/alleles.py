@@ -68,12 +68,11 @@ def insert_new_sql(staging: str) -> str:
     this statement fail with a unique violation: callers run it under a savepoint and fall back to
     ``upsert_sql``, which waits for and merges such rows.
     """
+    cols = ", ".join(STAGING_COLUMNS)
     return (
         "WITH probe AS MATERIALIZED (SELECT s.*, (SELECT (a.genome_build, a.chrom, a.pos, a.ref, a.alt)::text "
-        "FROM alleles a WHERE a.id = s.id) AS known FROM (SELECT DISTINCT ON (id) id, genome_build, chrom, pos, "
-        f"ref, alt, end_pos, variant_type FROM {staging} ORDER BY id) s), "
-        "ins AS (INSERT INTO alleles (id, genome_build, chrom, pos, ref, alt, end_pos, variant_type) "
-        "SELECT id, genome_build, chrom, pos, ref, alt, end_pos, variant_type FROM probe WHERE known IS NULL) "
+        f"FROM alleles a WHERE a.id = s.id) AS known FROM (SELECT DISTINCT ON (id) {cols} FROM {staging} "
+        f"ORDER BY id) s), ins AS (INSERT INTO alleles ({cols}) SELECT {cols} FROM probe WHERE known IS NULL) "
         "SELECT chrom, pos, ref, alt FROM probe WHERE known IS DISTINCT FROM "
         "(genome_build, chrom, pos, ref, alt)::text AND known IS NOT NULL LIMIT 1"
     )

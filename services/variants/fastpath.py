@@ -17,7 +17,7 @@ import os
 from typing import Any
 
 from services.variants.consequences import CODING, LOSS_OF_FUNCTION, RANK, SEVERITY, ConsequenceFormat
-from services.variants.records import RecordConverter
+from services.variants.records import RecordConverter, _float_value, _int_value
 
 try:
     from services.variants import _fastconvert
@@ -26,7 +26,8 @@ except ImportError:  # not built (no C compiler at install time): the Python con
 
 #: Mapped annotation columns in the order the C code numbers them.
 TARGETS = ("af_gnomad", "af_gnomad_popmax", "af_1kg", "cadd_phred", "clinvar_sig", "clinvar_review")
-_KIND = {"Integer": 0, "Float": 1}  # anything else is read as text (2)
+_KIND = {_int_value: 0, _float_value: 1}  # the converter's INFO value readers; any other reads text (2)
+_NUMBER = {"A": 0, "R": 1, "G": 2}  # per-allele Number codes; -1 for any other
 
 
 def available() -> bool:
@@ -72,10 +73,8 @@ def _compiled(conv: RecordConverter) -> Any | None:
 
         def key_spec(key: str) -> tuple[int, int, int, int, int]:
             ki = conv._keyinfo.get(key) or conv._key(key)
-            d = conv.header.info.get(key)
-            kind = _KIND.get(d.type, 2) if d else 2
             target = -1 if ki.target is None else TARGETS.index(ki.target)
-            return kind, ki.per_allele, ki.always_single, {"A": 0, "R": 1, "G": 2}.get(ki.number, -1), target
+            return _KIND.get(ki.parse, 2), ki.per_allele, ki.always_single, _NUMBER.get(ki.number, -1), target
 
         compiled = _fastconvert.Converter(
             conv.build,
