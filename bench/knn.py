@@ -85,9 +85,7 @@ def main() -> None:
     import faiss
 
     print(f"data: {args.refs:,} refs x {args.queries:,} queries x {args.dim} dims, k={args.k}")
-    print(
-        f"BLAS: {blas_report()}; FAISS {faiss.__version__} with {faiss.omp_get_max_threads()} OpenMP threads"
-    )
+    print(f"BLAS: {blas_report()}; FAISS {faiss.__version__} with {faiss.omp_get_max_threads()} OpenMP threads")
     queries, refs = make_data(args.refs, args.queries, args.dim, args.seed)
 
     t_np, (d_np, i_np) = timed(lambda: exact_knn(queries, refs, args.k, metric="cosine"), args.repeat)
@@ -96,10 +94,7 @@ def main() -> None:
     print(f"exact numpy (blocks)   : {t_np:8.3f} s  {qps_np:10.1f} queries/s")
     print(f"FAISS IndexFlatIP      : {t_fx:8.3f} s  {qps_fx:10.1f} queries/s")
     print(f"ratio numpy / FAISS    : {qps_np / qps_fx:8.3f}   (target >= 0.8)")
-    print(
-        f"recall@{args.k} vs FAISS     : {recall(i_np, i_fx):8.4f}   "
-        f"max |d| diff {np.abs(d_np - d_fx).max():.2e}"
-    )
+    print(f"recall@{args.k} vs FAISS     : {recall(i_np, i_fx):8.4f}   max |d| diff {np.abs(d_np - d_fx).max():.2e}")
 
     if not args.no_hnsw:
         from services.predictions.knn import normalize_rows
@@ -130,13 +125,9 @@ def main() -> None:
         counts = np.bincount([a.go_term_id for anns in terms.values() for a in anns], minlength=n_terms)
         ref = Reference(proteins, terms, {t: c / args.refs for t, c in enumerate(counts) if c})
         qs = [Protein(f"Q{i}", args.refs + i, None) for i in range(args.queries)]
-        vectors = {i: refs[i] for i in range(args.refs)} | {
-            args.refs + i: queries[i] for i in range(args.queries)
-        }
+        vectors = {i: refs[i] for i in range(args.refs)} | {args.refs + i: queries[i] for i in range(args.queries)}
         params = PredictParams(k=args.k)
-        t_st, (_, rows) = timed(
-            lambda: _search_and_transfer(qs, ref, vectors, params, ProgressReporter(None))
-        )
+        t_st, (_, rows) = timed(lambda: _search_and_transfer(qs, ref, vectors, params, ProgressReporter(None)))
         lengths = rng.integers(200, 500, args.refs + args.queries)
         seqs = {i: AA[rng.integers(0, 20, n)].tobytes().decode() for i, n in enumerate(lengths)}
         pairs = {(r.query.sequence_id, r.prediction.ref) for r in rows}

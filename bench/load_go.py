@@ -68,8 +68,11 @@ def write_fasta(path: Path, n: int, rng: random.Random) -> list[str]:
 
 def write_gaf(path: Path, n: int, accs: list[str], terms: list[tuple[str, str]], rng: random.Random) -> None:
     codes = [c for c in EVIDENCE_CODES if c not in ("IMR", "NR")]
-    quals = {"P": ["involved_in", "acts_upstream_of"], "F": ["enables", "contributes_to"],
-             "C": ["located_in", "part_of", "is_active_in"]}
+    quals = {
+        "P": ["involved_in", "acts_upstream_of"],
+        "F": ["enables", "contributes_to"],
+        "C": ["located_in", "part_of", "is_active_in"],
+    }
     with path.open("w") as fh:
         fh.write("!gaf-version: 2.2\n!generated-by: bench/load_go.py\n")
         for i in range(n):
@@ -105,8 +108,11 @@ def main() -> int:
     name = f"bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    url = server.rsplit("/", 1)[0] + "/" + name if "?" not in server else \
-        server.split("?")[0].rsplit("/", 1)[0] + "/" + name + "?" + server.split("?", 1)[1]
+    url = (
+        server.rsplit("/", 1)[0] + "/" + name
+        if "?" not in server
+        else server.split("?")[0].rsplit("/", 1)[0] + "/" + name + "?" + server.split("?", 1)[1]
+    )
     os.environ["DATABASE_URL"] = url
     try:
         migrate.upgrade(url)
@@ -121,10 +127,13 @@ def main() -> int:
         with session_scope() as s:
             obo = load_obo(s, args.obo, BENCH)
         obo_s = time.perf_counter() - t
-        print(f"OBO  {args.obo.name}: {obo.terms:,} terms, {obo.relationships:,} relationships, "
-              f"{obo.obsolete:,} obsolete")
-        print(f"OBO  load {obo_s:.2f} s (target ≤ 20 s, ratio {obo_s / 20:.2f}); "
-              f"parse-only baseline {parse_s:.2f} s (load/parse {obo_s / parse_s:.2f}x)")
+        print(
+            f"OBO  {args.obo.name}: {obo.terms:,} terms, {obo.relationships:,} relationships, {obo.obsolete:,} obsolete"
+        )
+        print(
+            f"OBO  load {obo_s:.2f} s (target ≤ 20 s, ratio {obo_s / 20:.2f}); "
+            f"parse-only baseline {parse_s:.2f} s (load/parse {obo_s / parse_s:.2f}x)"
+        )
         del doc
 
         # 2. Proteins and a synthetic GAF over live terms.
@@ -138,9 +147,16 @@ def main() -> int:
         with session_scope() as s:
             from sqlalchemy import text
 
-            terms = [(g, a) for g, a in s.execute(text(
-                "SELECT go_id, aspect FROM go_term WHERE ontology_snapshot_id = :s AND NOT is_obsolete "
-                "AND aspect IS NOT NULL ORDER BY go_id"), {"s": obo.snapshot_id})]
+            terms = [
+                (g, a)
+                for g, a in s.execute(
+                    text(
+                        "SELECT go_id, aspect FROM go_term WHERE ontology_snapshot_id = :s AND NOT is_obsolete "
+                        "AND aspect IS NOT NULL ORDER BY go_id"
+                    ),
+                    {"s": obo.snapshot_id},
+                )
+            ]
         gaf = tmp / "bench.gaf"
         write_gaf(gaf, args.gaf_lines, accs, terms, rng)
 
@@ -149,8 +165,9 @@ def main() -> int:
             s.execute(text("CREATE TEMP TABLE copy_baseline (line text) ON COMMIT DROP"))
             with gaf.open() as fh:
                 chunks = iter(lambda: fh.read(1 << 20), "")
-                copy_text(s, "copy_baseline", ("line",),
-                          (chunk.replace("\\", "\\\\").replace("\t", " ") for chunk in chunks))
+                copy_text(
+                    s, "copy_baseline", ("line",), (chunk.replace("\\", "\\\\").replace("\t", " ") for chunk in chunks)
+                )
         copy_s = time.perf_counter() - t
         rates = []
         for attempt in range(args.gaf_repeats):  # one set per attempt (a release loads once)
@@ -159,11 +176,12 @@ def main() -> int:
                 gr = load_gaf(s, gaf, BENCH, ontology=obo.snapshot_id, source="goa", version=f"bench-{attempt}")
             rates.append(gr.lines / (time.perf_counter() - t))
         rate = statistics.median(rates)
-        print(f"GAF  {gr.lines:,} lines → {gr.annotations:,} annotations, {gr.skipped:,} skipped "
-              f"{gr.skipped_reasons}")
-        print(f"GAF  load: median {rate:,.0f} lines/s of {len(rates)} loads "
-              f"({', '.join(f'{r:,.0f}' for r in rates)}) (target ≥ 100,000/s, ratio {rate / 100_000:.2f}); "
-              f"bare COPY baseline {gr.lines / copy_s:,.0f} lines/s")
+        print(f"GAF  {gr.lines:,} lines → {gr.annotations:,} annotations, {gr.skipped:,} skipped {gr.skipped_reasons}")
+        print(
+            f"GAF  load: median {rate:,.0f} lines/s of {len(rates)} loads "
+            f"({', '.join(f'{r:,.0f}' for r in rates)}) (target ≥ 100,000/s, ratio {rate / 100_000:.2f}); "
+            f"bare COPY baseline {gr.lines / copy_s:,.0f} lines/s"
+        )
 
         # 3. Ancestor closure of single random terms through the public API.
         sample = rng.sample([g for g, _ in terms], args.closure_terms)
@@ -177,9 +195,11 @@ def main() -> int:
                 times.append((time.perf_counter() - t) * 1000)
                 sizes.append(len(found))
         q95 = p95(times)
-        print(f"CLOSURE ancestors of {len(sample):,} random terms: p50 {statistics.median(times):.2f} ms, "
-              f"p95 {q95:.2f} ms (target ≤ 10 ms, ratio {q95 / 10:.2f}), max {max(times):.2f} ms; "
-              f"mean {statistics.mean(sizes):.1f} ancestors per term")
+        print(
+            f"CLOSURE ancestors of {len(sample):,} random terms: p50 {statistics.median(times):.2f} ms, "
+            f"p95 {q95:.2f} ms (target ≤ 10 ms, ratio {q95 / 10:.2f}), max {max(times):.2f} ms; "
+            f"mean {statistics.mean(sizes):.1f} ancestors per term"
+        )
     finally:
         get_engine(url).dispose()
         with psycopg.connect(server, autocommit=True) as conn:

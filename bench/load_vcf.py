@@ -108,9 +108,7 @@ def _run_vpl(url: str, vcf: Path) -> float:
     )
     elapsed = time.monotonic() - t
     if proc.returncode != 0:
-        raise SystemExit(
-            f"vcf-pg-loader failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
-        )
+        raise SystemExit(f"vcf-pg-loader failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
     return elapsed
 
 
@@ -124,9 +122,7 @@ def _raw_copy(ours_url: str, raw_url: str) -> float:
         with src.cursor().copy(f"COPY (SELECT {cols} FROM variants) TO STDOUT (FORMAT BINARY)") as copy:
             for chunk in copy:
                 fh.write(chunk)
-        audit = src.execute(
-            "SELECT load_batch_id FROM variant_load_audit WHERE status = 'completed'"
-        ).fetchone()[0]
+        audit = src.execute("SELECT load_batch_id FROM variant_load_audit WHERE status = 'completed'").fetchone()[0]
         samples = src.execute("SELECT id, external_id FROM samples").fetchall()
     with psycopg.connect(raw_url) as dst:
         dst.execute(
@@ -137,9 +133,7 @@ def _raw_copy(ours_url: str, raw_url: str) -> float:
             (audit,),
         )
         for sid, ext in samples:
-            dst.execute(
-                "INSERT INTO samples (id, external_id) OVERRIDING SYSTEM VALUE VALUES (%s, %s)", (sid, ext)
-            )
+            dst.execute("INSERT INTO samples (id, external_id) OVERRIDING SYSTEM VALUE VALUES (%s, %s)", (sid, ext))
         dst.commit()
         t = time.monotonic()
         with (
@@ -205,10 +199,7 @@ def main() -> None:
         )
         raw_s = _raw_copy(ours_url, _create_db(admin, "bench_raw"))
         raw_rate = args.records / raw_s
-        print(
-            f"raw COPY:      {raw_s:7.1f} s  {raw_rate:9,.0f} records/s  "
-            f"-> ours / raw = {rate / raw_rate:.2f}"
-        )
+        print(f"raw COPY:      {raw_s:7.1f} s  {raw_rate:9,.0f} records/s  -> ours / raw = {rate / raw_rate:.2f}")
         if not args.skip_vcf_pg_loader:
             vpl_s = _run_vpl(_create_db(admin, "bench_vpl", migrate_it=False), vcf)
             vpl_rate = args.records / vpl_s

@@ -209,9 +209,7 @@ def write_vcf(path: Path, records: int = 1_000_000, seed: int = 20261123) -> Pat
                 alts = [rng.choice([b for b in BASES if b != ref]), ref + rng.choice(BASES)]
             indel = any(len(a) != len(ref) for a in alts)
             csq = []
-            vep_alleles = (
-                [a[1:] or "-" for a in alts] if indel and all(a[0] == ref[0] for a in alts) else alts
-            )
+            vep_alleles = [a[1:] or "-" for a in alts] if indel and all(a[0] == ref[0] for a in alts) else alts
             for k, a in enumerate(vep_alleles, start=1):
                 csq += _csq(rng, chrom, pos, a, k, indel)
             dp = rng.randint(10, 80)

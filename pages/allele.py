@@ -17,9 +17,7 @@ from services.db.engine import session_scope
 
 st.title("Allele")
 c1, c2 = st.columns([3, 1])
-key = c1.text_input(
-    "Allele (CHROM-POS-REF-ALT or id)", value=st.query_params.get("allele", ""), key="allele_key"
-)
+key = c1.text_input("Allele (CHROM-POS-REF-ALT or id)", value=st.query_params.get("allele", ""), key="allele_key")
 genome = c2.text_input("Genome", value=st.query_params.get("genome", "GRCh38"), key="allele_genome")
 use_as_of = st.checkbox("Show the state as of a past date", key="allele_use_as_of")
 as_of = None

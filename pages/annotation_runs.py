@@ -74,9 +74,7 @@ run_id = st.selectbox(
     ids,
     index=ids.index(default) if default in ids else 0,
     format_func=lambda i: next(
-        f"#{r.id} {r.source} {r.source_version} — {r.health or 'running'}, {r.status}"
-        for r in runs
-        if r.id == i
+        f"#{r.id} {r.source} {r.source_version} — {r.health or 'running'}, {r.status}" for r in runs if r.id == i
     ),
     key="run_detail",
 )

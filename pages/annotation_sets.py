@@ -23,37 +23,61 @@ st.title("GO annotation sets")
 with session_scope() as session:
     sets = list_annotation_sets(session)
     snapshots = list_snapshots(session)
-st.dataframe(pd.DataFrame({
-    "id": [s.id for s in sets], "source": [s.source for s in sets],
-    "version": [s.source_version for s in sets],
-    "ontology": [f"#{s.ontology_snapshot_id} {s.obo_version or ''}" for s in sets],
-    "GAF": [s.gaf_version for s in sets], "annotations": [s.annotation_count for s in sets],
-    "skipped lines": [s.skipped_count for s in sets], "file": [s.source_file for s in sets],
-    "loaded by": [s.created_by for s in sets], "loaded": [s.created_at for s in sets],
-}), hide_index=True, width="stretch", key="annotation_sets_table")
+st.dataframe(
+    pd.DataFrame(
+        {
+            "id": [s.id for s in sets],
+            "source": [s.source for s in sets],
+            "version": [s.source_version for s in sets],
+            "ontology": [f"#{s.ontology_snapshot_id} {s.obo_version or ''}" for s in sets],
+            "GAF": [s.gaf_version for s in sets],
+            "annotations": [s.annotation_count for s in sets],
+            "skipped lines": [s.skipped_count for s in sets],
+            "file": [s.source_file for s in sets],
+            "loaded by": [s.created_by for s in sets],
+            "loaded": [s.created_at for s in sets],
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+    key="annotation_sets_table",
+)
 
 if sets:
     by_id = {s.id: s for s in sets}
-    chosen = st.selectbox("Statistics of", list(by_id), format_func=lambda i: by_id[i].label,
-                          key="annotation_sets_chosen")
+    chosen = st.selectbox(
+        "Statistics of", list(by_id), format_func=lambda i: by_id[i].label, key="annotation_sets_chosen"
+    )
     with session_scope() as session:
         stats = set_statistics(session, chosen)
     aset = by_id[chosen]
     if aset.skipped_reasons:
-        st.warning(f"{aset.skipped_count:,} lines were not stored: " + ", ".join(
-            f"{n:,} {reason.replace('_', ' ')}" for reason, n in aset.skipped_reasons.items()))
+        st.warning(
+            f"{aset.skipped_count:,} lines were not stored: "
+            + ", ".join(f"{n:,} {reason.replace('_', ' ')}" for reason, n in aset.skipped_reasons.items())
+        )
     if stats.empty:
         st.info("This set holds no annotations.")
     else:
         by_evidence = stats.groupby(["aspect_name", "evidence_code"], as_index=False)["annotations"].sum()
-        chart = px.bar(by_evidence, x="evidence_code", y="annotations", color="aspect_name", barmode="group",
-                       labels={"evidence_code": "evidence code", "aspect_name": "aspect"})
+        chart = px.bar(
+            by_evidence,
+            x="evidence_code",
+            y="annotations",
+            color="aspect_name",
+            barmode="group",
+            labels={"evidence_code": "evidence code", "aspect_name": "aspect"},
+        )
         chart.update_layout(height=360, margin={"l": 10, "r": 10, "t": 10, "b": 10})
         st.plotly_chart(chart, key="annotation_sets_chart")
         per_aspect = stats.groupby("aspect_name", as_index=False)[["annotations"]].sum()
         st.dataframe(per_aspect, hide_index=True, key="annotation_sets_aspects")
-        st.dataframe(stats[["aspect", "evidence_code", "negated", "annotations", "proteins"]],
-                     hide_index=True, width="stretch", key="annotation_sets_stats")
+        st.dataframe(
+            stats[["aspect", "evidence_code", "negated", "annotations", "proteins"]],
+            hide_index=True,
+            width="stretch",
+            key="annotation_sets_stats",
+        )
 else:
     st.info("No annotation sets yet.")
 
@@ -81,14 +105,16 @@ if identity.can(Role.CURATOR):
         taxon = q1.text_input("Taxon id", key="quickgo_taxon")
         proteins = q2.text_input("UniProt accessions (comma-separated)", key="quickgo_proteins")
         q3, q4 = st.columns(2)
-        qsnap = q3.selectbox("Ontology snapshot", snap_ids, format_func=snap_label.get,
-                             key="quickgo_snapshot")
-        qversion = q4.text_input("Label for this download", placeholder="e.g. 2026-01-15",
-                                 key="quickgo_version")
+        qsnap = q3.selectbox("Ontology snapshot", snap_ids, format_func=snap_label.get, key="quickgo_snapshot")
+        qversion = q4.text_input("Label for this download", placeholder="e.g. 2026-01-15", key="quickgo_version")
         if st.button("Fetch from QuickGO", key="quickgo_fetch", type="primary"):
             filters = {"taxonId": taxon, "geneProductId": proteins}
             query = {k: v.strip() for k, v in filters.items() if v.strip()}
             with shown_errors(), session_scope() as session:
-                job = jobs.submit(session, "go_annotations.fetch_quickgo",
-                                  {"ontology": qsnap, "version": qversion, "query": query}, identity)
+                job = jobs.submit(
+                    session,
+                    "go_annotations.fetch_quickgo",
+                    {"ontology": qsnap, "version": qversion, "query": query},
+                    identity,
+                )
                 show_queued(job)

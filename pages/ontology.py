@@ -19,14 +19,25 @@ st.title("Gene Ontology")
 
 with session_scope() as session:
     snapshots = list_snapshots(session)
-st.dataframe(pd.DataFrame({
-    "id": [s.id for s in snapshots], "data-version": [s.obo_version for s in snapshots],
-    "ontology": [s.ontology for s in snapshots], "file": [s.source_file for s in snapshots],
-    "terms": [s.term_count for s in snapshots], "obsolete": [s.obsolete_count for s in snapshots],
-    "relationships": [s.relationship_count for s in snapshots],
-    "annotation sets": [s.annotation_sets for s in snapshots],
-    "loaded by": [s.loaded_by for s in snapshots], "loaded": [s.loaded_at for s in snapshots],
-}), hide_index=True, width="stretch", key="ontology_snapshots")
+st.dataframe(
+    pd.DataFrame(
+        {
+            "id": [s.id for s in snapshots],
+            "data-version": [s.obo_version for s in snapshots],
+            "ontology": [s.ontology for s in snapshots],
+            "file": [s.source_file for s in snapshots],
+            "terms": [s.term_count for s in snapshots],
+            "obsolete": [s.obsolete_count for s in snapshots],
+            "relationships": [s.relationship_count for s in snapshots],
+            "annotation sets": [s.annotation_sets for s in snapshots],
+            "loaded by": [s.loaded_by for s in snapshots],
+            "loaded": [s.loaded_at for s in snapshots],
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+    key="ontology_snapshots",
+)
 
 if identity.can(Role.CURATOR):
     with st.expander("Load an ontology (OBO)", expanded=not snapshots):
@@ -43,24 +54,34 @@ by_id = {s.id: s for s in snapshots}
 requested = st.query_params.get("snapshot")
 ids = list(by_id)
 default = ids.index(int(requested)) if requested and requested.isdigit() and int(requested) in by_id else 0
-snapshot = st.selectbox("Snapshot", ids, index=default, format_func=lambda i: by_id[i].label,
-                        key="ontology_snap")
+snapshot = st.selectbox("Snapshot", ids, index=default, format_func=lambda i: by_id[i].label, key="ontology_snap")
 
 st.subheader("Term look-up")
-query = st.text_input("GO id, alt id or words of the name", value=st.query_params.get("term", ""),
-                      key="ontology_query")
+query = st.text_input("GO id, alt id or words of the name", value=st.query_params.get("term", ""), key="ontology_query")
 with session_scope() as session:
     found = find_terms(session, snapshot, query) if query.strip() else []
 if query.strip() and not found:
     st.warning(f"No term matches {query.strip()!r} in this snapshot.")
 if found:
-    st.dataframe(pd.DataFrame({
-        "GO id": [t.go_id for t in found], "name": [t.name for t in found],
-        "aspect": [t.aspect for t in found], "obsolete": [t.is_obsolete for t in found],
-    }), hide_index=True, width="stretch", key="ontology_found")
-    term_id = st.selectbox("Term", [t.go_id for t in found],
-                           format_func=lambda g: f"{g} {next(t.name for t in found if t.go_id == g)}",
-                           key="ontology_term")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "GO id": [t.go_id for t in found],
+                "name": [t.name for t in found],
+                "aspect": [t.aspect for t in found],
+                "obsolete": [t.is_obsolete for t in found],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        key="ontology_found",
+    )
+    term_id = st.selectbox(
+        "Term",
+        [t.go_id for t in found],
+        format_func=lambda g: f"{g} {next(t.name for t in found if t.go_id == g)}",
+        key="ontology_term",
+    )
     regulates = st.checkbox("Follow the regulates relations too", key="ontology_regulates")
     relations = ALL_RELATIONS if regulates else None
     with shown_errors(), session_scope() as session:
@@ -75,15 +96,25 @@ if found:
         if term.alt_ids:
             st.caption("Alt ids: " + ", ".join(term.alt_ids))
         if term.replaced_by or term.consider:
-            st.warning("Obsolete. Replaced by: " + (", ".join(term.replaced_by) or "—")
-                       + " · consider: " + (", ".join(term.consider) or "—"))
+            st.warning(
+                "Obsolete. Replaced by: "
+                + (", ".join(term.replaced_by) or "—")
+                + " · consider: "
+                + (", ".join(term.consider) or "—")
+            )
         a, d = st.columns(2)
         a.markdown(f"**Ancestors** ({len(ups)})")
-        a.dataframe(pd.DataFrame({"GO id": [t.go_id for t in ups], "name": [t.name for t in ups]}),
-                    hide_index=True, key="ontology_ancestors")
+        a.dataframe(
+            pd.DataFrame({"GO id": [t.go_id for t in ups], "name": [t.name for t in ups]}),
+            hide_index=True,
+            key="ontology_ancestors",
+        )
         d.markdown(f"**Descendants** ({len(downs)})")
-        d.dataframe(pd.DataFrame({"GO id": [t.go_id for t in downs], "name": [t.name for t in downs]}),
-                    hide_index=True, key="ontology_descendants")
+        d.dataframe(
+            pd.DataFrame({"GO id": [t.go_id for t in downs], "name": [t.name for t in downs]}),
+            hide_index=True,
+            key="ontology_descendants",
+        )
         if len(graph_terms) <= 150:
             st.graphviz_chart(dag_dot(graph_terms, graph_edges, highlight=[term.go_id]))
 
@@ -92,8 +123,17 @@ obs_page = st.number_input("Page", min_value=1, value=1, step=1, key="ontology_o
 with session_scope() as session:
     obsolete, total = obsolete_terms(session, snapshot, limit=100, offset=(int(obs_page) - 1) * 100)
 st.caption(f"{total:,} obsolete terms")
-st.dataframe(pd.DataFrame({
-    "GO id": [t.go_id for t in obsolete], "name": [t.name for t in obsolete],
-    "aspect": [t.aspect for t in obsolete], "replaced by": [", ".join(t.replaced_by) for t in obsolete],
-    "consider": [", ".join(t.consider) for t in obsolete],
-}), hide_index=True, width="stretch", key="ontology_obsolete")
+st.dataframe(
+    pd.DataFrame(
+        {
+            "GO id": [t.go_id for t in obsolete],
+            "name": [t.name for t in obsolete],
+            "aspect": [t.aspect for t in obsolete],
+            "replaced by": [", ".join(t.replaced_by) for t in obsolete],
+            "consider": [", ".join(t.consider) for t in obsolete],
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+    key="ontology_obsolete",
+)

@@ -32,25 +32,15 @@ if identity.can(Role.CURATOR):
         backends = available_backends()
         st.caption(
             "Backends here: "
-            + ", ".join(
-                f"{b.name} {'✓' if b.available else '✗ (' + (b.reason or '') + ')'}" for b in backends
-            )
+            + ", ".join(f"{b.name} {'✓' if b.available else '✗ (' + (b.reason or '') + ')'}" for b in backends)
         )
         e_config = st.selectbox("Embedding config", choices.configs, key="embed_config")
-        e_target = st.radio(
-            "Sequences", ["query set", "annotation set", "all"], horizontal=True, key="embed_target"
-        )
-        e_qs = (
-            st.selectbox("Query set", choices.query_sets, key="embed_query_set")
-            if e_target == "query set"
-            else None
-        )
+        e_target = st.radio("Sequences", ["query set", "annotation set", "all"], horizontal=True, key="embed_target")
+        e_qs = st.selectbox("Query set", choices.query_sets, key="embed_query_set") if e_target == "query set" else None
         sets_by_id = choices.annotation_sets
         e_as = None
         if e_target == "annotation set":
-            e_as = st.selectbox(
-                "Annotation set", list(sets_by_id), format_func=sets_by_id.get, key="embed_aset"
-            )
+            e_as = st.selectbox("Annotation set", list(sets_by_id), format_func=sets_by_id.get, key="embed_aset")
         if st.button("Start embedding job", key="embed_start", disabled=not e_config):
             payload = {
                 "config": e_config,
@@ -82,9 +72,7 @@ if identity.can(Role.CURATOR):
 with session_scope() as session:
     sets = browse.list_prediction_sets(session)
 if not sets:
-    st.info(
-        "No prediction sets yet. Embed a reference annotation set and a query set, then run a prediction."
-    )
+    st.info("No prediction sets yet. Embed a reference annotation set and a query set, then run a prediction.")
     st.stop()
 
 st.dataframe(
@@ -106,17 +94,13 @@ st.dataframe(
 )
 ids = [s.id for s in sets]
 default = int(st.query_params.get("set", ids[0]))
-set_id = st.selectbox(
-    "Prediction set", ids, index=ids.index(default) if default in ids else 0, key="pred_set"
-)
+set_id = st.selectbox("Prediction set", ids, index=ids.index(default) if default in ids else 0, key="pred_set")
 chosen = next(s for s in sets if s.id == set_id)
 
 with session_scope() as session:
     accessions = browse.query_accessions(session, set_id)
     tsv = browse.prediction_tsv(session, set_id)
-st.download_button(
-    "Download TSV", tsv, file_name=f"prediction_set_{set_id}.tsv", mime="text/tab-separated-values"
-)
+st.download_button("Download TSV", tsv, file_name=f"prediction_set_{set_id}.tsv", mime="text/tab-separated-values")
 if accessions.empty:
     st.info("This prediction set has no predictions.")
     st.stop()

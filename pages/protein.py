@@ -34,8 +34,10 @@ except WorkbenchError as exc:
 
 status = {True: "reviewed (Swiss-Prot)", False: "unreviewed (TrEMBL)", None: ""}[detail.reviewed]
 st.subheader(f"{detail.accession} · {detail.entry_name or ''}")
-st.markdown(f"**{detail.protein_name or 'unnamed protein'}** — gene *{detail.gene_name or '—'}*, "
-            f"{detail.organism or 'unknown organism'} (taxon {detail.taxonomy_id or '—'}) · {status}")
+st.markdown(
+    f"**{detail.protein_name or 'unnamed protein'}** — gene *{detail.gene_name or '—'}*, "
+    f"{detail.organism or 'unknown organism'} (taxon {detail.taxonomy_id or '—'}) · {status}"
+)
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Length", f"{detail.length:,}")
 c2.metric("Protein existence", str(detail.protein_existence or "—"))
@@ -44,12 +46,14 @@ c4.metric("GO annotations", f"{len(annotations):,}")
 if not detail.is_canonical:
     st.caption(f"Isoform {detail.isoform_index} of {detail.canonical_accession}")
 if len(detail.isoforms) > 1:
-    st.markdown("**Isoforms:** " + ", ".join(
-        f"[{a}](protein?accession={a})" if a != detail.accession else f"**{a}**" for a in detail.isoforms))
+    st.markdown(
+        "**Isoforms:** "
+        + ", ".join(f"[{a}](protein?accession={a})" if a != detail.accession else f"**{a}**" for a in detail.isoforms)
+    )
 if detail.shares_sequence_with:
     st.markdown("**Same sequence as:** " + ", ".join(detail.shares_sequence_with))
 with st.expander("Sequence", expanded=False):
-    st.code("\n".join(detail.sequence[i:i + 60] for i in range(0, len(detail.sequence), 60)), language=None)
+    st.code("\n".join(detail.sequence[i : i + 60] for i in range(0, len(detail.sequence), 60)), language=None)
     st.caption(f"MD5 {detail.sequence_hash}")
 if detail.metadata:
     with st.expander("UniProt metadata", expanded=True):
@@ -70,20 +74,32 @@ for aspect in ("F", "P", "C"):
     if not rows:
         continue
     st.markdown(f"**{ASPECT_NAMES[aspect].replace('_', ' ')}** ({len(rows)})")
-    st.dataframe(pd.DataFrame({
-        "GO id": [a.go_id for a in rows], "term": [a.name for a in rows],
-        "qualifier": [a.qualifier for a in rows], "NOT": [a.negated for a in rows],
-        "evidence": [a.evidence_code for a in rows], "reference": [a.db_reference for a in rows],
-        "with/from": [a.with_from for a in rows], "assigned by": [a.assigned_by for a in rows],
-        "date": [a.annotation_date for a in rows],
-    }), hide_index=True, width="stretch", key=f"protein_annotations_{aspect}")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "GO id": [a.go_id for a in rows],
+                "term": [a.name for a in rows],
+                "qualifier": [a.qualifier for a in rows],
+                "NOT": [a.negated for a in rows],
+                "evidence": [a.evidence_code for a in rows],
+                "reference": [a.db_reference for a in rows],
+                "with/from": [a.with_from for a in rows],
+                "assigned by": [a.assigned_by for a in rows],
+                "date": [a.annotation_date for a in rows],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        key=f"protein_annotations_{aspect}",
+    )
 
 st.markdown("**Annotated terms and their ancestors** (is_a solid, part_of dashed; annotated terms outlined)")
 regulates = st.checkbox("Follow the regulates relations too", key="protein_dag_regulates")
 positive = sorted({a.go_id for a in mine if not a.negated})
 with shown_errors(), session_scope() as session:
-    terms, edges = ancestor_graph(session, by_id[chosen].ontology_snapshot_id, positive,
-                                  relations=ALL_RELATIONS if regulates else None)
+    terms, edges = ancestor_graph(
+        session, by_id[chosen].ontology_snapshot_id, positive, relations=ALL_RELATIONS if regulates else None
+    )
     if terms:
         st.graphviz_chart(dag_dot(terms, edges, highlight=positive))
         st.caption(f"{len(terms)} terms, {len(edges)} edges")

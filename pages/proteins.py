@@ -38,31 +38,41 @@ reviewed = {"any": None, "reviewed": True, "unreviewed": False}[reviewed_choice]
 annotated = {"any": None, "with": True, "without": False}[annotated_choice]
 with session_scope() as session:
     rows, total = search_proteins(
-        session, text, reviewed=reviewed, canonical_only=canonical_only, has_annotations=annotated,
-        limit=PAGE_SIZE, offset=(int(page) - 1) * PAGE_SIZE,
+        session,
+        text,
+        reviewed=reviewed,
+        canonical_only=canonical_only,
+        has_annotations=annotated,
+        limit=PAGE_SIZE,
+        offset=(int(page) - 1) * PAGE_SIZE,
     )
 st.caption(f"{total:,} matching proteins · page {int(page)} of {max(1, -(-total // PAGE_SIZE))}")
-frame = pd.DataFrame({
-    "accession": [r.accession for r in rows],
-    "entry name": [r.entry_name for r in rows],
-    "gene": [r.gene_name for r in rows],
-    "protein": [r.protein_name for r in rows],
-    "organism": [r.organism for r in rows],
-    "reviewed": [r.reviewed for r in rows],
-    "canonical": [r.is_canonical for r in rows],
-    "length": [r.length for r in rows],
-    "GO annotations": [r.annotations for r in rows],
-    "detail": [f"protein?accession={r.accession}" for r in rows],
-})
-st.dataframe(frame, hide_index=True, width="stretch", key="proteins_table",
-             column_config={"detail": st.column_config.LinkColumn("detail", display_text="open")})
+frame = pd.DataFrame(
+    {
+        "accession": [r.accession for r in rows],
+        "entry name": [r.entry_name for r in rows],
+        "gene": [r.gene_name for r in rows],
+        "protein": [r.protein_name for r in rows],
+        "organism": [r.organism for r in rows],
+        "reviewed": [r.reviewed for r in rows],
+        "canonical": [r.is_canonical for r in rows],
+        "length": [r.length for r in rows],
+        "GO annotations": [r.annotations for r in rows],
+        "detail": [f"protein?accession={r.accession}" for r in rows],
+    }
+)
+st.dataframe(
+    frame,
+    hide_index=True,
+    width="stretch",
+    key="proteins_table",
+    column_config={"detail": st.column_config.LinkColumn("detail", display_text="open")},
+)
 
 if identity.can(Role.CURATOR):
     st.divider()
     st.subheader("Load proteins")
-    fasta_tab, meta_tab, fetch_tab = st.tabs(
-        ["UniProt FASTA", "UniProt metadata (TSV)", "Fetch from UniProt"]
-    )
+    fasta_tab, meta_tab, fetch_tab = st.tabs(["UniProt FASTA", "UniProt metadata (TSV)", "Fetch from UniProt"])
     with fasta_tab:
         upload, path = file_inputs("proteins_fasta", "FASTA file", ["fasta", "fa", "gz", "txt"])
         if st.button("Load as reference proteins", key="proteins_fasta_start", type="primary"):
@@ -74,12 +84,13 @@ if identity.can(Role.CURATOR):
             with shown_errors():
                 submit_file_job(upload, path, "proteins.load_uniprot_metadata", identity, with_name=False)
     with fetch_tab:
-        query = st.text_input("UniProtKB query", placeholder="organism_id:559292 AND reviewed:true",
-                              key="proteins_fetch_query")
-        limit = st.number_input("At most (0 = all)", min_value=0, value=0, step=100,
-                                key="proteins_fetch_limit")
+        query = st.text_input(
+            "UniProtKB query", placeholder="organism_id:559292 AND reviewed:true", key="proteins_fetch_query"
+        )
+        limit = st.number_input("At most (0 = all)", min_value=0, value=0, step=100, key="proteins_fetch_limit")
         if st.button("Fetch", key="proteins_fetch_start", type="primary"):
             with shown_errors(), session_scope() as session:
-                job = jobs.submit(session, "proteins.fetch_uniprot",
-                                  {"query": query, "limit": int(limit) or None}, identity)
+                job = jobs.submit(
+                    session, "proteins.fetch_uniprot", {"query": query, "limit": int(limit) or None}, identity
+                )
                 show_queued(job)

@@ -52,10 +52,7 @@ else:
 st.markdown("**History** (who, when, old → new)")
 st.dataframe(
     pd.DataFrame(
-        [
-            {"when": h.changed_at, "who": h.changed_by, "old": h.old_value, "new": h.new_value}
-            for h in history
-        ],
+        [{"when": h.changed_at, "who": h.changed_by, "old": h.old_value, "new": h.new_value} for h in history],
         columns=["when", "who", "old", "new"],
     ),
     hide_index=True,

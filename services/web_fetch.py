@@ -86,7 +86,7 @@ def get(
     request = urllib.request.Request(full, headers={"User-Agent": USER_AGENT, **(headers or {})})
     last = "no answer"
     for attempt in range(retries + 1):
-        wait = backoff * (2 ** attempt)
+        wait = backoff * (2**attempt)
         try:
             answer = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - http(s) URLs only
             return Response(answer.geturl(), answer.status, answer.headers, answer)

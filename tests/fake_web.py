@@ -20,8 +20,7 @@ class FakeWeb:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
                 parts = urlsplit(self.path)
-                web.requests.append({"path": parts.path, "query": parse_qs(parts.query),
-                                     "headers": dict(self.headers)})
+                web.requests.append({"path": parts.path, "query": parse_qs(parts.query), "headers": dict(self.headers)})
                 answers = web.routes.get(parts.path) or [(404, {}, b"not found")]
                 status, headers, body = answers.pop(0) if len(answers) > 1 else answers[0]
                 self.send_response(status)

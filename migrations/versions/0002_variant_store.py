@@ -150,9 +150,7 @@ def upgrade() -> None:
         sa.Column("clinvar_review", sa.Text()),
         sa.Column("info", pg.JSONB()),
         sa.Column("vep_annotations", pg.JSONB()),
-        sa.Column(
-            "sample_id", sa.Integer(), sa.ForeignKey("samples.id", name="fk_variants_sample_id_samples")
-        ),
+        sa.Column("sample_id", sa.Integer(), sa.ForeignKey("samples.id", name="fk_variants_sample_id_samples")),
         sa.Column("gt", sa.Text()),
         sa.Column("gq", sa.Integer()),
         sa.Column("dp", sa.Integer()),
@@ -162,9 +160,7 @@ def upgrade() -> None:
         sa.Column(
             "load_batch_id",
             pg.UUID(as_uuid=True),
-            sa.ForeignKey(
-                "variant_load_audit.load_batch_id", name="fk_variants_load_batch_id_variant_load_audit"
-            ),
+            sa.ForeignKey("variant_load_audit.load_batch_id", name="fk_variants_load_batch_id_variant_load_audit"),
             nullable=False,
         ),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
@@ -209,9 +205,7 @@ def upgrade() -> None:
         sa.Column("table_name", sa.Text(), nullable=False),
         sa.Column("loaded_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.Column("loaded_by", sa.Text(), nullable=False),
-        sa.UniqueConstraint(
-            "name", "version", "genome_build", name="uq_annotation_sources_name_version_genome_build"
-        ),
+        sa.UniqueConstraint("name", "version", "genome_build", name="uq_annotation_sources_name_version_genome_build"),
         sa.CheckConstraint(
             "kind IN ('vep', 'gnomad', 'clinvar', 'dbsnp', 'custom')", name="ck_annotation_sources_kind"
         ),

@@ -48,9 +48,7 @@ def upgrade() -> None:
         sa.Column("gene_name", sa.String(100)),
         sa.Column("protein_existence", sa.SmallInteger()),
         sa.Column("sequence_version", sa.Integer()),
-        sa.Column(
-            "sequence_id", sa.Integer(), sa.ForeignKey("sequence.id", ondelete="RESTRICT"), nullable=False
-        ),
+        sa.Column("sequence_id", sa.Integer(), sa.ForeignKey("sequence.id", ondelete="RESTRICT"), nullable=False),
         sa.Column("length", sa.Integer(), nullable=False),
         _created_at(),
         _created_at("updated_at"),
@@ -76,12 +74,24 @@ def upgrade() -> None:
     op.create_table(
         "protein_uniprot_metadata",
         sa.Column("canonical_accession", sa.String(40), primary_key=True),
-        *[sa.Column(name, sa.Text()) for name in (
-            "protein_name", "function_cc", "ec_number", "catalytic_activity", "cofactor",
-            "activity_regulation",
-            "pathway", "kinetics", "ph_dependence", "temperature_dependence", "subcellular_location",
-            "keywords", "rhea_id",
-        )],
+        *[
+            sa.Column(name, sa.Text())
+            for name in (
+                "protein_name",
+                "function_cc",
+                "ec_number",
+                "catalytic_activity",
+                "cofactor",
+                "activity_regulation",
+                "pathway",
+                "kinetics",
+                "ph_dependence",
+                "temperature_dependence",
+                "subcellular_location",
+                "keywords",
+                "rhea_id",
+            )
+        ],
         sa.Column("extra", pg.JSONB(), nullable=False),
         sa.Column("source", sa.String(200), nullable=False),
         _created_at("updated_at"),
@@ -100,15 +110,11 @@ def upgrade() -> None:
     op.create_table(
         "query_set_entry",
         sa.Column("id", sa.BigInteger(), sa.Identity(), primary_key=True),
-        sa.Column(
-            "query_set_id", sa.Integer(), sa.ForeignKey("query_set.id", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("query_set_id", sa.Integer(), sa.ForeignKey("query_set.id", ondelete="CASCADE"), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("accession", sa.Text(), nullable=False),
         sa.Column("header", sa.Text(), nullable=False),
-        sa.Column(
-            "sequence_id", sa.Integer(), sa.ForeignKey("sequence.id", ondelete="RESTRICT"), nullable=False
-        ),
+        sa.Column("sequence_id", sa.Integer(), sa.ForeignKey("sequence.id", ondelete="RESTRICT"), nullable=False),
         sa.UniqueConstraint("query_set_id", "accession", name="uq_query_set_entry_query_set_id_accession"),
         sa.UniqueConstraint("query_set_id", "position", name="uq_query_set_entry_query_set_id_position"),
     )
@@ -135,7 +141,9 @@ def upgrade() -> None:
         "go_term",
         sa.Column("id", sa.Integer(), sa.Identity(), primary_key=True),
         sa.Column(
-            "ontology_snapshot_id", sa.Integer(), sa.ForeignKey("ontology_snapshot.id", ondelete="CASCADE"),
+            "ontology_snapshot_id",
+            sa.Integer(),
+            sa.ForeignKey("ontology_snapshot.id", ondelete="CASCADE"),
             nullable=False,
         ),
         sa.Column("go_id", sa.String(40), nullable=False),
@@ -163,29 +171,32 @@ def upgrade() -> None:
         sa.Column("parent_id", sa.Integer(), nullable=False),
         # Both ends are terms of this relationship's snapshot.
         sa.ForeignKeyConstraint(
-            ["ontology_snapshot_id", "child_id"], ["go_term.ontology_snapshot_id", "go_term.id"],
-            ondelete="CASCADE", name="fk_go_term_relationship_child_go_term",
+            ["ontology_snapshot_id", "child_id"],
+            ["go_term.ontology_snapshot_id", "go_term.id"],
+            ondelete="CASCADE",
+            name="fk_go_term_relationship_child_go_term",
         ),
         sa.ForeignKeyConstraint(
-            ["ontology_snapshot_id", "parent_id"], ["go_term.ontology_snapshot_id", "go_term.id"],
-            ondelete="CASCADE", name="fk_go_term_relationship_parent_go_term",
+            ["ontology_snapshot_id", "parent_id"],
+            ["go_term.ontology_snapshot_id", "go_term.id"],
+            ondelete="CASCADE",
+            name="fk_go_term_relationship_parent_go_term",
         ),
         sa.Column("relation_type", sa.String(30), nullable=False),
         sa.UniqueConstraint(
-            "child_id", "parent_id", "relation_type",
+            "child_id",
+            "parent_id",
+            "relation_type",
             name="uq_go_term_relationship_child_id_parent_id_relation_type",
         ),
         sa.CheckConstraint(
-            "relation_type IN ('is_a', 'part_of', 'regulates', 'positively_regulates', "
-            "'negatively_regulates')",
+            "relation_type IN ('is_a', 'part_of', 'regulates', 'positively_regulates', 'negatively_regulates')",
             name="ck_go_term_relationship_relation_type",
         ),
         sa.CheckConstraint("child_id <> parent_id", name="ck_go_term_relationship_no_self_loop"),
     )
     op.create_index("ix_go_term_relationship_parent_id", "go_term_relationship", ["parent_id"])
-    op.create_index(
-        "ix_go_term_relationship_ontology_snapshot_id", "go_term_relationship", ["ontology_snapshot_id"]
-    )
+    op.create_index("ix_go_term_relationship_ontology_snapshot_id", "go_term_relationship", ["ontology_snapshot_id"])
 
     op.create_table(
         "annotation_set",
@@ -193,7 +204,9 @@ def upgrade() -> None:
         sa.Column("source", sa.String(20), nullable=False),
         sa.Column("source_version", sa.String(100), nullable=False),
         sa.Column(
-            "ontology_snapshot_id", sa.Integer(), sa.ForeignKey("ontology_snapshot.id", ondelete="RESTRICT"),
+            "ontology_snapshot_id",
+            sa.Integer(),
+            sa.ForeignKey("ontology_snapshot.id", ondelete="RESTRICT"),
             nullable=False,
         ),
         sa.Column("gaf_version", sa.String(10)),
@@ -205,7 +218,9 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(200), nullable=False),
         _created_at(),
         sa.UniqueConstraint(
-            "source", "source_version", "ontology_snapshot_id",
+            "source",
+            "source_version",
+            "ontology_snapshot_id",
             name="uq_annotation_set_source_source_version_ontology_snapshot_id",
         ),
         sa.CheckConstraint("source IN ('goa', 'quickgo')", name="ck_annotation_set_source"),
@@ -217,17 +232,19 @@ def upgrade() -> None:
     op.create_table(
         "protein_go_annotation",
         sa.Column(
-            "annotation_set_id", sa.Integer(), sa.ForeignKey("annotation_set.id", ondelete="CASCADE"),
+            "annotation_set_id",
+            sa.Integer(),
+            sa.ForeignKey("annotation_set.id", ondelete="CASCADE"),
             nullable=False,
         ),
         sa.Column("line_number", sa.BigInteger(), nullable=False),
         sa.Column(
-            "protein_accession", sa.String(40), sa.ForeignKey("protein.accession", ondelete="CASCADE"),
+            "protein_accession",
+            sa.String(40),
+            sa.ForeignKey("protein.accession", ondelete="CASCADE"),
             nullable=False,
         ),
-        sa.Column(
-            "go_term_id", sa.Integer(), sa.ForeignKey("go_term.id", ondelete="RESTRICT"), nullable=False
-        ),
+        sa.Column("go_term_id", sa.Integer(), sa.ForeignKey("go_term.id", ondelete="RESTRICT"), nullable=False),
         sa.Column("go_id_as_given", sa.String(40), nullable=False),
         sa.Column("qualifier", sa.Text()),
         sa.Column("negated", sa.Boolean(), nullable=False),
@@ -246,15 +263,21 @@ def upgrade() -> None:
         ),
         postgresql_partition_by="LIST (annotation_set_id)",
     )
-    op.create_index(
-        "ix_protein_go_annotation_protein_accession", "protein_go_annotation", ["protein_accession"]
-    )
+    op.create_index("ix_protein_go_annotation_protein_accession", "protein_go_annotation", ["protein_accession"])
     op.create_index("ix_protein_go_annotation_go_term_id", "protein_go_annotation", ["go_term_id"])
 
 
 def downgrade() -> None:
     for table in (
-        "protein_go_annotation", "annotation_set", "go_term_relationship", "go_term", "ontology_snapshot",
-        "query_set_entry", "query_set", "protein_uniprot_metadata", "protein", "sequence",
+        "protein_go_annotation",
+        "annotation_set",
+        "go_term_relationship",
+        "go_term",
+        "ontology_snapshot",
+        "query_set_entry",
+        "query_set",
+        "protein_uniprot_metadata",
+        "protein",
+        "sequence",
     ):
         op.drop_table(table)

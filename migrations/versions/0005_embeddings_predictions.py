@@ -56,9 +56,7 @@ def upgrade() -> None:
             name="ck_embedding_config_model_backend",
         ),
         sa.CheckConstraint("layer_agg IN ('mean', 'concat', 'last')", name="ck_embedding_config_layer_agg"),
-        sa.CheckConstraint(
-            "pooling IN ('mean', 'max', 'cls', 'mean_max')", name="ck_embedding_config_pooling"
-        ),
+        sa.CheckConstraint("pooling IN ('mean', 'max', 'cls', 'mean_max')", name="ck_embedding_config_pooling"),
         sa.CheckConstraint(
             "chunk_size > 0 AND chunk_overlap >= 0 AND chunk_overlap < chunk_size AND max_length > 0",
             name="ck_embedding_config_chunking",
@@ -68,9 +66,7 @@ def upgrade() -> None:
     op.create_table(
         "sequence_embedding",
         sa.Column("id", sa.BigInteger(), sa.Identity(), primary_key=True),
-        sa.Column(
-            "sequence_id", sa.Integer(), sa.ForeignKey("sequence.id", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("sequence_id", sa.Integer(), sa.ForeignKey("sequence.id", ondelete="CASCADE"), nullable=False),
         sa.Column(
             "embedding_config_id",
             sa.Integer(),
@@ -93,9 +89,7 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint("vector_dims(embedding) = embedding_dim", name="ck_sequence_embedding_dim"),
     )
-    op.create_index(
-        "ix_sequence_embedding_embedding_config_id", "sequence_embedding", ["embedding_config_id"]
-    )
+    op.create_index("ix_sequence_embedding_embedding_config_id", "sequence_embedding", ["embedding_config_id"])
 
     op.create_table(
         "prediction_set",
@@ -155,9 +149,7 @@ def upgrade() -> None:
             sa.ForeignKey("sequence.id", ondelete="RESTRICT"),
             nullable=False,
         ),
-        sa.Column(
-            "go_term_id", sa.Integer(), sa.ForeignKey("go_term.id", ondelete="RESTRICT"), nullable=False
-        ),
+        sa.Column("go_term_id", sa.Integer(), sa.ForeignKey("go_term.id", ondelete="RESTRICT"), nullable=False),
         sa.Column("aspect", sa.String(1), nullable=False),
         sa.Column("ref_protein_accession", sa.String(40), nullable=False),
         sa.Column("distance", sa.Float(), nullable=False),

@@ -18,9 +18,7 @@ def _label(value: object) -> str:
     return str(value)[:40]
 
 
-def link_timeline(
-    links: list[LinkInterval], events: list[EventRecord], now: datetime | None = None
-) -> go.Figure:
+def link_timeline(links: list[LinkInterval], events: list[EventRecord], now: datetime | None = None) -> go.Figure:
     now = now or datetime.now(UTC)
     fig = go.Figure()
     for i, link in enumerate(links):

@@ -8,6 +8,5 @@ from services.jobs.service import JobView
 
 
 def show_queued(job: JobView) -> None:
-    st.success(f"Queued job {job.id} ({job.description or job.operation}); "
-               "follow its progress on the Jobs page.")
+    st.success(f"Queued job {job.id} ({job.description or job.operation}); follow its progress on the Jobs page.")
     st.page_link("pages/jobs.py", label="Open the job", icon=":material/schedule:", query_params={"job": str(job.id)})

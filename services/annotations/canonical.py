@@ -99,10 +99,7 @@ def value_sql(kind: str, columns: Sequence[Column], alias: str = "r") -> str:
         if column.name in NOT_VALUE_COLUMNS:
             continue
         grouped.setdefault(canonical_key(column.name), []).append(_scalar(alias, column))
-    pairs = [
-        (key, exprs[0] if len(exprs) == 1 else f"COALESCE({', '.join(exprs)})")
-        for key, exprs in grouped.items()
-    ]
+    pairs = [(key, exprs[0] if len(exprs) == 1 else f"COALESCE({', '.join(exprs)})") for key, exprs in grouped.items()]
     for key, _ in pairs:
         quote_identifier(key)
     return _object(sorted(pairs))
@@ -153,9 +150,7 @@ def original_sql(kind: str, columns: Sequence[Column], alias: str = "r") -> str:
     """The source's own spelling of the value fields that canonical form rewrites (kept in events)."""
     if kind != "vep":
         return "NULL::jsonb"
-    pairs = [
-        (field, f"{alias}.{quote_identifier(name)}") for field, name in sorted(vep_columns(columns).items())
-    ]
+    pairs = [(field, f"{alias}.{quote_identifier(name)}") for field, name in sorted(vep_columns(columns).items())]
     return _object(pairs)
 
 

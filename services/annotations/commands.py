@@ -31,9 +31,7 @@ def _refresh(args: argparse.Namespace) -> int:
     else:
         what = "dry run" if result.dry_run else f"run #{result.run_id}"
         counts = ", ".join(f"{k} {v:,}" for k, v in result.counts.items())
-        print(
-            f"{what}: {result.source} {result.release} ({result.genome}) {result.health}, {result.status}; {counts}"
-        )
+        print(f"{what}: {result.source} {result.release} ({result.genome}) {result.health}, {result.status}; {counts}")
         for reason in result.reasons:
             print(f"  {reason}")
         if result.error:
@@ -62,9 +60,7 @@ def _allele(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report.as_json())
         return 0
-    print(
-        f"{report.allele.label} ({report.allele.genome_build}, id {report.allele.id}) — display: {report.display}"
-    )
+    print(f"{report.allele.label} ({report.allele.genome_build}, id {report.allele.id}) — display: {report.display}")
     for source, current in report.current.items():
         shown = "—" if current is None else (current.value if current.shown else current.note)
         suffix = f"  [{current.note}]" if current is not None and current.shown else ""
@@ -82,9 +78,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     refresh.add_argument("source", help="source name, e.g. clinvar, gnomad, vep")
     refresh.add_argument("--release", required=True, help="the release version to apply")
     refresh.add_argument("--genome", default="GRCh38")
-    refresh.add_argument(
-        "--force", action="store_true", help="re-apply to alleles this release has seen already"
-    )
+    refresh.add_argument("--force", action="store_true", help="re-apply to alleles this release has seen already")
     refresh.add_argument("--dry-run", action="store_true", help="compute counts and changes, apply nothing")
     refresh.add_argument("--json", action="store_true")
     refresh.set_defaults(handler=_refresh)

@@ -85,12 +85,8 @@ def check_integrity(conn: Connection, release: Release) -> Integrity:
     if before is None:
         return Integrity(records=release.record_count, verified=verified)
     missing = sorted(set(before.contigs) - set(release.contigs))
-    change = (
-        (release.record_count - before.record_count) / before.record_count if before.record_count else None
-    )
-    return Integrity(
-        before.id, before.version, before.record_count, release.record_count, missing, change, verified
-    )
+    change = (release.record_count - before.record_count) / before.record_count if before.record_count else None
+    return Integrity(before.id, before.version, before.record_count, release.record_count, missing, change, verified)
 
 
 @dataclass(frozen=True)

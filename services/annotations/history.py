@@ -87,8 +87,7 @@ def allele_events(session: Session, allele_id: int, source: str | None = None) -
         query = query.where(AnnotationEvent.source == source)
     rows = session.scalars(query.order_by(AnnotationEvent.at, AnnotationEvent.id))
     return [
-        EventRecord(e.id, e.source, e.kind, e.run_id, e.at, e.value, e.previous_value, e.source_version)
-        for e in rows
+        EventRecord(e.id, e.source, e.kind, e.run_id, e.at, e.value, e.previous_value, e.source_version) for e in rows
     ]
 
 
@@ -98,9 +97,7 @@ def allele_links(session: Session, allele_id: int, *, at: datetime | None = None
     if at is not None:
         query = query.where(AnnotationLink.as_of(at))
     rows = session.scalars(query.order_by(AnnotationLink.source, AnnotationLink.valid_from))
-    return [
-        LinkInterval(r.source, r.value, r.source_version, r.valid_from, r.valid_to, r.run_id) for r in rows
-    ]
+    return [LinkInterval(r.source, r.value, r.source_version, r.valid_from, r.valid_to, r.run_id) for r in rows]
 
 
 def links_as_of(session: Session, allele_id: int, at: datetime) -> dict[str, LinkInterval]:

@@ -216,9 +216,7 @@ def hold_outcomes(
 ) -> None:
     """Rule 6: record what the run saw, change no link."""
     params = _params(run_id, source, source_version, at)
-    conn.execute(
-        text(HOLD_EVENTS), {**params, "record_absences": record_absences, "record_held": record_held}
-    )
+    conn.execute(text(HOLD_EVENTS), {**params, "record_absences": record_absences, "record_held": record_held})
 
 
 @dataclass(frozen=True)

@@ -214,6 +214,4 @@ def submit_refresh(
 ) -> JobView:
     """Queue ``annotations.refresh`` (role checked by the job service)."""
     payload = {"source": source, "release": release, "genome": genome, "force": force}
-    return submit(
-        session, "annotations.refresh", payload, identity, description=f"Refresh {source} {release}"
-    )
+    return submit(session, "annotations.refresh", payload, identity, description=f"Refresh {source} {release}")

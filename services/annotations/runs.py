@@ -115,8 +115,7 @@ class RunResult:
         if self.dry_run:
             out["dry_run"] = True
             out["changes"] = [
-                {"allele_id": c.allele_id, "transition": c.transition, "old": c.old, "new": c.new}
-                for c in self.changes
+                {"allele_id": c.allele_id, "transition": c.transition, "old": c.old, "new": c.new} for c in self.changes
             ]
         return out
 
@@ -303,9 +302,7 @@ def _finish_run(conn: Connection, run_id: int, **values: Any) -> None:
     for key in ("counts", "integrity"):
         if key in values:
             values[key] = json.dumps(values[key])
-    sets = ", ".join(
-        f"{k} = CAST(:{k} AS jsonb)" if k in ("counts", "integrity") else f"{k} = :{k}" for k in values
-    )
+    sets = ", ".join(f"{k} = CAST(:{k} AS jsonb)" if k in ("counts", "integrity") else f"{k} = :{k}" for k in values)
     conn.execute(text(f"UPDATE annotation_run SET {sets} WHERE id = :run_id"), {**values, "run_id": run_id})
 
 
@@ -414,9 +411,7 @@ def _run(
     except Exception as exc:  # noqa: BLE001 - an unreadable source or a refused write is the run's outcome
         conn.rollback()
         message = str(exc) if isinstance(exc, WorkbenchError) else f"{type(exc).__name__}: {exc}"
-        _finish_run(
-            conn, run_id, status="failed", health="errored", health_reasons=[message], error_message=message
-        )
+        _finish_run(conn, run_id, status="failed", health="errored", health_reasons=[message], error_message=message)
         conn.commit()
         empty = lifecycle.Outcomes({}).counts(applied=False)
         return RunResult(
@@ -460,9 +455,7 @@ def _gate_and_apply(
     elif brake_applies(outcomes.would_retire, live := _live_links(conn, release.source)):
         lifecycle.hold_outcomes(*args, record_held=False)
         status = "braked"
-        reasons.append(
-            f"would retire {outcomes.would_retire:,} of {live:,} live links (> 5 %): a lead must confirm"
-        )
+        reasons.append(f"would retire {outcomes.would_retire:,} of {live:,} live links (> 5 %): a lead must confirm")
     else:
         lifecycle.apply_outcomes(*args)
         status = "applied"
@@ -496,9 +489,7 @@ def _gate_and_apply(
     )
 
 
-def _hold_partial(
-    conn: Connection, run_id: int, release: Release, expected: int, at: datetime | None
-) -> None:
+def _hold_partial(conn: Connection, run_id: int, release: Release, expected: int, at: datetime | None) -> None:
     """A cancelled run: record what it saw of the chunks it staged (HELD/ABSENT), change no link."""
     outcomes = lifecycle.classify(conn, release.source)
     lifecycle.hold_outcomes(conn, run_id, release.source, release.version, at or _now(conn))
@@ -608,9 +599,7 @@ def mark_lost_runs_partial(job_id: uuid.UUID) -> None:
     retry_safe=False,
     on_lost=mark_lost_runs_partial,
 )
-def refresh_operation(
-    payload: dict[str, Any], progress: ProgressReporter, identity: Identity
-) -> dict[str, Any]:
+def refresh_operation(payload: dict[str, Any], progress: ProgressReporter, identity: Identity) -> dict[str, Any]:
     result = refresh(
         identity,
         payload["source"],

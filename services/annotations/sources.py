@@ -212,9 +212,7 @@ def add_source(
             "contigs = %s WHERE id = %s",
             (records, inserted, staged - inserted, sorted(contigs), release_id),
         )
-    return SourceRelease(
-        name, version, build, records, sorted(contigs), table, release_id, inserted, staged - inserted
-    )
+    return SourceRelease(name, version, build, records, sorted(contigs), table, release_id, inserted, staged - inserted)
 
 
 def _ensure_table(conn: psycopg.Connection, table: str, fields: list[dict[str, str]]) -> None:
@@ -252,9 +250,7 @@ def _ensure_table(conn: psycopg.Connection, table: str, fields: list[dict[str, s
             raise InvalidInput(f"{table}.{f['alias']} is {have}; this release configures it as {f['type']}")
 
 
-def _stage(
-    conn: psycopg.Connection, path: Path, build: str, fields: list[dict[str, str]]
-) -> tuple[int, int, set]:
+def _stage(conn: psycopg.Connection, path: Path, build: str, fields: list[dict[str, str]]) -> tuple[int, int, set]:
     aliases = [f["alias"] for f in fields]
     conn.execute(
         sql.SQL(

@@ -169,9 +169,7 @@ def stage(
     total = 0
     bounds = chunk_bounds(expected)
     for i, (lo, hi) in enumerate(bounds):
-        rows = conn.execute(
-            text(last if i == len(bounds) - 1 else sql), _params(release, alleles, lo, hi)
-        ).rowcount
+        rows = conn.execute(text(last if i == len(bounds) - 1 else sql), _params(release, alleles, lo, hi)).rowcount
         total += rows
         conn.commit()
         on_chunk(rows)

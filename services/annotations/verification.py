@@ -39,8 +39,6 @@ def verify_release(session: Session, identity: Identity, release_id: int, note: 
 
 def verifications(session: Session, release_id: int) -> list[Verification]:
     rows = session.scalars(
-        select(ReleaseVerification)
-        .where(ReleaseVerification.release_id == release_id)
-        .order_by(ReleaseVerification.id)
+        select(ReleaseVerification).where(ReleaseVerification.release_id == release_id).order_by(ReleaseVerification.id)
     )
     return [Verification(r.release_id, r.verified_by, r.note, r.verified_at) for r in rows]

@@ -16,9 +16,7 @@ from services.embeddings.backends.base import BatchTooLarge, EmbeddingBackend
 from services.errors import WorkbenchError
 
 
-def length_batches(
-    items: list[tuple[int, str]], batch_size: int, max_tokens: int
-) -> Iterator[list[tuple[int, str]]]:
+def length_batches(items: list[tuple[int, str]], batch_size: int, max_tokens: int) -> Iterator[list[tuple[int, str]]]:
     """Sort by length and group: at most ``batch_size`` sequences and ``max_tokens`` padded residues."""
     ordered = sorted(items, key=lambda item: (len(item[1]), item[0]))
     batch: list[tuple[int, str]] = []

@@ -81,9 +81,7 @@ def _embed(args: argparse.Namespace) -> int:
     target = EmbedTarget.from_payload(
         {"query_set": args.query_set, "annotation_set_id": args.annotation_set, "all": args.all}
     )
-    result = compute_embeddings(
-        args.config, target, local_identity(), device=args.device, batch_size=args.batch_size
-    )
+    result = compute_embeddings(args.config, target, local_identity(), device=args.device, batch_size=args.batch_size)
     summary = {k: v for k, v in result.as_dict().items() if k in ("config", "computed", "skipped", "seconds")}
     if args.json:
         print_json(summary)

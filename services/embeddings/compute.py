@@ -94,9 +94,7 @@ class ComputeResult:
 
 def target_sequence_ids(session: Session, target: EmbedTarget) -> list[int]:
     if target.query_set is not None:
-        qs = session.execute(
-            text("SELECT id FROM query_set WHERE name = :n"), {"n": target.query_set}
-        ).scalar()
+        qs = session.execute(text("SELECT id FROM query_set WHERE name = :n"), {"n": target.query_set}).scalar()
         if qs is None:
             raise NotFound(f"no query set named {target.query_set!r}")
         sql = "SELECT DISTINCT sequence_id FROM query_set_entry WHERE query_set_id = :id"
@@ -185,9 +183,7 @@ def compute_embeddings(
     result = ComputeResult(config=cfg.name, skipped=len(wanted) - len(todo))
     progress.set_total(len(todo))
     if todo:
-        backend = backend or backend_for(
-            cfg.model_backend, cfg.model_name, cfg.layer_indices, cfg.max_length, device
-        )
+        backend = backend or backend_for(cfg.model_backend, cfg.model_name, cfg.layer_indices, cfg.max_length, device)
         result.device = backend.device
         counter = SplitCounter()
         for page_start in range(0, len(todo), page_size):
@@ -211,9 +207,7 @@ def _embed_page(
     with session_scope() as session:
         items = [
             (r[0], r[1])
-            for r in session.execute(
-                text("SELECT id, sequence FROM sequence WHERE id = ANY(:ids)"), {"ids": page}
-            )
+            for r in session.execute(text("SELECT id, sequence FROM sequence WHERE id = ANY(:ids)"), {"ids": page})
         ]
     rows: list[tuple[int, PooledChunk]] = []
     for batch in length_batches(items, batch_size, max(max_tokens, 1)):

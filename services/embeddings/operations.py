@@ -25,9 +25,7 @@ EMBEDDINGS_QUEUE = "embeddings"
     min_role=Role.CURATOR,
     retry_safe=True,
 )
-def compute_operation(
-    payload: dict[str, Any], progress: ProgressReporter, identity: Identity
-) -> dict[str, Any]:
+def compute_operation(payload: dict[str, Any], progress: ProgressReporter, identity: Identity) -> dict[str, Any]:
     if not payload.get("config"):
         raise InvalidInput("the payload needs an embedding config")
     result = compute_embeddings(

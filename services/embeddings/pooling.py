@@ -72,9 +72,7 @@ def l2_normalize(x: np.ndarray) -> np.ndarray:
     return np.divide(x, norm, out=np.zeros_like(x), where=norm > 0)
 
 
-def chunk_spans(
-    length: int, use_chunking: bool, chunk_size: int, chunk_overlap: int
-) -> list[tuple[int, int]]:
+def chunk_spans(length: int, use_chunking: bool, chunk_size: int, chunk_overlap: int) -> list[tuple[int, int]]:
     if length <= 0:
         raise ValueError("cannot embed an empty sequence")
     if not use_chunking or length <= chunk_size:

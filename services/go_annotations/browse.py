@@ -75,7 +75,8 @@ def set_statistics(session: Session, annotation_set_id: int) -> pd.DataFrame:
     return frame
 
 
-def protein_annotations(session: Session, accession: str,
-                        annotation_set_id: int | None = None) -> list[ProteinAnnotation]:
+def protein_annotations(
+    session: Session, accession: str, annotation_set_id: int | None = None
+) -> list[ProteinAnnotation]:
     rows = session.execute(Q.protein_annotations, {"acc": accession, "set_id": annotation_set_id})
     return [ProteinAnnotation(*r) for r in rows]

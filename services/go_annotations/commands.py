@@ -14,8 +14,10 @@ def _report(args: argparse.Namespace, r) -> int:
         print_json({k: v for k, v in r.as_dict().items()})
     else:
         reasons = ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in r.skipped_reasons.items())
-        print(f"annotation set {r.annotation_set_id}: {r.annotations:,} annotations stored, {r.skipped:,} "
-              f"lines skipped{' (' + reasons + ')' if reasons else ''}")
+        print(
+            f"annotation set {r.annotation_set_id}: {r.annotations:,} annotations stored, {r.skipped:,} "
+            f"lines skipped{' (' + reasons + ')' if reasons else ''}"
+        )
     return 0
 
 
@@ -25,8 +27,9 @@ def _load_gaf(args: argparse.Namespace) -> int:
     from services.go_annotations.loader import load_gaf
 
     with session_scope() as session:
-        r = load_gaf(session, args.path, local_identity(), ontology=args.ontology, source=args.source,
-                     version=args.version)
+        r = load_gaf(
+            session, args.path, local_identity(), ontology=args.ontology, source=args.source, version=args.version
+        )
     return _report(args, r)
 
 
@@ -35,13 +38,20 @@ def _fetch_quickgo(args: argparse.Namespace) -> int:
     from services.db.engine import session_scope
     from services.go_annotations.quickgo import fetch_quickgo
 
-    query = {k: v for k, v in {
-        "taxonId": args.taxon, "geneProductId": ",".join(args.protein or []) or None,
-        "goId": ",".join(args.go_id or []) or None, "evidenceCode": args.evidence,
-    }.items() if v}
+    query = {
+        k: v
+        for k, v in {
+            "taxonId": args.taxon,
+            "geneProductId": ",".join(args.protein or []) or None,
+            "goId": ",".join(args.go_id or []) or None,
+            "evidenceCode": args.evidence,
+        }.items()
+        if v
+    }
     with session_scope() as session:
-        r = fetch_quickgo(session, local_identity(), ontology=args.ontology, version=args.version,
-                          query=query, base_url=args.base_url)
+        r = fetch_quickgo(
+            session, local_identity(), ontology=args.ontology, version=args.version, query=query, base_url=args.base_url
+        )
     return _report(args, r)
 
 

@@ -27,12 +27,34 @@ SUPPORTED_VERSIONS = ("2.0", "2.1", "2.2")
 # GO evidence codes (geneontology.org/docs/guide-go-evidence-codes); IMR and NR are retired codes that
 # older releases still carry.
 EVIDENCE_CODES = (
-    "EXP", "IDA", "IPI", "IMP", "IGI", "IEP",
-    "HTP", "HDA", "HMP", "HGI", "HEP",
-    "TAS", "NAS", "IC", "ND",
-    "ISS", "ISO", "ISA", "ISM", "IGC", "IBA", "IBD", "IKR", "IRD", "RCA",
+    "EXP",
+    "IDA",
+    "IPI",
+    "IMP",
+    "IGI",
+    "IEP",
+    "HTP",
+    "HDA",
+    "HMP",
+    "HGI",
+    "HEP",
+    "TAS",
+    "NAS",
+    "IC",
+    "ND",
+    "ISS",
+    "ISO",
+    "ISA",
+    "ISM",
+    "IGC",
+    "IBA",
+    "IBD",
+    "IKR",
+    "IRD",
+    "RCA",
     "IEA",
-    "IMR", "NR",
+    "IMR",
+    "NR",
 )
 _EVIDENCE_BYTES = frozenset(code.encode() for code in EVIDENCE_CODES)
 _ASPECT_BYTES = frozenset((b"F", b"P", b"C"))
@@ -40,9 +62,21 @@ SEEN_LIMIT = 5_000_000  # line hashes remembered to spot repeats (about 60 bytes
 
 # The columns of ``protein_go_annotation`` the reader writes, in COPY order.
 ANNOTATION_COLUMNS = (
-    "annotation_set_id", "line_number", "protein_accession", "go_term_id", "go_id_as_given", "qualifier",
-    "negated", "evidence_code", "db_reference", "with_from", "aspect", "assigned_by", "annotation_date",
-    "extension", "gene_product_form_id",
+    "annotation_set_id",
+    "line_number",
+    "protein_accession",
+    "go_term_id",
+    "go_id_as_given",
+    "qualifier",
+    "negated",
+    "evidence_code",
+    "db_reference",
+    "with_from",
+    "aspect",
+    "assigned_by",
+    "annotation_date",
+    "extension",
+    "gene_product_form_id",
 )
 
 
@@ -64,7 +98,10 @@ class GafReadStats:
 
 
 def gaf_annotation_chunks(
-    infile: InputFile, set_id: int, term_ids: dict[bytes, bytes], stats: GafReadStats,
+    infile: InputFile,
+    set_id: int,
+    term_ids: dict[bytes, bytes],
+    stats: GafReadStats,
     chunk_bytes: int = 1 << 20,
 ) -> Iterator[bytes]:
     """COPY text (``ANNOTATION_COLUMNS``) of the lines that pass the checks; fills ``stats`` as it reads.
@@ -86,16 +123,15 @@ def gaf_annotation_chunks(
                 version = line.split(b":", 1)[1].strip().decode("utf-8", "replace")
                 if version not in SUPPORTED_VERSIONS:
                     raise InputFileError(
-                        infile.name, number,
+                        infile.name,
+                        number,
                         f"GAF version {version} is not supported (expected {', '.join(SUPPORTED_VERSIONS)})",
                     )
                 stats.version = version
             continue
         cols = line.split(b"\t")
         if len(cols) != 17:
-            raise InputFileError(
-                infile.name, number, f"expected 17 tab-separated GAF columns, found {len(cols)}"
-            )
+            raise InputFileError(infile.name, number, f"expected 17 tab-separated GAF columns, found {len(cols)}")
         stats.lines += 1
         evidence, go_id, aspect = cols[6], cols[4], cols[8]
         if evidence not in evidence_codes:
@@ -119,11 +155,25 @@ def gaf_annotation_chunks(
             cols = [c.replace(b"\\", b"\\\\") for c in cols]
         qualifier = cols[3]
         negated = b"t" if qualifier and nots in qualifier.split(b"|") else b"f"
-        piece = b"\t".join((
-            set_bytes, b"%d" % number, cols[1], term_id, go_id, qualifier or null, negated, evidence,
-            cols[5] or null, cols[7] or null, aspect, cols[14] or null, cols[13] or null, cols[15] or null,
-            cols[16] or null,
-        ))
+        piece = b"\t".join(
+            (
+                set_bytes,
+                b"%d" % number,
+                cols[1],
+                term_id,
+                go_id,
+                qualifier or null,
+                negated,
+                evidence,
+                cols[5] or null,
+                cols[7] or null,
+                aspect,
+                cols[14] or null,
+                cols[13] or null,
+                cols[15] or null,
+                cols[16] or null,
+            )
+        )
         buffer.append(piece)
         size += len(piece) + 1
         stats.written += 1

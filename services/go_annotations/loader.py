@@ -98,9 +98,11 @@ def load_gaf(
     known = session.execute(Q.term_ids, {"snapshot": snapshot})
     term_ids = {go_id.encode(): str(term_id).encode() for go_id, term_id, _ in known}
     with InputFile(source_file, name=source_name) as infile:
-        set_id = int(session.execute(
-            Q.insert_set, {**params, "file": infile.name, "job": job_id, "user": identity.user}
-        ).scalar_one())
+        set_id = int(
+            session.execute(
+                Q.insert_set, {**params, "file": infile.name, "job": job_id, "user": identity.user}
+            ).scalar_one()
+        )
         table = f"protein_go_annotation_{set_id}"
         names = {"partition": f'"{table}"', "bound": f'"{table}_bound"', "set_id": str(set_id)}
         session.execute(Q.bulk_memory)
@@ -132,11 +134,20 @@ def load_gaf(
     session.execute(Q.formatted("drop_bound", **names))
     reasons = dict(sorted(reasons.items()))
     skipped = sum(reasons.values())
-    session.execute(Q.finish_set, {
-        "annotations": annotations, "skipped": skipped, "reasons": json.dumps(reasons),
-        "gaf_version": stats.version, "id": set_id,
-    })
+    session.execute(
+        Q.finish_set,
+        {
+            "annotations": annotations,
+            "skipped": skipped,
+            "reasons": json.dumps(reasons),
+            "gaf_version": stats.version,
+            "id": set_id,
+        },
+    )
     if skipped:
-        progress.event("skipped", f"{skipped:,} lines not stored: " + ", ".join(
-            f"{n:,} {r.replace('_', ' ')}" for r, n in reasons.items()), {"reasons": reasons})
+        progress.event(
+            "skipped",
+            f"{skipped:,} lines not stored: " + ", ".join(f"{n:,} {r.replace('_', ' ')}" for r, n in reasons.items()),
+            {"reasons": reasons},
+        )
     return GafLoadResult(set_id, annotations, skipped, reasons, examples, stats.lines, stats.version)

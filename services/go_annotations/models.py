@@ -88,9 +88,7 @@ class ProteinGOAnnotation(Base):
     protein_accession: Mapped[str] = mapped_column(
         String(40), ForeignKey("protein.accession", ondelete="CASCADE"), index=True
     )
-    go_term_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("go_term.id", ondelete="RESTRICT"), index=True
-    )
+    go_term_id: Mapped[int] = mapped_column(Integer, ForeignKey("go_term.id", ondelete="RESTRICT"), index=True)
     go_id_as_given: Mapped[str] = mapped_column(String(40))
     qualifier: Mapped[str | None] = mapped_column(Text)
     negated: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -14,27 +14,38 @@ from services.jobs.operations import operation
 from services.jobs.progress import ProgressReporter
 
 
-@operation("go_annotations.load_gaf", title="Load GO annotations (GAF)", min_role=Role.CURATOR,
-           retry_safe=True)
+@operation("go_annotations.load_gaf", title="Load GO annotations (GAF)", min_role=Role.CURATOR, retry_safe=True)
 def load_gaf_operation(payload: dict[str, Any], progress: ProgressReporter, identity: Identity) -> dict:
     from services.go_annotations.loader import load_gaf
 
     with session_scope() as session:
         return load_gaf(
-            session, payload["path"], identity, ontology=payload["ontology"], source=payload["source"],
-            version=payload["version"], job_id=progress.job_id, source_name=payload.get("source_name"),
+            session,
+            payload["path"],
+            identity,
+            ontology=payload["ontology"],
+            source=payload["source"],
+            version=payload["version"],
+            job_id=progress.job_id,
+            source_name=payload.get("source_name"),
             progress=progress,
         ).as_dict()
 
 
-@operation("go_annotations.fetch_quickgo", title="Fetch GO annotations from QuickGO", min_role=Role.CURATOR,
-           retry_safe=True)
+@operation(
+    "go_annotations.fetch_quickgo", title="Fetch GO annotations from QuickGO", min_role=Role.CURATOR, retry_safe=True
+)
 def fetch_quickgo_operation(payload: dict[str, Any], progress: ProgressReporter, identity: Identity) -> dict:
     from services.go_annotations.quickgo import fetch_quickgo
 
     with session_scope() as session:
         return fetch_quickgo(
-            session, identity, ontology=payload["ontology"], version=payload["version"],
-            query=payload.get("query") or {}, base_url=payload.get("base_url"), job_id=progress.job_id,
+            session,
+            identity,
+            ontology=payload["ontology"],
+            version=payload["version"],
+            query=payload.get("query") or {},
+            base_url=payload.get("base_url"),
+            job_id=progress.job_id,
             progress=progress,
         ).as_dict()

@@ -27,8 +27,18 @@ from services.web_fetch import get
 
 DEFAULT_BASE_URL = "https://www.ebi.ac.uk"
 DOWNLOAD_PATH = "/QuickGO/services/annotation/downloadSearch"
-FILTERS = ("geneProductId", "taxonId", "goId", "evidenceCode", "aspect", "assignedBy", "qualifier",
-           "goUsage", "geneProductType", "reference")
+FILTERS = (
+    "geneProductId",
+    "taxonId",
+    "goId",
+    "evidenceCode",
+    "aspect",
+    "assignedBy",
+    "qualifier",
+    "goUsage",
+    "geneProductType",
+    "reference",
+)
 
 
 def fetch_quickgo(
@@ -58,5 +68,14 @@ def fetch_quickgo(
         with path.open("wb") as out:
             shutil.copyfileobj(response.body, out)
         response.body.close()
-        return load_gaf(session, path, identity, ontology=ontology, source="quickgo", version=version,
-                        job_id=job_id, source_name=f"QuickGO {dict(query)}", progress=progress)
+        return load_gaf(
+            session,
+            path,
+            identity,
+            ontology=ontology,
+            source="quickgo",
+            version=version,
+            job_id=job_id,
+            source_name=f"QuickGO {dict(query)}",
+            progress=progress,
+        )

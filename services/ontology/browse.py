@@ -73,13 +73,15 @@ def list_snapshots(session: Session) -> list[SnapshotView]:
     return [SnapshotView(*r) for r in session.execute(Q.list_snapshots)]
 
 
-def find_terms(session: Session, snapshot_id: int, text: str, *, aspect: str | None = None,
-               limit: int = 50) -> list[TermRef]:
+def find_terms(
+    session: Session, snapshot_id: int, text: str, *, aspect: str | None = None, limit: int = 50
+) -> list[TermRef]:
     q = (text or "").strip()
     if not q:
         return []
-    rows = session.execute(Q.find_terms, {"s": snapshot_id, "q": q, "pattern": f"%{q.lower()}%",
-                                          "aspect": aspect, "limit": limit})
+    rows = session.execute(
+        Q.find_terms, {"s": snapshot_id, "q": q, "pattern": f"%{q.lower()}%", "aspect": aspect, "limit": limit}
+    )
     return [TermRef(*r) for r in rows]
 
 
@@ -91,8 +93,9 @@ def term_detail(session: Session, snapshot_id: int, go_id: str) -> TermDetail:
     return TermDetail(*row, parents=parents, children=children)
 
 
-def obsolete_terms(session: Session, snapshot_id: int, *, limit: int = 100,
-                   offset: int = 0) -> tuple[list[ObsoleteTerm], int]:
+def obsolete_terms(
+    session: Session, snapshot_id: int, *, limit: int = 100, offset: int = 0
+) -> tuple[list[ObsoleteTerm], int]:
     total = session.execute(Q.count_obsolete, {"s": snapshot_id}).scalar_one()
     rows = session.execute(Q.obsolete_terms, {"s": snapshot_id, "limit": limit, "offset": offset})
     return [ObsoleteTerm(*r) for r in rows], int(total)

@@ -69,8 +69,12 @@ def _closure(session: Session, query: TextClause, start: list[int], include_self
 
 
 def ancestors(
-    session: Session, snapshot_id: int, go_ids: Iterable[str], *,
-    relations: Iterable[str] | None = None, include_self: bool = False,
+    session: Session,
+    snapshot_id: int,
+    go_ids: Iterable[str],
+    *,
+    relations: Iterable[str] | None = None,
+    include_self: bool = False,
 ) -> list[TermRef]:
     """The union of the ancestors of ``go_ids`` (one term or a set) in the snapshot."""
     ids = list(resolve_term_ids(session, snapshot_id, go_ids).values())
@@ -78,8 +82,12 @@ def ancestors(
 
 
 def descendants(
-    session: Session, snapshot_id: int, go_ids: Iterable[str], *,
-    relations: Iterable[str] | None = None, include_self: bool = False,
+    session: Session,
+    snapshot_id: int,
+    go_ids: Iterable[str],
+    *,
+    relations: Iterable[str] | None = None,
+    include_self: bool = False,
 ) -> list[TermRef]:
     """The union of the descendants of ``go_ids`` in the snapshot."""
     ids = list(resolve_term_ids(session, snapshot_id, go_ids).values())
@@ -95,15 +103,17 @@ def ancestor_ids(session: Session, term_ids: list[int], relations: Iterable[str]
 
 
 def ancestor_map(
-    session: Session, snapshot_id: int, go_ids: Iterable[str], *, relations: Iterable[str] | None = None,
+    session: Session,
+    snapshot_id: int,
+    go_ids: Iterable[str],
+    *,
+    relations: Iterable[str] | None = None,
 ) -> dict[str, set[str]]:
     """For each given term, its own ancestor set (GO ids, the term itself included): propagation."""
     resolved = resolve_term_ids(session, snapshot_id, go_ids)
     if not resolved:
         return {}
-    rows = session.execute(
-        Q.ancestor_map, {"start": list(resolved.values()), "rels": _relations(relations)}
-    ).all()
+    rows = session.execute(Q.ancestor_map, {"start": list(resolved.values()), "rels": _relations(relations)}).all()
     by_id: dict[int, set[str]] = {}
     for start, go_id in rows:
         by_id.setdefault(start, set()).add(go_id)
@@ -111,7 +121,11 @@ def ancestor_map(
 
 
 def ancestor_graph(
-    session: Session, snapshot_id: int, go_ids: Iterable[str], *, relations: Iterable[str] | None = None,
+    session: Session,
+    snapshot_id: int,
+    go_ids: Iterable[str],
+    *,
+    relations: Iterable[str] | None = None,
 ) -> tuple[list[TermRef], list[Edge]]:
     """The given terms with all their ancestors, and the edges among them (for drawing the DAG)."""
     rels = _relations(relations)

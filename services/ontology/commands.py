@@ -17,8 +17,10 @@ def _load_obo(args: argparse.Namespace) -> int:
         print_json(r.as_dict())
     else:
         state = "already loaded" if r.already_loaded else "loaded"
-        print(f"snapshot {r.snapshot_id} ({r.obo_version or 'no data-version'}) {state}: {r.terms:,} terms, "
-              f"{r.relationships:,} relationships, {r.obsolete:,} obsolete")
+        print(
+            f"snapshot {r.snapshot_id} ({r.obo_version or 'no data-version'}) {state}: {r.terms:,} terms, "
+            f"{r.relationships:,} relationships, {r.obsolete:,} obsolete"
+        )
     return 0
 
 
@@ -47,9 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_load_obo)
 
-    go = subparsers.add_parser("go", help="GO term closure queries").add_subparsers(
-        dest="go_command", required=True
-    )
+    go = subparsers.add_parser("go", help="GO term closure queries").add_subparsers(dest="go_command", required=True)
     for name in ("ancestors", "descendants"):
         c = go.add_parser(name, help=f"the {name} of one or more terms")
         c.add_argument("terms", nargs="+", metavar="GO_ID")

@@ -28,8 +28,16 @@ from services.jobs.progress import ProgressReporter
 from services.ontology.obo import OboDocument, read_obo
 
 TERM_COLUMNS = (
-    "ontology_snapshot_id", "go_id", "name", "namespace", "aspect", "definition", "is_obsolete", "alt_ids",
-    "replaced_by", "consider",
+    "ontology_snapshot_id",
+    "go_id",
+    "name",
+    "namespace",
+    "aspect",
+    "definition",
+    "is_obsolete",
+    "alt_ids",
+    "replaced_by",
+    "consider",
 )
 Q = sql_blocks.load(__file__)
 
@@ -73,19 +81,45 @@ def load_obo(
         progress.event("phase", f"writing {len(doc.terms):,} terms")
         snapshot_id = session.execute(
             Q.insert_snapshot,
-            {"v": doc.obo_version, "f": doc.format_version, "o": doc.ontology, "h": doc.content_hash,
-             "s": name, "u": identity.user},
+            {
+                "v": doc.obo_version,
+                "f": doc.format_version,
+                "o": doc.ontology,
+                "h": doc.content_hash,
+                "s": name,
+                "u": identity.user,
+            },
         ).scalar_one()
-        copy_rows(session, "go_term", TERM_COLUMNS, (
-            (snapshot_id, t.go_id, t.name, t.namespace, t.aspect, t.definition, t.is_obsolete, t.alt_ids,
-             t.replaced_by, t.consider)
-            for t in doc.terms.values()
-        ))
+        copy_rows(
+            session,
+            "go_term",
+            TERM_COLUMNS,
+            (
+                (
+                    snapshot_id,
+                    t.go_id,
+                    t.name,
+                    t.namespace,
+                    t.aspect,
+                    t.definition,
+                    t.is_obsolete,
+                    t.alt_ids,
+                    t.replaced_by,
+                    t.consider,
+                )
+                for t in doc.terms.values()
+            ),
+        )
     backfilled = _write_relationships(session, snapshot_id, doc)
     counts = session.execute(Q.refresh_snapshot_counts, {"id": snapshot_id}).one()
     return OboLoadResult(
-        snapshot_id=snapshot_id, obo_version=doc.obo_version, terms=counts[0], relationships=counts[1],
-        obsolete=counts[2], already_loaded=already, relationships_backfilled=backfilled if already else 0,
+        snapshot_id=snapshot_id,
+        obo_version=doc.obo_version,
+        terms=counts[0],
+        relationships=counts[1],
+        obsolete=counts[2],
+        already_loaded=already,
+        relationships_backfilled=backfilled if already else 0,
     )
 
 

@@ -79,9 +79,7 @@ class GOTerm(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
-    ontology_snapshot_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("ontology_snapshot.id", ondelete="CASCADE")
-    )
+    ontology_snapshot_id: Mapped[int] = mapped_column(Integer, ForeignKey("ontology_snapshot.id", ondelete="CASCADE"))
     go_id: Mapped[str] = mapped_column(String(40), index=True)
     name: Mapped[str | None] = mapped_column(Text)
     namespace: Mapped[str | None] = mapped_column(String(100))
@@ -102,19 +100,22 @@ class GOTermRelationship(Base):
     __table_args__ = (
         UniqueConstraint("child_id", "parent_id", "relation_type"),
         CheckConstraint(
-            "relation_type IN ('is_a', 'part_of', 'regulates', 'positively_regulates', "
-            "'negatively_regulates')",
+            "relation_type IN ('is_a', 'part_of', 'regulates', 'positively_regulates', 'negatively_regulates')",
             name="relation_type",
         ),
         CheckConstraint("child_id <> parent_id", name="no_self_loop"),
         # Both ends are terms OF THIS SNAPSHOT (and go with it).
         ForeignKeyConstraint(
-            ["ontology_snapshot_id", "child_id"], ["go_term.ontology_snapshot_id", "go_term.id"],
-            ondelete="CASCADE", name=conv("fk_go_term_relationship_child_go_term"),
+            ["ontology_snapshot_id", "child_id"],
+            ["go_term.ontology_snapshot_id", "go_term.id"],
+            ondelete="CASCADE",
+            name=conv("fk_go_term_relationship_child_go_term"),
         ),
         ForeignKeyConstraint(
-            ["ontology_snapshot_id", "parent_id"], ["go_term.ontology_snapshot_id", "go_term.id"],
-            ondelete="CASCADE", name=conv("fk_go_term_relationship_parent_go_term"),
+            ["ontology_snapshot_id", "parent_id"],
+            ["go_term.ontology_snapshot_id", "go_term.id"],
+            ondelete="CASCADE",
+            name=conv("fk_go_term_relationship_parent_go_term"),
         ),
         Index("ix_go_term_relationship_parent_id", "parent_id"),
     )

@@ -145,12 +145,16 @@ def read_obo(infile: InputFile, on_read=None) -> OboDocument:
         for rel, parent in term.parents:
             if parent not in terms:
                 raise InputFileError(
-                    infile.name, None,
+                    infile.name,
+                    None,
                     f"dangling parent: {term.go_id} has {rel} {parent}, which is not a term of this file",
                 )
     return OboDocument(
-        obo_version=header.get("data-version"), format_version=header.get("format-version"),
-        ontology=header.get("ontology"), content_hash=hashing.sha256.hexdigest(), terms=terms,
+        obo_version=header.get("data-version"),
+        format_version=header.get("format-version"),
+        ontology=header.get("ontology"),
+        content_hash=hashing.sha256.hexdigest(),
+        terms=terms,
         ignored_relations=ignored,
     )
 

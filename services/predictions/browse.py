@@ -213,9 +213,7 @@ def launch_choices(session: Session) -> LaunchChoices:
     configs = list(session.execute(text("SELECT name FROM embedding_config ORDER BY name")).scalars())
     sets = {
         r[0]: f"{r[0]} · {r[1]} {r[2]}"
-        for r in session.execute(
-            text("SELECT id, source, source_version FROM annotation_set ORDER BY id DESC")
-        )
+        for r in session.execute(text("SELECT id, source, source_version FROM annotation_set ORDER BY id DESC"))
     }
     queries = list(session.execute(text("SELECT name FROM query_set ORDER BY name")).scalars())
     return LaunchChoices(configs, sets, queries)

@@ -11,9 +11,7 @@ def _predict(args: argparse.Namespace) -> int:
     from services.predictions.predict import PredictParams, predict
     from services.predictions.reference import EXPERIMENTAL_EVIDENCE
 
-    evidence = (
-        tuple(c.strip().upper() for c in args.evidence.split(",")) if args.evidence else EXPERIMENTAL_EVIDENCE
-    )
+    evidence = tuple(c.strip().upper() for c in args.evidence.split(",")) if args.evidence else EXPERIMENTAL_EVIDENCE
     params = PredictParams(
         k=args.k,
         metric=args.metric,
@@ -34,9 +32,7 @@ def _predict(args: argparse.Namespace) -> int:
         params=params,
     )
     summary = {
-        k: v
-        for k, v in result.as_dict().items()
-        if k in ("prediction_set_id", "queries", "predictions", "seconds")
+        k: v for k, v in result.as_dict().items() if k in ("prediction_set_id", "queries", "predictions", "seconds")
     }
     if args.json:
         print_json(summary)
@@ -61,9 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--metric", choices=METRICS, default="cosine")
     p.add_argument("--max-distance", type=float, help="drop neighbours farther than this")
     p.add_argument("--per-aspect", action="store_true", help="search separately per GO aspect")
-    p.add_argument(
-        "--keep-identical", action="store_true", help="allow references with an identical sequence"
-    )
+    p.add_argument("--keep-identical", action="store_true", help="allow references with an identical sequence")
     p.add_argument("--evidence", help="comma-separated evidence codes to transfer (default: experimental)")
     p.add_argument("--engine", choices=ENGINES, default="numpy")
     p.add_argument("--no-alignments", action="store_true")

@@ -59,9 +59,7 @@ class PredictionSet(Base):
     annotation_set_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("annotation_set.id", ondelete="RESTRICT"), index=True
     )
-    ontology_snapshot_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("ontology_snapshot.id", ondelete="RESTRICT")
-    )
+    ontology_snapshot_id: Mapped[int] = mapped_column(Integer, ForeignKey("ontology_snapshot.id", ondelete="RESTRICT"))
     query_set_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("query_set.id", ondelete="SET NULL"), index=True
     )
@@ -85,21 +83,15 @@ class GOPrediction(Base):
 
     __tablename__ = "go_prediction"
     __table_args__ = (
-        UniqueConstraint(
-            "prediction_set_id", "protein_accession", "go_term_id", name=conv("uq_go_prediction_term")
-        ),
+        UniqueConstraint("prediction_set_id", "protein_accession", "go_term_id", name=conv("uq_go_prediction_term")),
         CheckConstraint("score >= 0 AND score <= 1", name="score"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    prediction_set_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("prediction_set.id", ondelete="CASCADE")
-    )
+    prediction_set_id: Mapped[int] = mapped_column(Integer, ForeignKey("prediction_set.id", ondelete="CASCADE"))
     protein_accession: Mapped[str] = mapped_column(Text)
     query_sequence_id: Mapped[int] = mapped_column(Integer, ForeignKey("sequence.id", ondelete="RESTRICT"))
-    go_term_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("go_term.id", ondelete="RESTRICT"), index=True
-    )
+    go_term_id: Mapped[int] = mapped_column(Integer, ForeignKey("go_term.id", ondelete="RESTRICT"), index=True)
     aspect: Mapped[str] = mapped_column(String(1))
     ref_protein_accession: Mapped[str] = mapped_column(String(40))
     distance: Mapped[float] = mapped_column(Float)
@@ -152,9 +144,7 @@ class PredictionNeighbor(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    prediction_set_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("prediction_set.id", ondelete="CASCADE")
-    )
+    prediction_set_id: Mapped[int] = mapped_column(Integer, ForeignKey("prediction_set.id", ondelete="CASCADE"))
     protein_accession: Mapped[str] = mapped_column(Text)
     aspect: Mapped[str] = mapped_column(String(1))
     rank: Mapped[int] = mapped_column(Integer)

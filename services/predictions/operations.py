@@ -18,9 +18,7 @@ from services.predictions.predict import PredictParams, predict
 
 
 @operation("predictions.run", title="Predict GO terms", min_role=Role.CURATOR)
-def predict_operation(
-    payload: dict[str, Any], progress: ProgressReporter, identity: Identity
-) -> dict[str, Any]:
+def predict_operation(payload: dict[str, Any], progress: ProgressReporter, identity: Identity) -> dict[str, Any]:
     if not payload.get("config") or payload.get("annotation_set_id") is None:
         raise InvalidInput("the payload needs an embedding config and an annotation set")
     if payload.get("taxdump"):

@@ -131,9 +131,7 @@ def predict(
         ).scalar()
         if snapshot is None:
             raise NotFound(f"no annotation set {annotation_set_id}")
-        query_set_id, queries = (
-            query_set_queries(session, query_set) if query_set is not None else (None, None)
-        )
+        query_set_id, queries = query_set_queries(session, query_set) if query_set is not None else (None, None)
         if queries is None:
             queries = accession_queries(session, accessions or [])
     if not queries:
@@ -154,8 +152,7 @@ def predict(
         missing = [q.accession for q in queries if q.sequence_id not in vectors]
         if missing:
             raise InvalidInput(
-                f"{len(missing)} queries have no vectors under {cfg.name!r} "
-                f"(e.g. {missing[0]}): embed them first"
+                f"{len(missing)} queries have no vectors under {cfg.name!r} (e.g. {missing[0]}): embed them first"
             )
         t0 = time.perf_counter()
         neighbours, rows = _search_and_transfer(queries, ref, vectors, params, progress)
@@ -180,9 +177,7 @@ def predict(
     )
 
 
-def _exclusions(
-    queries: list[Protein], subset: list[int], ref: Reference, identical: bool
-) -> list[list[int]]:
+def _exclusions(queries: list[Protein], subset: list[int], ref: Reference, identical: bool) -> list[list[int]]:
     """Per query, the positions in ``subset`` it may not have as neighbours (contract 2)."""
     by_seq: dict[int, list[int]] = {}
     by_acc: dict[str, int] = {}
@@ -339,9 +334,7 @@ def _write(
             "pa": params.per_aspect,
             "ei": params.exclude_identical,
             "codes": list(params.evidence_codes),
-            "params": _json(
-                {"engine": params.engine, "alignments": params.alignments, "taxdump": params.taxdump}
-            ),
+            "params": _json({"engine": params.engine, "alignments": params.alignments, "taxdump": params.taxdump}),
             "nq": len(queries),
             "nr": len(ref.proteins),
             "np": len(rows),

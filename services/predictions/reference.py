@@ -56,9 +56,7 @@ class Reference:
     term_frequency: dict[int, float]
 
 
-def load_reference(
-    session: Session, annotation_set_id: int, config_id: int, evidence: Iterable[str]
-) -> Reference:
+def load_reference(session: Session, annotation_set_id: int, config_id: int, evidence: Iterable[str]) -> Reference:
     rows = session.execute(
         text(
             "WITH negated AS (SELECT protein_accession, go_term_id FROM protein_go_annotation "
@@ -95,10 +93,7 @@ def query_set_queries(session: Session, query_set: str) -> tuple[int, list[Prote
     if qs is None:
         raise NotFound(f"no query set named {query_set!r}")
     rows = session.execute(
-        text(
-            "SELECT accession, sequence_id, header FROM query_set_entry "
-            "WHERE query_set_id = :q ORDER BY position"
-        ),
+        text("SELECT accession, sequence_id, header FROM query_set_entry WHERE query_set_id = :q ORDER BY position"),
         {"q": qs},
     ).all()
     queries = []

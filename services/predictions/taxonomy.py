@@ -48,9 +48,7 @@ class Taxonomy:
                 try:
                     parents[int(fields[0])] = int(fields[1])
                 except (IndexError, ValueError):
-                    raise InputFileError(
-                        str(nodes), number, "not a nodes.dmp line (tax_id | parent | …)"
-                    ) from None
+                    raise InputFileError(str(nodes), number, "not a nodes.dmp line (tax_id | parent | …)") from None
         return cls(parents)
 
     def lineage(self, taxon: int) -> list[int] | None:

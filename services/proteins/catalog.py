@@ -77,8 +77,11 @@ def search_proteins(
 ) -> tuple[list[ProteinRow], int]:
     params = {
         "pattern": f"%{text.strip().lower()}%" if text and text.strip() else None,
-        "reviewed": reviewed, "canonical": canonical_only, "annotated": has_annotations,
-        "limit": max(1, min(int(limit), 1000)), "offset": max(0, int(offset)),
+        "reviewed": reviewed,
+        "canonical": canonical_only,
+        "annotated": has_annotations,
+        "limit": max(1, min(int(limit), 1000)),
+        "offset": max(0, int(offset)),
     }
     total = session.execute(Q.count_proteins, params).scalar_one()
     rows = session.execute(Q.search_proteins, params).all()
@@ -100,7 +103,7 @@ def protein_detail(session: Session, accession: str) -> ProteinDetail:
         metadata = {k: v for k, v in dict(meta).items() if k not in ("canonical_accession", "extra") and v}
         metadata.update({k: v for k, v in (meta["extra"] or {}).items() if v})
     isoforms = list(session.execute(Q.isoforms, {"canonical": data["canonical_accession"]}).scalars())
-    shared = list(session.execute(
-        Q.same_sequence, {"acc": data["accession"], "sequence_id": data.pop("sequence_id")}
-    ).scalars())
+    shared = list(
+        session.execute(Q.same_sequence, {"acc": data["accession"], "sequence_id": data.pop("sequence_id")}).scalars()
+    )
     return ProteinDetail(**data, metadata=metadata, isoforms=isoforms, shares_sequence_with=shared)

@@ -18,11 +18,13 @@ def _load_fasta(args: argparse.Namespace) -> int:
     from services.proteins.fasta_loader import load_fasta
 
     with session_scope() as session:
-        r = load_fasta(session, args.path, local_identity(), query_set=args.query_set,
-                       description=args.description)
+        r = load_fasta(session, args.path, local_identity(), query_set=args.query_set, description=args.description)
     what = f"query set {r.query_set_id}" if r.query_set_id else "reference proteins"
-    return _emit(args, r.as_dict(), f"{r.proteins:,} entries loaded as {what}: {r.sequences_new:,} new "
-                                    f"sequences, {r.sequences_reused:,} reused")
+    return _emit(
+        args,
+        r.as_dict(),
+        f"{r.proteins:,} entries loaded as {what}: {r.sequences_new:,} new sequences, {r.sequences_reused:,} reused",
+    )
 
 
 def _load_metadata(args: argparse.Namespace) -> int:
@@ -32,8 +34,7 @@ def _load_metadata(args: argparse.Namespace) -> int:
 
     with session_scope() as session:
         r = load_uniprot_metadata(session, args.path, local_identity())
-    return _emit(args, r.as_dict(),
-                 f"{r.entries:,} metadata rows ({r.inserted:,} new, {r.updated:,} updated)")
+    return _emit(args, r.as_dict(), f"{r.entries:,} metadata rows ({r.inserted:,} new, {r.updated:,} updated)")
 
 
 def _fetch_uniprot(args: argparse.Namespace) -> int:
@@ -43,8 +44,9 @@ def _fetch_uniprot(args: argparse.Namespace) -> int:
 
     with session_scope() as session:
         r = fetch_uniprot(session, args.query, local_identity(), limit=args.limit, base_url=args.base_url)
-    return _emit(args, r.as_dict(), f"{r.proteins:,} proteins fetched in {r.pages} page(s), "
-                                    f"{r.metadata:,} metadata rows")
+    return _emit(
+        args, r.as_dict(), f"{r.proteins:,} proteins fetched in {r.pages} page(s), {r.metadata:,} metadata rows"
+    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

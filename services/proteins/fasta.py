@@ -92,7 +92,8 @@ def read_fasta(source: InputFile) -> Iterator[FastaRecord]:
         bad = _BAD_RESIDUE.search(seq)
         if bad:
             raise InputFileError(
-                source.name, header_line,
+                source.name,
+                header_line,
                 f"entry {name!r} has an invalid residue {bad.group()!r} at position {bad.start() + 1}",
             )
         return FastaRecord(header, seq, header_line)
@@ -134,10 +135,17 @@ def parse_uniprot_header(header: str) -> UniProtHeader | None:
     for key, value in zip(pieces[1::2], pieces[2::2], strict=True):
         fields[key] = value.strip()
     return UniProtHeader(
-        accession=accession, canonical_accession=canonical, isoform_index=isoform, entry_name=entry_name,
-        reviewed=reviewed, protein_name=name, organism=fields.get("OS"),
-        taxonomy_id=_int(fields.get("OX")), gene_name=fields.get("GN"),
-        protein_existence=_int(fields.get("PE")), sequence_version=_int(fields.get("SV")),
+        accession=accession,
+        canonical_accession=canonical,
+        isoform_index=isoform,
+        entry_name=entry_name,
+        reviewed=reviewed,
+        protein_name=name,
+        organism=fields.get("OS"),
+        taxonomy_id=_int(fields.get("OX")),
+        gene_name=fields.get("GN"),
+        protein_existence=_int(fields.get("PE")),
+        sequence_version=_int(fields.get("SV")),
     )
 
 

@@ -31,9 +31,21 @@ from services.jobs.progress import ProgressReporter
 from services.proteins.fasta import parse_uniprot_header, read_fasta
 
 STAGE_COLUMNS = (
-    "position", "accession", "canonical_accession", "isoform_index", "entry_name", "reviewed", "protein_name",
-    "organism", "taxonomy_id", "gene_name", "protein_existence", "sequence_version", "header",
-    "sequence_hash", "sequence",
+    "position",
+    "accession",
+    "canonical_accession",
+    "isoform_index",
+    "entry_name",
+    "reviewed",
+    "protein_name",
+    "organism",
+    "taxonomy_id",
+    "gene_name",
+    "protein_existence",
+    "sequence_version",
+    "header",
+    "sequence_hash",
+    "sequence",
 )
 
 
@@ -69,51 +81,61 @@ def load_fasta(
         if exists:
             raise InvalidInput(f"a query set named {query_set!r} already exists")
 
-    session.execute(text(
-        "CREATE TEMP TABLE fasta_stage (position int, accession text, canonical_accession text, "
-        "isoform_index int, entry_name text, reviewed boolean, protein_name text, organism text, "
-        "taxonomy_id int, gene_name text, protein_existence smallint, sequence_version int, header text, "
-        "sequence_hash text, sequence text) ON COMMIT DROP"
-    ))
+    session.execute(
+        text(
+            "CREATE TEMP TABLE fasta_stage (position int, accession text, canonical_accession text, "
+            "isoform_index int, entry_name text, reviewed boolean, protein_name text, organism text, "
+            "taxonomy_id int, gene_name text, protein_existence smallint, sequence_version int, header text, "
+            "sequence_hash text, sequence text) ON COMMIT DROP"
+        )
+    )
     with InputFile(source, name=source_name) as infile:
         progress.set_total(infile.total_bytes)
         rows = _stage_rows(infile, reference=query_set is None, progress=progress)
         entries = copy_rows(session, "fasta_stage", STAGE_COLUMNS, rows)
         progress.set(infile.total_bytes or progress.current)
 
-    sequences_new = session.execute(text(
-        "INSERT INTO sequence (sequence_hash, sequence, length) "
-        "SELECT DISTINCT ON (sequence_hash) sequence_hash, sequence, char_length(sequence) "
-        "FROM fasta_stage ORDER BY sequence_hash ON CONFLICT (sequence_hash) DO NOTHING"
-    )).rowcount
+    sequences_new = session.execute(
+        text(
+            "INSERT INTO sequence (sequence_hash, sequence, length) "
+            "SELECT DISTINCT ON (sequence_hash) sequence_hash, sequence, char_length(sequence) "
+            "FROM fasta_stage ORDER BY sequence_hash ON CONFLICT (sequence_hash) DO NOTHING"
+        )
+    ).rowcount
 
     query_set_id: int | None = None
     if query_set is None:
-        session.execute(text(
-            "INSERT INTO protein (accession, canonical_accession, isoform_index, is_canonical, entry_name, "
-            "reviewed, protein_name, organism, taxonomy_id, gene_name, protein_existence, sequence_version, "
-            "sequence_id, length) "
-            "SELECT f.accession, f.canonical_accession, f.isoform_index, f.isoform_index IS NULL, "
-            "f.entry_name, f.reviewed, f.protein_name, f.organism, f.taxonomy_id, f.gene_name, "
-            "f.protein_existence, f.sequence_version, s.id, s.length "
-            "FROM fasta_stage f JOIN sequence s USING (sequence_hash) "
-            "ON CONFLICT (accession) DO UPDATE SET entry_name = excluded.entry_name, "
-            "reviewed = excluded.reviewed, protein_name = excluded.protein_name, "
-            "organism = excluded.organism, "
-            "taxonomy_id = excluded.taxonomy_id, gene_name = excluded.gene_name, "
-            "protein_existence = excluded.protein_existence, sequence_version = excluded.sequence_version, "
-            "sequence_id = excluded.sequence_id, length = excluded.length, updated_at = now()"
-        ))
+        session.execute(
+            text(
+                "INSERT INTO protein (accession, canonical_accession, isoform_index, is_canonical, entry_name, "
+                "reviewed, protein_name, organism, taxonomy_id, gene_name, protein_existence, sequence_version, "
+                "sequence_id, length) "
+                "SELECT f.accession, f.canonical_accession, f.isoform_index, f.isoform_index IS NULL, "
+                "f.entry_name, f.reviewed, f.protein_name, f.organism, f.taxonomy_id, f.gene_name, "
+                "f.protein_existence, f.sequence_version, s.id, s.length "
+                "FROM fasta_stage f JOIN sequence s USING (sequence_hash) "
+                "ON CONFLICT (accession) DO UPDATE SET entry_name = excluded.entry_name, "
+                "reviewed = excluded.reviewed, protein_name = excluded.protein_name, "
+                "organism = excluded.organism, "
+                "taxonomy_id = excluded.taxonomy_id, gene_name = excluded.gene_name, "
+                "protein_existence = excluded.protein_existence, sequence_version = excluded.sequence_version, "
+                "sequence_id = excluded.sequence_id, length = excluded.length, updated_at = now()"
+            )
+        )
     else:
         query_set_id = session.execute(
-            text("INSERT INTO query_set (name, description, source_file, created_by) "
-                 "VALUES (:n, :d, :f, :u) RETURNING id"),
+            text(
+                "INSERT INTO query_set (name, description, source_file, created_by) "
+                "VALUES (:n, :d, :f, :u) RETURNING id"
+            ),
             {"n": query_set, "d": description, "f": source_name or _name_of(source), "u": identity.user},
         ).scalar_one()
         session.execute(
-            text("INSERT INTO query_set_entry (query_set_id, position, accession, header, sequence_id) "
-                 "SELECT :q, f.position, f.accession, f.header, s.id "
-                 "FROM fasta_stage f JOIN sequence s USING (sequence_hash)"),
+            text(
+                "INSERT INTO query_set_entry (query_set_id, position, accession, header, sequence_id) "
+                "SELECT :q, f.position, f.accession, f.header, s.id "
+                "FROM fasta_stage f JOIN sequence s USING (sequence_hash)"
+            ),
             {"q": query_set_id},
         )
     session.execute(text("DROP TABLE fasta_stage"))
@@ -128,27 +150,56 @@ def _stage_rows(infile: InputFile, *, reference: bool, progress: ProgressReporte
             h = parse_uniprot_header(record.header)
             if h is None:
                 raise InputFileError(
-                    infile.name, record.line, f"entry {entry_id!r} is not a UniProt FASTA header "
+                    infile.name,
+                    record.line,
+                    f"entry {entry_id!r} is not a UniProt FASTA header "
                     "(expected '>sp|ACCESSION|ENTRY_NAME …' or an accession as the first word)",
                 )
             key = h.accession
         else:
             h, key = None, entry_id
         if key in seen:
-            raise InputFileError(
-                infile.name, record.line, f"duplicate entry {key!r} (first seen on line {seen[key]})"
-            )
+            raise InputFileError(infile.name, record.line, f"duplicate entry {key!r} (first seen on line {seen[key]})")
         seen[key] = record.line
         if position % 1000 == 0:
             progress.set(infile.bytes_read)
             progress.check_cancelled()
         if h is None:
-            yield (position, key, None, None, None, None, None, None, None, None, None, None, record.header,
-                   record.sequence_hash, record.sequence)
+            yield (
+                position,
+                key,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                record.header,
+                record.sequence_hash,
+                record.sequence,
+            )
         else:
-            yield (position, h.accession, h.canonical_accession, h.isoform_index, h.entry_name, h.reviewed,
-                   h.protein_name, h.organism, h.taxonomy_id, h.gene_name, h.protein_existence,
-                   h.sequence_version, record.header, record.sequence_hash, record.sequence)
+            yield (
+                position,
+                h.accession,
+                h.canonical_accession,
+                h.isoform_index,
+                h.entry_name,
+                h.reviewed,
+                h.protein_name,
+                h.organism,
+                h.taxonomy_id,
+                h.gene_name,
+                h.protein_existence,
+                h.sequence_version,
+                record.header,
+                record.sequence_hash,
+                record.sequence,
+            )
 
 
 def _name_of(source: object) -> str | None:

@@ -68,19 +68,21 @@ def load_uniprot_metadata(
 ) -> MetadataLoadResult:
     require(identity, Role.CURATOR, "load UniProt metadata")
     progress = progress or ProgressReporter(None)
-    session.execute(text(
-        "CREATE TEMP TABLE metadata_stage (LIKE protein_uniprot_metadata INCLUDING DEFAULTS) ON COMMIT DROP"
-    ))
+    session.execute(
+        text("CREATE TEMP TABLE metadata_stage (LIKE protein_uniprot_metadata INCLUDING DEFAULTS) ON COMMIT DROP")
+    )
     with InputFile(source, name=source_name) as infile:
         progress.set_total(infile.total_bytes)
         entries = copy_rows(session, "metadata_stage", COLUMNS, _rows(infile, progress))
-    counts = session.execute(text(
-        "WITH up AS (INSERT INTO protein_uniprot_metadata AS m SELECT * FROM metadata_stage "
-        "ON CONFLICT (canonical_accession) DO UPDATE SET "
-        + ", ".join(f"{c} = excluded.{c}" for c in (*FIELDS, "extra", "source"))
-        + ", updated_at = now() RETURNING (xmax = 0) AS inserted) "
-        "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up"
-    )).one()
+    counts = session.execute(
+        text(
+            "WITH up AS (INSERT INTO protein_uniprot_metadata AS m SELECT * FROM metadata_stage "
+            "ON CONFLICT (canonical_accession) DO UPDATE SET "
+            + ", ".join(f"{c} = excluded.{c}" for c in (*FIELDS, "extra", "source"))
+            + ", updated_at = now() RETURNING (xmax = 0) AS inserted) "
+            "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up"
+        )
+    ).one()
     session.execute(text("DROP TABLE metadata_stage"))
     return MetadataLoadResult(entries, int(counts[0]), int(counts[1]))
 
@@ -107,9 +109,7 @@ def _rows(infile: InputFile, progress: ProgressReporter):
             raise InputFileError(infile.name, number, f"{values[key]!r} is not a UniProt accession")
         canonical = parts[0]
         if canonical in seen:
-            raise InputFileError(
-                infile.name, number, f"{canonical} appears twice (first on line {seen[canonical]})"
-            )
+            raise InputFileError(infile.name, number, f"{canonical} appears twice (first on line {seen[canonical]})")
         seen[canonical] = number
         known: dict[str, str | None] = dict.fromkeys(FIELDS)
         extra: dict[str, str] = {}

@@ -76,9 +76,7 @@ class Protein(Base):
     gene_name: Mapped[str | None] = mapped_column(String(100), index=True)
     protein_existence: Mapped[int | None] = mapped_column(SmallInteger)
     sequence_version: Mapped[int | None] = mapped_column(Integer)
-    sequence_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("sequence.id", ondelete="RESTRICT"), index=True
-    )
+    sequence_id: Mapped[int] = mapped_column(Integer, ForeignKey("sequence.id", ondelete="RESTRICT"), index=True)
     length: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -141,9 +139,7 @@ class QuerySetEntry(Base):
     position: Mapped[int] = mapped_column(Integer)
     accession: Mapped[str] = mapped_column(Text)
     header: Mapped[str] = mapped_column(Text)
-    sequence_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("sequence.id", ondelete="RESTRICT"), index=True
-    )
+    sequence_id: Mapped[int] = mapped_column(Integer, ForeignKey("sequence.id", ondelete="RESTRICT"), index=True)
 
     query_set: Mapped[QuerySet] = relationship(back_populates="entries")
     sequence: Mapped[Sequence] = relationship()

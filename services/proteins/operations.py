@@ -23,14 +23,20 @@ def load_fasta_operation(payload: dict[str, Any], progress: ProgressReporter, id
 
     with session_scope() as session:
         result = load_fasta(
-            session, payload["path"], identity, query_set=payload.get("query_set"),
-            description=payload.get("description"), source_name=payload.get("source_name"), progress=progress,
+            session,
+            payload["path"],
+            identity,
+            query_set=payload.get("query_set"),
+            description=payload.get("description"),
+            source_name=payload.get("source_name"),
+            progress=progress,
         )
     return result.as_dict()
 
 
-@operation("proteins.load_uniprot_metadata", title="Load UniProt metadata (TSV)", min_role=Role.CURATOR,
-           retry_safe=True)
+@operation(
+    "proteins.load_uniprot_metadata", title="Load UniProt metadata (TSV)", min_role=Role.CURATOR, retry_safe=True
+)
 def load_metadata_operation(payload: dict[str, Any], progress: ProgressReporter, identity: Identity) -> dict:
     from services.proteins.metadata_loader import load_uniprot_metadata
 
@@ -38,13 +44,16 @@ def load_metadata_operation(payload: dict[str, Any], progress: ProgressReporter,
         return load_uniprot_metadata(session, payload["path"], identity, progress=progress).as_dict()
 
 
-@operation("proteins.fetch_uniprot", title="Fetch proteins from UniProt", min_role=Role.CURATOR,
-           retry_safe=True)
+@operation("proteins.fetch_uniprot", title="Fetch proteins from UniProt", min_role=Role.CURATOR, retry_safe=True)
 def fetch_uniprot_operation(payload: dict[str, Any], progress: ProgressReporter, identity: Identity) -> dict:
     from services.proteins.uniprot_fetch import fetch_uniprot
 
     with session_scope() as session:
         return fetch_uniprot(
-            session, payload["query"], identity, limit=payload.get("limit"), base_url=payload.get("base_url"),
+            session,
+            payload["query"],
+            identity,
+            limit=payload.get("limit"),
+            base_url=payload.get("base_url"),
             progress=progress,
         ).as_dict()

@@ -60,9 +60,7 @@ def check_fasta(data: bytes, name: str = "upload") -> int:
         for record in read_fasta(infile):
             key = record.entry_id
             if key in seen:
-                raise InputFileError(
-                    name, record.line, f"duplicate entry {key!r} (first seen on line {seen[key]})"
-                )
+                raise InputFileError(name, record.line, f"duplicate entry {key!r} (first seen on line {seen[key]})")
             seen[key] = record.line
             count += 1
     return count

@@ -26,19 +26,52 @@ from services.proteins.metadata_loader import FIELDS, load_uniprot_metadata
 from services.web_fetch import SourceFormatError, get, next_link
 
 DEFAULT_BASE_URL = "https://rest.uniprot.org"
-CORE_FIELDS = ("accession", "id", "reviewed", "protein_name", "gene_primary", "organism_name", "organism_id",
-               "protein_existence", "sequence_version", "sequence")
-METADATA_FIELDS = ("cc_function", "ec", "cc_catalytic_activity", "cc_cofactor", "cc_activity_regulation",
-                   "cc_pathway", "kinetics", "ph_dependence", "temp_dependence", "cc_subcellular_location",
-                   "keyword", "rhea")
+CORE_FIELDS = (
+    "accession",
+    "id",
+    "reviewed",
+    "protein_name",
+    "gene_primary",
+    "organism_name",
+    "organism_id",
+    "protein_existence",
+    "sequence_version",
+    "sequence",
+)
+METADATA_FIELDS = (
+    "cc_function",
+    "ec",
+    "cc_catalytic_activity",
+    "cc_cofactor",
+    "cc_activity_regulation",
+    "cc_pathway",
+    "kinetics",
+    "ph_dependence",
+    "temp_dependence",
+    "cc_subcellular_location",
+    "keyword",
+    "rhea",
+)
 # TSV column label (lower case) or field name → the field it carries
 _LABELS = {
-    "entry": "accession", "entry name": "id", "reviewed": "reviewed", "protein names": "protein_name",
-    "gene names (primary)": "gene_primary", "organism": "organism_name", "organism (id)": "organism_id",
-    "protein existence": "protein_existence", "sequence version": "sequence_version", "sequence": "sequence",
+    "entry": "accession",
+    "entry name": "id",
+    "reviewed": "reviewed",
+    "protein names": "protein_name",
+    "gene names (primary)": "gene_primary",
+    "organism": "organism_name",
+    "organism (id)": "organism_id",
+    "protein existence": "protein_existence",
+    "sequence version": "sequence_version",
+    "sequence": "sequence",
 }
-_EXISTENCE = {"evidence at protein level": 1, "evidence at transcript level": 2, "inferred from homology": 3,
-              "predicted": 4, "uncertain": 5}
+_EXISTENCE = {
+    "evidence at protein level": 1,
+    "evidence at transcript level": 2,
+    "inferred from homology": 3,
+    "predicted": 4,
+    "uncertain": 5,
+}
 
 
 @dataclass(frozen=True)
@@ -70,7 +103,9 @@ def fetch_uniprot(
     progress = progress or ProgressReporter(None)
     url: str | None = f"{(base_url or DEFAULT_BASE_URL).rstrip('/')}/uniprotkb/search"
     params: dict[str, object] | None = {
-        "query": query.strip(), "format": "tsv", "fields": ",".join(CORE_FIELDS + METADATA_FIELDS),
+        "query": query.strip(),
+        "format": "tsv",
+        "fields": ",".join(CORE_FIELDS + METADATA_FIELDS),
         "size": min(page_size, limit or page_size),
     }
     header: list[str] | None = None
@@ -94,11 +129,8 @@ def fetch_uniprot(
         return UniProtFetchResult(0, 0, 0, 0, pages)
     fasta, metadata = _as_files(header or [], rows)
     loaded = load_fasta(session, io.BytesIO(fasta.encode()), identity, source_name=f"UniProt: {query}")
-    meta = load_uniprot_metadata(session, io.BytesIO(metadata.encode()), identity,
-                                 source_name=f"UniProt REST: {query}")
-    return UniProtFetchResult(
-        loaded.proteins, loaded.sequences_new, loaded.sequences_reused, meta.entries, pages
-    )
+    meta = load_uniprot_metadata(session, io.BytesIO(metadata.encode()), identity, source_name=f"UniProt REST: {query}")
+    return UniProtFetchResult(loaded.proteins, loaded.sequences_new, loaded.sequences_reused, meta.entries, pages)
 
 
 def _as_files(header: list[str], rows: list[list[str]]) -> tuple[str, str]:
@@ -125,7 +157,8 @@ def _as_files(header: list[str], rows: list[list[str]]) -> tuple[str, str]:
         if r.get("sequence_version", "").strip().isdigit():
             fields.append(f"SV={r['sequence_version'].strip()}")
         entry_name = r.get("id", "").strip() or r["accession"]
-        fasta.append(f">{db}|{r['accession'].strip()}|{entry_name} {' '.join(f for f in fields if f)}\n"
-                     f"{r['sequence'].strip()}\n")
+        fasta.append(
+            f">{db}|{r['accession'].strip()}|{entry_name} {' '.join(f for f in fields if f)}\n{r['sequence'].strip()}\n"
+        )
         tsv.append("\t".join([r["accession"].strip(), *(row[i] for i in meta_cols)]))
     return "".join(fasta), "\n".join(tsv) + "\n"

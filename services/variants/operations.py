@@ -36,9 +36,7 @@ def resolve_import_path(raw: str | None, what: str = "file") -> Path | None:
     path = Path(str(raw)).expanduser().resolve()
     folders = config.import_folders()
     if not any(path.is_relative_to(folder) for folder in folders):
-        raise PermissionDenied(
-            f"the {what} {raw} is outside the import folders ({', '.join(str(f) for f in folders)})"
-        )
+        raise PermissionDenied(f"the {what} {raw} is outside the import folders ({', '.join(str(f) for f in folders)})")
     if not path.is_file():
         raise InvalidInput(f"the {what} {raw} does not exist")
     return path
@@ -62,9 +60,7 @@ def _lost(job_id: uuid.UUID) -> None:
 
 
 @operation("variants.load_vcf", title="Load VCF", min_role=Role.CURATOR, retry_safe=False, on_lost=_lost)
-def load_vcf_operation(
-    payload: dict[str, Any], progress: ProgressReporter, identity: Identity
-) -> dict[str, Any]:
+def load_vcf_operation(payload: dict[str, Any], progress: ProgressReporter, identity: Identity) -> dict[str, Any]:
     path = resolve_import_path(payload.get("path"), "VCF file")
     if path is None:
         raise InvalidInput("a VCF path is required")

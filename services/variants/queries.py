@@ -21,7 +21,4 @@ REGION_SQL = (
     "ORDER BY pos, variant_id LIMIT %(limit)s"
 )
 
-GENE_SQL = (
-    f"SELECT {LIST_COLUMNS} FROM variants WHERE gene = %(gene)s "
-    "ORDER BY chrom, pos, variant_id LIMIT %(limit)s"
-)
+GENE_SQL = f"SELECT {LIST_COLUMNS} FROM variants WHERE gene = %(gene)s ORDER BY chrom, pos, variant_id LIMIT %(limit)s"

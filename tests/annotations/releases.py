@@ -90,10 +90,7 @@ def add_alleles(conn: Connection, n: int, *, chrom: str = "chr1", start: int = 1
             "INSERT INTO alleles (id, genome_build, chrom, pos, ref, alt, end_pos, variant_type) "
             "VALUES (:id, :b, :c, :p, :r, :a, :p, 'snv') ON CONFLICT DO NOTHING"
         ),
-        [
-            {"id": i, "b": GENOME, "c": c, "p": p, "r": r, "a": a}
-            for i, (c, p, r, a) in zip(ids, keys, strict=True)
-        ],
+        [{"id": i, "b": GENOME, "c": c, "p": p, "r": r, "a": a} for i, (c, p, r, a) in zip(ids, keys, strict=True)],
     )
     return ids
 
@@ -141,9 +138,7 @@ def add_release(
         )
     )
     for name, sql_type in columns.items():
-        conn.execute(
-            text(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {quote_identifier(name)} {sql_type}")
-        )
+        conn.execute(text(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {quote_identifier(name)} {sql_type}"))
     names = list(columns)
     rows = []
     for a, rec in records.items():

@@ -64,9 +64,7 @@ def test_degraded_run_by_source_errors_leaves_links_untouched(conn, source, link
     before = all_links(source)
     with conn.begin():
         changing_release(conn, source, "r2", linked, columns={**COLUMNS[source], "source_error": "text"})
-        conn.execute(
-            text(f"UPDATE anno_{source} SET source_error = 'timeout' WHERE allele_id = :a"), {"a": linked[2]}
-        )
+        conn.execute(text(f"UPDATE anno_{source} SET source_error = 'timeout' WHERE allele_id = :a"), {"a": linked[2]})
     result = run(source, "r2", 2)
     assert (result.health, result.status, result.source_errors) == ("degraded", "held", 1)
     assert "source errors" in result.reasons[0]
@@ -119,9 +117,7 @@ def test_partial_run_leaves_links_untouched(conn, source, linked, monkeypatch) -
         run(source, "r2", 2, progress=CancelAfterFirstChunk())
     with session_scope() as s:
         status, health, processed, expected = s.execute(
-            text(
-                "SELECT status, health, alleles_processed, alleles_expected FROM annotation_run ORDER BY id DESC"
-            )
+            text("SELECT status, health, alleles_processed, alleles_expected FROM annotation_run ORDER BY id DESC")
         ).first()
     assert (status, health, expected) == ("held", "partial", 3) and processed < 3
     assert all_links(source) == before
@@ -259,9 +255,7 @@ def test_second_run_of_a_source_is_refused_and_a_dead_run_is_released(conn, link
     with conn.begin():
         changing_release(conn, source, "r2", linked)
     with get_engine().connect() as other:
-        other.execute(
-            text("SELECT pg_advisory_lock(hashtextextended(:k, 0))"), {"k": f"annotation_run:{source}"}
-        )
+        other.execute(text("SELECT pg_advisory_lock(hashtextextended(:k, 0))"), {"k": f"annotation_run:{source}"})
         with pytest.raises(SourceLocked, match=f"{source} is being refreshed"):
             run(source, "r2", 2)
         other.execute(text("SELECT pg_advisory_unlock_all()"))

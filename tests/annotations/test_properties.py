@@ -23,9 +23,7 @@ from tests.annotations.test_gate import CancelAfterFirstChunk
 N_ALLELES = 6
 # Per allele: None = absent from the release, else the index of its value (few values, so repeats happen).
 releases = st.lists(st.one_of(st.none(), st.integers(0, 2)), min_size=N_ALLELES, max_size=N_ALLELES)
-steps = st.lists(
-    st.tuples(releases, st.sampled_from(["healthy", "healthy", "degraded", "partial"])), max_size=5
-)
+steps = st.lists(st.tuples(releases, st.sampled_from(["healthy", "healthy", "degraded", "partial"])), max_size=5)
 _names = itertools.count()
 
 

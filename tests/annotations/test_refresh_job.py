@@ -20,17 +20,12 @@ FAST = {"WORKBENCH_HEARTBEAT_SECONDS": "0.5", "WORKBENCH_STALLED_SECONDS": "2"}
 
 def _links() -> list[tuple]:
     with session_scope() as s:
-        return [
-            tuple(r)
-            for r in s.execute(text("SELECT allele_id, value, valid_to FROM annotation_link ORDER BY id"))
-        ]
+        return [tuple(r) for r in s.execute(text("SELECT allele_id, value, valid_to FROM annotation_link ORDER BY id"))]
 
 
 def _run_row(job_id) -> tuple | None:
     with session_scope() as s:
-        row = s.execute(
-            text("SELECT status, health FROM annotation_run WHERE job_id = :j"), {"j": job_id}
-        ).first()
+        row = s.execute(text("SELECT status, health FROM annotation_run WHERE job_id = :j"), {"j": job_id}).first()
         return None if row is None else tuple(row)
 
 
@@ -52,9 +47,7 @@ def _blocked_on_links() -> int:
 def _setup(conn) -> None:
     with conn.begin():
         a, b, c = add_alleles(conn, 3)
-        add_release(
-            conn, "clinvar", "r1", {a: record("clinvar", 1), b: record("clinvar", 2), c: record("clinvar", 3)}
-        )
+        add_release(conn, "clinvar", "r1", {a: record("clinvar", 1), b: record("clinvar", 2), c: record("clinvar", 3)})
         add_release(conn, "clinvar", "r2", {a: record("clinvar", 4), c: record("clinvar", 3)})
     refresh(CURATOR, "clinvar", "r1", at=at(1))
 

@@ -81,15 +81,11 @@ def test_custom_fields_and_viewer_refused(db_url, rows) -> None:
     got = rows("SELECT aid, kind_of FROM anno_mine WHERE release_id = %s ORDER BY aid", release.release_id)
     assert got[0] == {"aid": 11, "kind_of": "single_nucleotide_variant"}
     with pytest.raises(PermissionDenied):
-        add_source(
-            CLINVAR, Identity("v", Role.VIEWER), name="mine", kind="custom", version="v2", field_config=fields
-        )
+        add_source(CLINVAR, Identity("v", Role.VIEWER), name="mine", kind="custom", version="v2", field_config=fields)
 
 
 def test_cli_source_add_json(db_url, capsys) -> None:
-    code = main(
-        ["source", "add", "clinvar", str(CLINVAR), "--kind", "clinvar", "--version", "2026-11-03", "--json"]
-    )
+    code = main(["source", "add", "clinvar", str(CLINVAR), "--kind", "clinvar", "--version", "2026-11-03", "--json"])
     assert code == 0
     assert json.loads(capsys.readouterr().out) == {
         "source": "clinvar",

@@ -60,9 +60,7 @@ def test_composition_end_to_end_skips_existing(db_url, tmp_path) -> None:
 def test_chunk_rows_carry_amino_acid_positions(db_url, tmp_path) -> None:
     seed_catalog(tmp_path)
     with session_scope() as s:
-        cfg = add_config(
-            s, CURATOR, "chunked", "composition", use_chunking=True, chunk_size=30, chunk_overlap=10
-        )
+        cfg = add_config(s, CURATOR, "chunked", "composition", use_chunking=True, chunk_size=30, chunk_overlap=10)
     compute_embeddings("chunked", EmbedTarget(all_sequences=True), CURATOR)
     spans: dict[int, list[tuple[int, int]]] = {}
     lengths = {}

@@ -26,17 +26,37 @@ def test_cli_loads_with_json(db_url, tmp_path, capsys) -> None:
     (tmp_path / "a.gaf").write_text(GAF_22)
 
     assert _json(capsys, ["load-fasta", str(tmp_path / "ref.fasta"), "--json"]) == {
-        "proteins": 4, "sequences_new": 3, "sequences_reused": 1, "query_set_id": None}
+        "proteins": 4,
+        "sequences_new": 3,
+        "sequences_reused": 1,
+        "query_set_id": None,
+    }
     qs = _json(capsys, ["load-fasta", str(tmp_path / "q.fasta"), "--query-set", "mine", "--json"])
     assert (qs["proteins"], qs["sequences_new"], qs["sequences_reused"]) == (1, 0, 1)
     assert isinstance(qs["query_set_id"], int)
 
     obo = _json(capsys, ["load-obo", str(tmp_path / "go.obo"), "--json"])
     assert {k: obo[k] for k in ("obo_version", "terms", "relationships", "obsolete")} == {
-        "obo_version": "releases/2026-01-01", "terms": 10, "relationships": 7, "obsolete": 1}
+        "obo_version": "releases/2026-01-01",
+        "terms": 10,
+        "relationships": 7,
+        "obsolete": 1,
+    }
 
-    gaf = _json(capsys, ["load-gaf", str(tmp_path / "a.gaf"), "--ontology", str(obo["snapshot_id"]),
-                         "--source", "goa", "--version", "2026-01", "--json"])
+    gaf = _json(
+        capsys,
+        [
+            "load-gaf",
+            str(tmp_path / "a.gaf"),
+            "--ontology",
+            str(obo["snapshot_id"]),
+            "--source",
+            "goa",
+            "--version",
+            "2026-01",
+            "--json",
+        ],
+    )
     assert (gaf["annotations"], gaf["skipped"]) == (5, 4)
     assert gaf["skipped_reasons"]["unknown_protein"] == 1 and isinstance(gaf["annotation_set_id"], int)
 
@@ -44,8 +64,10 @@ def test_cli_loads_with_json(db_url, tmp_path, capsys) -> None:
     assert [t["go_id"] for t in anc["terms"]] == ["GO:0000001", "GO:0000010", "GO:0000011"]
 
     # A domain error prints one sentence (and a JSON error) and exits 1.
-    assert main(["load-gaf", str(tmp_path / "a.gaf"), "--ontology", "77", "--source", "goa",
-                 "--version", "x", "--json"]) == 1
+    assert (
+        main(["load-gaf", str(tmp_path / "a.gaf"), "--ontology", "77", "--source", "goa", "--version", "x", "--json"])
+        == 1
+    )
     out = capsys.readouterr()
     assert json.loads(out.out) == {"error": "no ontology snapshot with id 77", "code": "not_found"}
     assert "error: no ontology snapshot with id 77" in out.err
@@ -72,12 +94,28 @@ def test_background_jobs_load_with_progress(db_url, tmp_path, start_worker) -> N
     assert fasta.progress_total and fasta.progress_current == fasta.progress_total
     assert obo.status == "succeeded" and obo.findings["terms"] == 10
     with session_scope() as s:
-        gaf_job = service.submit(s, "go_annotations.load_gaf", {
-            "path": str(tmp_path / "a.gaf"), "ontology": obo.findings["snapshot_id"], "source": "goa",
-            "version": "v1"}, curator)
-        bad_job = service.submit(s, "go_annotations.load_gaf", {
-            "path": str(tmp_path / "missing.gaf"), "ontology": obo.findings["snapshot_id"], "source": "goa",
-            "version": "v2"}, curator)
+        gaf_job = service.submit(
+            s,
+            "go_annotations.load_gaf",
+            {
+                "path": str(tmp_path / "a.gaf"),
+                "ontology": obo.findings["snapshot_id"],
+                "source": "goa",
+                "version": "v1",
+            },
+            curator,
+        )
+        bad_job = service.submit(
+            s,
+            "go_annotations.load_gaf",
+            {
+                "path": str(tmp_path / "missing.gaf"),
+                "ontology": obo.findings["snapshot_id"],
+                "source": "goa",
+                "version": "v2",
+            },
+            curator,
+        )
     gaf = wait_for(lambda: finished(gaf_job.id), timeout=60, message="GAF job")
     assert gaf.status == "succeeded" and gaf.findings["annotations"] == 5
     with session_scope() as s:

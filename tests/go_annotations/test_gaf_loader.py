@@ -28,7 +28,11 @@ def test_load_gaf_keeps_every_distinct_line_and_counts_skips(db_url, tmp_path) -
     result = _load(path, snapshot)
     assert (result.lines, result.annotations, result.skipped, result.gaf_version) == (9, 5, 4, "2.2")
     assert result.skipped_reasons == {
-        "unknown_evidence_code": 1, "unknown_protein": 1, "unknown_term": 1, "duplicate_line": 1}
+        "unknown_evidence_code": 1,
+        "unknown_protein": 1,
+        "unknown_term": 1,
+        "duplicate_line": 1,
+    }
     assert result.skipped_examples["unknown_protein"] == ["P99999"]
     assert result.skipped_examples["unknown_term"] == ["GO:7777777"]
     assert result.skipped_examples["unknown_evidence_code"] == ["XYZ"]
@@ -63,10 +67,8 @@ def test_gzip_gaf_by_data_version_and_same_release_refused(db_url, tmp_path) -> 
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (GAF_22 + "UniProtKB\tP12345\tSYM\n",
-         r"a.gaf, line 13: expected 17 tab-separated GAF columns, found 3"),
-        ("!gaf-version: 1.0\n" + gaf_line("P12345", "GO:0000011"),
-         "line 1: GAF version 1.0 is not supported"),
+        (GAF_22 + "UniProtKB\tP12345\tSYM\n", r"a.gaf, line 13: expected 17 tab-separated GAF columns, found 3"),
+        ("!gaf-version: 1.0\n" + gaf_line("P12345", "GO:0000011"), "line 1: GAF version 1.0 is not supported"),
         (gaf_line("P12345", "GO:0000011") + "\tEXTRA\n", "line 1: expected 17 .* found 18"),
     ],
 )
@@ -116,7 +118,8 @@ def test_repeats_found_without_remembering_every_line(db_url, tmp_path, monkeypa
 def test_non_utf8_gaf_is_refused_naming_the_line(db_url, tmp_path) -> None:
     snapshot = seed_catalog(tmp_path)
     bad = gaf_line("P12345", "GO:0000011").encode().replace(b"PMID:1", b"PMID:\xe4")
-    (tmp_path / "c.gaf").write_bytes(b"!gaf-version: 2.2\n" + gaf_line("P12345", "GO:0000010").encode()
-                                     + b"\n" + bad + b"\n")
+    (tmp_path / "c.gaf").write_bytes(
+        b"!gaf-version: 2.2\n" + gaf_line("P12345", "GO:0000010").encode() + b"\n" + bad + b"\n"
+    )
     with pytest.raises(InputFileError, match="c.gaf, line 3: not UTF-8 text"):
         _load(tmp_path / "c.gaf", snapshot)

@@ -19,8 +19,9 @@ def seeded(db_url, tmp_path):
     snapshot = seed_catalog(tmp_path)
     (tmp_path / "a.gaf").write_text(GAF_22)
     with session_scope() as s:
-        set_id = load_gaf(s, tmp_path / "a.gaf", CURATOR, ontology=snapshot, source="goa",
-                          version="v1").annotation_set_id
+        set_id = load_gaf(
+            s, tmp_path / "a.gaf", CURATOR, ontology=snapshot, source="goa", version="v1"
+        ).annotation_set_id
     return snapshot, set_id
 
 
@@ -37,7 +38,12 @@ def test_protein_search_and_detail(seeded) -> None:
         assert total == 4 and len(page) == 2
         counts = catalog_counts(s)
         assert (counts.proteins, counts.reviewed, counts.canonical, counts.sequences, counts.annotated) == (
-            4, 3, 3, 3, 3)
+            4,
+            3,
+            3,
+            3,
+            3,
+        )
         detail = protein_detail(s, "P12345-2")
         assert (detail.canonical_accession, detail.isoforms) == ("P12345", ["P12345", "P12345-2"])
         assert detail.shares_sequence_with == ["Q9Y6K9"]
@@ -55,8 +61,10 @@ def test_annotation_reads(seeded) -> None:
         assert set(stats["evidence_code"]) == {"IDA", "IEA", "EXP", "ISS"}
         anns = protein_annotations(s, "P12345")
         assert [(a.aspect_name, a.go_id, a.evidence_code) for a in anns] == [
-            ("molecular_function", "GO:0000031", "IEA"), ("biological_process", "GO:0000011", "IDA"),
-            ("biological_process", "GO:0000011", "IDA")]
+            ("molecular_function", "GO:0000031", "IEA"),
+            ("biological_process", "GO:0000011", "IDA"),
+            ("biological_process", "GO:0000011", "IDA"),
+        ]
 
 
 def test_ontology_reads(seeded) -> None:
@@ -70,7 +78,9 @@ def test_ontology_reads(seeded) -> None:
         detail = term_detail(s, snapshot, "GO:0000011")
         assert [(p.go_id, p.relation_type) for p in detail.parents] == [("GO:0000010", "is_a")]
         assert [(c.go_id, c.relation_type) for c in detail.children] == [
-            ("GO:0000012", "part_of"), ("GO:0000020", "regulates")]
+            ("GO:0000012", "part_of"),
+            ("GO:0000020", "regulates"),
+        ]
         obsolete, total = obsolete_terms(s, snapshot)
         assert total == 1 and obsolete[0].replaced_by == ["GO:0000031"]
 

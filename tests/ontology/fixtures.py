@@ -1,11 +1,11 @@
 """A small self-made GO-like ontology (OBO 1.2) with every feature the loader handles.
 
-    GO:0000001 root BP ── is_a ── GO:0000010 metabolic process ── is_a ── GO:0000011 sugar metabolism
-                                                         └─ part_of ── GO:0000012 sugar transport step
-    GO:0000020 regulation of sugar metabolism ── regulates ── GO:0000011 (and is_a GO:0000001)
-    GO:0000030 root MF ── is_a ── GO:0000031 binding (alt_id GO:0000099)
-    GO:0000040 root CC ── is_a ── GO:0000041 nucleus
-    GO:0000050 obsolete, replaced_by GO:0000031, consider GO:0000041
+GO:0000001 root BP ── is_a ── GO:0000010 metabolic process ── is_a ── GO:0000011 sugar metabolism
+                                                     └─ part_of ── GO:0000012 sugar transport step
+GO:0000020 regulation of sugar metabolism ── regulates ── GO:0000011 (and is_a GO:0000001)
+GO:0000030 root MF ── is_a ── GO:0000031 binding (alt_id GO:0000099)
+GO:0000040 root CC ── is_a ── GO:0000041 nucleus
+GO:0000050 obsolete, replaced_by GO:0000031, consider GO:0000041
 """
 
 MINI_GO = """\

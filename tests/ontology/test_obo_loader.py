@@ -34,13 +34,21 @@ def _load(tmp_path, content: str | bytes, name: str = "mini.obo"):
 def test_load_mini_go(db_url, tmp_path) -> None:
     result = _load(tmp_path, MINI_GO)
     assert result.as_dict() == {
-        "snapshot_id": result.snapshot_id, "obo_version": "releases/2026-01-01", "terms": 10,
-        "relationships": 7, "obsolete": 1, "already_loaded": False, "relationships_backfilled": 0,
+        "snapshot_id": result.snapshot_id,
+        "obo_version": "releases/2026-01-01",
+        "terms": 10,
+        "relationships": 7,
+        "obsolete": 1,
+        "already_loaded": False,
+        "relationships_backfilled": 0,
     }
     with session_scope() as s:
         terms = {t.go_id: t for t in s.scalars(select(GOTerm))}
         assert {g: t.aspect for g, t in terms.items() if g in ("GO:0000011", "GO:0000031", "GO:0000041")} == {
-            "GO:0000011": "P", "GO:0000031": "F", "GO:0000041": "C"}
+            "GO:0000011": "P",
+            "GO:0000031": "F",
+            "GO:0000041": "C",
+        }
         assert terms["GO:0000010"].definition == "Chemical reactions."
         assert terms["GO:0000031"].alt_ids == ["GO:0000099"]
         obsolete = terms["GO:0000050"]
@@ -71,6 +79,7 @@ def test_reload_is_a_noop_and_backfills_missing_relationships(db_url, tmp_path) 
 def test_closures(db_url, tmp_path) -> None:
     snap = _load(tmp_path, MINI_GO).snapshot_id
     with session_scope() as s:
+
         def ids(terms):
             return [t.go_id for t in terms]
 
@@ -78,13 +87,19 @@ def test_closures(db_url, tmp_path) -> None:
         # Regulates is not followed unless asked for.
         assert ids(ancestors(s, snap, ["GO:0000020"])) == ["GO:0000001"]
         assert ids(ancestors(s, snap, ["GO:0000020"], relations=ALL_RELATIONS)) == [
-            "GO:0000001", "GO:0000010", "GO:0000011"]
+            "GO:0000001",
+            "GO:0000010",
+            "GO:0000011",
+        ]
         # A set of terms, alt ids resolved, the terms themselves included on request.
         assert ids(ancestors(s, snap, ["GO:0000099", "GO:0000041"], include_self=True)) == [
-            "GO:0000030", "GO:0000031", "GO:0000040", "GO:0000041"]
+            "GO:0000030",
+            "GO:0000031",
+            "GO:0000040",
+            "GO:0000041",
+        ]
         assert ids(descendants(s, snap, ["GO:0000010"])) == ["GO:0000011", "GO:0000012"]
-        assert ids(descendants(s, snap, ["GO:0000011"], relations=ALL_RELATIONS)) == [
-            "GO:0000012", "GO:0000020"]
+        assert ids(descendants(s, snap, ["GO:0000011"], relations=ALL_RELATIONS)) == ["GO:0000012", "GO:0000020"]
         assert ancestor_map(s, snap, ["GO:0000011", "GO:0000031"]) == {
             "GO:0000011": {"GO:0000011", "GO:0000010", "GO:0000001"},
             "GO:0000031": {"GO:0000031", "GO:0000030"},
@@ -92,8 +107,10 @@ def test_closures(db_url, tmp_path) -> None:
         terms, edges = ancestor_graph(s, snap, ["GO:0000012"])
         assert len(terms) == 4
         assert [(e.child, e.parent, e.relation_type) for e in edges] == [
-            ("GO:0000010", "GO:0000001", "is_a"), ("GO:0000011", "GO:0000010", "is_a"),
-            ("GO:0000012", "GO:0000011", "part_of")]
+            ("GO:0000010", "GO:0000001", "is_a"),
+            ("GO:0000011", "GO:0000010", "is_a"),
+            ("GO:0000012", "GO:0000011", "part_of"),
+        ]
         with pytest.raises(NotFound, match="GO:1234567"):
             ancestors(s, snap, ["GO:1234567"])
 

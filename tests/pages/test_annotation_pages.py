@@ -19,9 +19,7 @@ def _history(db_url) -> list[int]:
     """r1 links three ClinVar alleles, r2 supersedes one and retires one."""
     with get_engine(db_url).begin() as conn:
         a, b, c = add_alleles(conn, 3)
-        add_release(
-            conn, "clinvar", "r1", {a: record("clinvar", 0), b: record("clinvar", 1), c: record("clinvar", 2)}
-        )
+        add_release(conn, "clinvar", "r1", {a: record("clinvar", 0), b: record("clinvar", 1), c: record("clinvar", 2)})
         add_release(conn, "clinvar", "r2", {a: record("clinvar", 3), c: record("clinvar", 2)})
     refresh(CURATOR, "clinvar", "r1", at=at(1))
     refresh(CURATOR, "clinvar", "r2", at=at(2))
@@ -64,10 +62,7 @@ def test_lead_confirms_a_braked_run(app, db_url) -> None:
     at_.button(key="brake_confirm").click().run()
     assert not at_.exception
     with session_scope() as s:
-        assert (
-            s.scalar(text("SELECT status FROM annotation_run WHERE id = :i"), {"i": braked.run_id})
-            == "applied"
-        )
+        assert s.scalar(text("SELECT status FROM annotation_run WHERE id = :i"), {"i": braked.run_id}) == "applied"
 
 
 def test_allele_page_by_url_shows_timeline_events_and_current(app, db_url) -> None:

@@ -63,9 +63,7 @@ def test_curator_starts_a_load_job(app, tmp_path, monkeypatch) -> None:
 
 def test_csv_export_neutralises_formulas(db_url) -> None:
     _load()
-    assert (
-        neutralise("=HYPERLINK(1)") == "'=HYPERLINK(1)" and neutralise("-1") == "'-1" and neutralise(3) == 3
-    )
+    assert neutralise("=HYPERLINK(1)") == "'=HYPERLINK(1)" and neutralise("-1") == "'-1" and neutralise(3) == 3
     with session_scope() as s:
         data = b"".join(export_csv(s, VariantFilter(gene="GENE4"))).decode()
     lines = data.strip().splitlines()

@@ -104,8 +104,6 @@ def seed_catalog(tmp_path: Path, query_set: str = "queries") -> Seeded:
         gaf = load_gaf(s, tmp_path / "ref.gaf", CURATOR, ontology=snapshot, source="goa", version="test-1")
         assert gaf.annotations == len(ANNOTATIONS), gaf
         terms = dict(
-            s.execute(
-                text("SELECT go_id, id FROM go_term WHERE ontology_snapshot_id = :s"), {"s": snapshot}
-            ).all()
+            s.execute(text("SELECT go_id, id FROM go_term WHERE ontology_snapshot_id = :s"), {"s": snapshot}).all()
         )
         return Seeded(gaf.annotation_set_id, snapshot, qs, query_set, terms)

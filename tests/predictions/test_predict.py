@@ -40,9 +40,7 @@ def _predictions(set_id: int) -> dict[tuple[str, str], dict]:
 
 
 def test_transfer_excludes_leakage_not_and_electronic(catalog) -> None:
-    result = predict(
-        "comp", catalog.annotation_set_id, CURATOR, query_set="queries", params=PredictParams(k=2)
-    )
+    result = predict("comp", catalog.annotation_set_id, CURATOR, query_set="queries", params=PredictParams(k=2))
     assert result.queries == 2 and result.references == 4 and result.embedded == 1  # Q2 was new
     got = _predictions(result.prediction_set_id)
     q1 = {go for acc, go in got if acc == "Q1"}
@@ -72,9 +70,7 @@ def test_transfer_excludes_leakage_not_and_electronic(catalog) -> None:
             {"s": result.prediction_set_id},
         ).one()
     assert [tuple(n) for n in nbs] == [(1, "P00001"), (2, "P00002")]
-    assert (
-        stored.k == 2 and "IEA" not in stored.evidence_codes and stored.query_set_id == catalog.query_set_id
-    )
+    assert stored.k == 2 and "IEA" not in stored.evidence_codes and stored.query_set_id == catalog.query_set_id
 
 
 def test_identical_sequences_only_when_asked_and_evidence_is_configurable(catalog) -> None:
@@ -86,9 +82,7 @@ def test_identical_sequences_only_when_asked_and_evidence_is_configurable(catalo
 
 
 def test_query_never_has_itself_as_neighbour(catalog) -> None:
-    result = predict(
-        "comp", catalog.annotation_set_id, CURATOR, accessions=["P00001"], params=PredictParams(k=3)
-    )
+    result = predict("comp", catalog.annotation_set_id, CURATOR, accessions=["P00001"], params=PredictParams(k=3))
     got = _predictions(result.prediction_set_id)
     assert all(r["ref_protein_accession"] != "P00001" for r in got.values())
     assert ("P00001", "GO:0000001") not in got
@@ -113,9 +107,7 @@ def test_per_aspect_search_threshold_and_taxonomy(catalog, tmp_path) -> None:
     )
     assert f["taxonomic_common_ancestors"] == 9 and f["taxonomic_distance"] == 0
     p = got[("Q1", "GO:0000006")]
-    assert (
-        p["ref_taxonomy_id"] == 2 and p["taxonomic_relation"] == "ancestor" and p["taxonomic_distance"] == 6
-    )
+    assert p["ref_taxonomy_id"] == 2 and p["taxonomic_relation"] == "ancestor" and p["taxonomic_distance"] == 6
     near = predict(
         "comp", catalog.annotation_set_id, CURATOR, query_set="queries",
         params=PredictParams(k=3, distance_threshold=f["distance"] + 1e-6),

@@ -20,15 +20,18 @@ VIEWER = Identity("vic", Role.VIEWER)
 
 
 def test_parse_uniprot_header_fields() -> None:
-    h = parse_uniprot_header(
-        "sp|P12345-2|AATM_TEST Isoform 2 of X OS=Testus organismus OX=9999 GN=GOT2 PE=1 SV=3"
-    )
+    h = parse_uniprot_header("sp|P12345-2|AATM_TEST Isoform 2 of X OS=Testus organismus OX=9999 GN=GOT2 PE=1 SV=3")
     assert h is not None
     assert (h.accession, h.canonical_accession, h.isoform_index) == ("P12345-2", "P12345", 2)
     assert not h.is_canonical
     assert (h.entry_name, h.reviewed, h.protein_name) == ("AATM_TEST", True, "Isoform 2 of X")
     assert (h.organism, h.taxonomy_id, h.gene_name, h.protein_existence, h.sequence_version) == (
-        "Testus organismus", 9999, "GOT2", 1, 3)
+        "Testus organismus",
+        9999,
+        "GOT2",
+        1,
+        3,
+    )
     tr = parse_uniprot_header("tr|A0A024R161|A0A024R161_TEST Uncharacterized OS=T OX=1")
     assert tr is not None and tr.reviewed is False and tr.is_canonical and tr.gene_name is None
     assert parse_uniprot_header("P69905 bare accession").accession == "P69905"
@@ -41,8 +44,7 @@ def test_load_reference_proteins_dedups_sequences(db_url, tmp_path) -> None:
     with session_scope() as s:
         result = load_fasta(s, path, CURATOR)
     # P12345-2 and Q9Y6K9 share one sequence (the terminal '*' is dropped).
-    assert result.as_dict() == {
-        "proteins": 4, "sequences_new": 3, "sequences_reused": 1, "query_set_id": None}
+    assert result.as_dict() == {"proteins": 4, "sequences_new": 3, "sequences_reused": 1, "query_set_id": None}
     with session_scope() as s:
         iso = s.get(Protein, "P12345-2")
         assert (iso.canonical_accession, iso.isoform_index, iso.is_canonical) == ("P12345", 2, False)
@@ -54,8 +56,7 @@ def test_load_reference_proteins_dedups_sequences(db_url, tmp_path) -> None:
     # Loading again reuses every sequence and refreshes the proteins in place.
     with session_scope() as s:
         again = load_fasta(s, path, CURATOR)
-        assert again.as_dict() == {
-            "proteins": 4, "sequences_new": 0, "sequences_reused": 4, "query_set_id": None}
+        assert again.as_dict() == {"proteins": 4, "sequences_new": 0, "sequences_reused": 4, "query_set_id": None}
         assert s.scalar(select(func.count()).select_from(Sequence)) == 3
         assert s.scalar(select(func.count()).select_from(Protein)) == 4
 
@@ -73,7 +74,9 @@ def test_gzip_fasta_and_query_set_keeps_headers(db_url, tmp_path) -> None:
         qs = s.get(QuerySet, result.query_set_id)
         assert qs.name == "cafa-mini" and qs.created_by == "cora"
         assert [(e.position, e.accession, e.header) for e in qs.entries] == [
-            (1, "query", "query one with words"), (2, "q2", "q2")]
+            (1, "query", "query one with words"),
+            (2, "q2", "q2"),
+        ]
         # Query entries are not reference proteins.
         assert s.scalar(select(func.count()).select_from(Protein)) == 4
     with session_scope() as s, pytest.raises(InvalidInput, match="already exists"):
@@ -83,8 +86,11 @@ def test_gzip_fasta_and_query_set_keeps_headers(db_url, tmp_path) -> None:
 @pytest.mark.parametrize(
     ("content", "query_set", "message"),
     [
-        (">sp|P12345|A_TEST ok\nMKV\nhello there\n>sp|P99999|B_TEST\n\n", None,
-         "'sp|P99999|B_TEST' has an empty sequence"),
+        (
+            ">sp|P12345|A_TEST ok\nMKV\nhello there\n>sp|P99999|B_TEST\n\n",
+            None,
+            "'sp|P99999|B_TEST' has an empty sequence",
+        ),
         (">sp|P12345|A_TEST ok\nMKV1LL\n", None, "invalid residue '1' at position 4"),
         (">a\nMKV\n>b\nMK-V\n", "qs", "entry 'b' has an invalid residue '-'"),
         ("just some text\nnot fasta\n", None, "line 1: not FASTA"),

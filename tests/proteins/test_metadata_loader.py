@@ -32,7 +32,11 @@ def test_load_metadata_and_isoforms_inherit_it(db_url, tmp_path) -> None:
     with session_scope() as s:
         m = s.get(ProteinUniProtMetadata, "P12345")
         assert (m.function_cc, m.ec_number, m.kinetics, m.rhea_id) == (
-            "FUNCTION: Catalyzes things.", "2.6.1.1", "KM=1 mM", "RHEA:21824")
+            "FUNCTION: Catalyzes things.",
+            "2.6.1.1",
+            "KM=1 mM",
+            "RHEA:21824",
+        )
         assert m.extra == {"Entry Name": "AATM_TEST"}
         nemo = s.get(ProteinUniProtMetadata, "Q9Y6K9")  # the isoform accession maps to its canonical one
         assert nemo.function_cc is None and nemo.keywords == "Kinase"
@@ -52,8 +56,7 @@ def test_load_metadata_and_isoforms_inherit_it(db_url, tmp_path) -> None:
     [
         ("Name\tFunction [CC]\nP12345\tx\n", "line 1: not a UniProt TSV export"),
         ("Entry\tFunction [CC]\nP12345\tx\nP99999\n", "line 3: expected 2 columns, found 1"),
-        ("Entry\tFunction [CC]\nP12345\tx\nnot-an-acc\ty\n",
-         "line 3: 'not-an-acc' is not a UniProt accession"),
+        ("Entry\tFunction [CC]\nP12345\tx\nnot-an-acc\ty\n", "line 3: 'not-an-acc' is not a UniProt accession"),
         ("Entry\tFunction [CC]\nP12345\tx\nP12345-3\ty\n", "line 3: P12345 appears twice"),
         ("", "empty file"),
     ],

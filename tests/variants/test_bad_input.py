@@ -89,14 +89,10 @@ def test_ref_that_disagrees_with_the_fasta_is_reported(db_url, rows, tmp_path) -
     seq = "N" * 99 + "C" + "GCACACATTG" * 10  # position 100 is C
     fasta.write_text(">chr1\n" + "\n".join(seq[i : i + 60] for i in range(0, len(seq), 60)) + "\n")
     vcf = tmp_path / "mismatch.vcf"
-    vcf.write_text(
-        "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n1\t100\t.\tA\tG\t.\tPASS\t.\n"
-    )
+    vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n1\t100\t.\tA\tG\t.\tPASS\t.\n")
     result = load_vcf(vcf, CURATOR, reference_fasta=str(fasta))
     assert result.status == "failed"
-    assert (
-        "line 3" in result.error and "REF A at 1:100 disagrees with the reference FASTA (C)" in result.error
-    )
+    assert "line 3" in result.error and "REF A at 1:100 disagrees with the reference FASTA (C)" in result.error
     assert rows("SELECT count(*) AS n FROM variants") == [{"n": 0}]
 
 
@@ -105,15 +101,12 @@ def test_left_alignment_with_fasta(db_url, rows, tmp_path) -> None:
     fasta.write_text(">chr1\nGCACACATTG\n")
     vcf = tmp_path / "indel.vcf"
     vcf.write_text(
-        "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
-        "chr1\t5\t.\tACA\tA\t.\tPASS\t.\n"
+        "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nchr1\t5\t.\tACA\tA\t.\tPASS\t.\n"
     )
     result = load_vcf(vcf, CURATOR, reference_fasta=str(fasta))
     assert result.status == "completed", result.error
     got = rows("SELECT pos, ref, alt, info FROM variants")
-    assert got == [
-        {"pos": 1, "ref": "GCA", "alt": "G", "info": {"_orig": {"pos": 5, "ref": "ACA", "alt": "A"}}}
-    ]
+    assert got == [{"pos": 1, "ref": "GCA", "alt": "G", "info": {"_orig": {"pos": 5, "ref": "ACA", "alt": "A"}}}]
 
 
 def test_same_content_is_skipped_and_force_replaces_atomically(loaded, rows, tmp_path) -> None:
@@ -130,9 +123,7 @@ def test_same_content_is_skipped_and_force_replaces_atomically(loaded, rows, tmp
     ]
     audits = {
         r["load_batch_id"]: r
-        for r in rows(
-            "SELECT load_batch_id::text, status, is_reload, previous_load_id::text FROM variant_load_audit"
-        )
+        for r in rows("SELECT load_batch_id::text, status, is_reload, previous_load_id::text FROM variant_load_audit")
     }
     assert audits[loaded.load_batch_id]["status"] == "replaced"
     assert audits[again.load_batch_id]["status"] == "skipped_duplicate"

@@ -32,9 +32,7 @@ def test_load_vcf_job_runs_in_the_worker(db_url, rows, start_worker, tmp_path, m
     done = wait_for(lambda: (j := _job(job.id)).is_finished and j, timeout=60, message="load job")
     assert done.status == "succeeded", done.error_message
     assert (done.findings["status"], done.findings["variants_loaded"]) == ("completed", 16)
-    assert rows("SELECT job_id, loaded_by FROM variant_load_audit") == [
-        {"job_id": job.id, "loaded_by": "cur"}
-    ]
+    assert rows("SELECT job_id, loaded_by FROM variant_load_audit") == [{"job_id": job.id, "loaded_by": "cur"}]
 
 
 def test_paths_outside_import_folders_are_refused(db_url, tmp_path, monkeypatch) -> None:

@@ -29,9 +29,7 @@ class EsmcBackend(EmbeddingBackend):
     def __init__(self, model_name: str, layer_indices: list[int], max_length: int, device: str):
         super().__init__(model_name, layer_indices, max_length)
         if not esm_sdk_available():
-            raise BackendUnavailable(
-                f"the esm3c backend needs the ESM SDK, which is not installed: {ESM_EXTRA}"
-            )
+            raise BackendUnavailable(f"the esm3c backend needs the ESM SDK, which is not installed: {ESM_EXTRA}")
         self.torch = import_torch()
         self.device = device
         _, self.model = cached_model("esm3c", model_name, device, self._load)

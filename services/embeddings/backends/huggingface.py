@@ -108,8 +108,7 @@ class HuggingFaceBackend(EmbeddingBackend):
             for index in self.layer_indices:
                 if not 0 <= index < len(hidden):
                     raise InvalidInput(
-                        f"layer index {index} is out of range: "
-                        f"{self.model_name!r} has {len(hidden) - 1} layers"
+                        f"layer index {index} is out of range: {self.model_name!r} has {len(hidden) - 1} layers"
                     )
                 picked.append(hidden[len(hidden) - 1 - index])
             stacked = torch.stack(picked).float().cpu().numpy()  # [layers, B, T, H]

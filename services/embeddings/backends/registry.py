@@ -42,9 +42,7 @@ def available_backends() -> list[BackendStatus]:
             statuses.append(BackendStatus(name, True, description))
         elif name == "esm3c":
             ok = has_torch and esm_sdk_available()
-            statuses.append(
-                BackendStatus(name, ok, description, None if ok else f"needs the ESM SDK: {ESM_EXTRA}")
-            )
+            statuses.append(BackendStatus(name, ok, description, None if ok else f"needs the ESM SDK: {ESM_EXTRA}"))
         else:
             reason = None if has_torch else f"needs torch + transformers: {MODELS_EXTRA}"
             statuses.append(BackendStatus(name, has_torch, description, reason))

@@ -12,9 +12,7 @@ MODELS_EXTRA = "pip install 'curation-workbench[models]'"
 
 
 def torch_available() -> bool:
-    return (
-        importlib.util.find_spec("torch") is not None and importlib.util.find_spec("transformers") is not None
-    )
+    return importlib.util.find_spec("torch") is not None and importlib.util.find_spec("transformers") is not None
 
 
 def import_torch() -> Any:
