@@ -19,7 +19,6 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from services.errors import WorkbenchError
-
 from services.usage.salt import daily_salt, utc_day
 
 HASH_HEX_CHARS = 16
