@@ -6,6 +6,7 @@ Session-state keys owned here: ``usage_counted_page`` (the page whose visit was 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -14,6 +15,7 @@ from streamlit.navigation.page import StreamlitPage
 from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
 from pages.ui.identity import current_identity
+from services.auth.oidc import auth_configured
 from services.db.engine import session_scope
 from services.errors import WorkbenchError
 from services.usage.feedback import give_feedback
@@ -21,18 +23,20 @@ from services.usage.models import COMMENT_MAX_CHARS
 from services.usage.recorder import VIEW_FAILED, VIEW_OK, page_path, record_view
 from services.usage.visitors import client_identity
 
+log = logging.getLogger(__name__)
 _COUNTED = "usage_counted_page"
 _NOTICE = "feedback_notice"
 
 
 def request_address() -> str | None:
-    """The client address Streamlit saw for this connection (``None`` for a loopback one)."""
-    return st.context.ip_address
+    """The client address Streamlit saw for this connection (``None`` for a loopback one or no connection)."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) else None
 
 
 def current_client() -> str:
     """This browser session's client identity: the signed-in user's id, else the connection's address."""
-    user_id = current_identity().user if st.user.is_logged_in else None
+    user_id = current_identity().user if auth_configured() else None  # with OIDC, sign_in made sure
     return client_identity(user_id, request_address())
 
 
@@ -60,7 +64,10 @@ def counted_view(page: StreamlitPage) -> Iterator[None]:
     finally:
         if new_visit:
             st.session_state[_COUNTED] = path
-            record_view(current_client(), path, status)
+            try:
+                record_view(current_client(), path, status)
+            except Exception as exc:  # counting must never break the page
+                log.warning("usage: a page view was not counted (%s)", type(exc).__name__)
 
 
 def feedback_sidebar() -> None:
