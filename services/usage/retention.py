@@ -21,9 +21,10 @@ _SQL = load(__file__)
 
 
 def purge_usage(session: Session, at: datetime | None = None) -> dict[str, int]:
-    """Delete views older than the retention and salts of finished days; returns how many of each went."""
+    """Delete views older than the retention (at least one day is always kept) and salts of finished days;
+    returns how many of each went."""
     today = utc_day(at)
-    keep_from = today - timedelta(days=int(get_setting(session, RETENTION_SETTING)))
+    keep_from = today - timedelta(days=max(1, int(get_setting(session, RETENTION_SETTING))))
     events = session.execute(_SQL.purge_events_before, {"day": keep_from}).rowcount
     salts = session.execute(_SQL.delete_past_salts, {"day": today}).rowcount
     return {"page_views_deleted": events, "salts_deleted": salts}
