@@ -64,6 +64,8 @@ class ViewRecorder:
         with self._cond:
             if len(self._buffer) >= self._limit:
                 self.dropped += 1
+                if self.dropped % 1000 == 1:
+                    log.warning("usage: the view buffer is full; %d page view(s) dropped so far", self.dropped)
                 return
             self._buffer.append(view)
             if self._thread is None or not self._thread.is_alive():

@@ -67,3 +67,20 @@ def test_recording_never_waits_for_a_locked_table(db_url) -> None:
 
 def test_page_paths_are_stored_without_query_or_fragment() -> None:
     assert [page_path(p) for p in ("", "jobs", "/allele?allele=chr1-1-A-G", "/a/#x")] == ["/", "/jobs", "/allele", "/a"]
+
+
+def test_a_full_buffer_drops_views_instead_of_waiting(db_url) -> None:
+    from services.usage.recorder import PageView, ViewRecorder
+
+    recorder = ViewRecorder(limit=3)
+    with psycopg.connect(db_url) as blocker:
+        blocker.execute("LOCK TABLE visitor_event, visitor_daily_salt IN ACCESS EXCLUSIVE MODE")
+        view = PageView(db_url, datetime.now(UTC).date(), CLIENT, "/", 200)
+        for _ in range(10):
+            recorder.record(view)
+        assert recorder.dropped >= 6  # the writer holds at most one batch; the buffer keeps 3
+        blocker.rollback()
+    assert recorder.flush()
+    with session_scope() as s:
+        written = s.execute(text("SELECT count(*) FROM visitor_event")).scalar_one()
+    assert written + recorder.dropped == 10
