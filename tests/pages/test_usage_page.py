@@ -35,8 +35,8 @@ class _RouterOnly(PagesManager):
 
 
 @pytest.fixture
-def app(db_url, monkeypatch):
-    """Factory: ``app("pages/jobs.py", role="viewer")`` → an AppTest of the real router on that page."""
+def routed_app(db_url, monkeypatch):
+    """Factory: ``routed_app("pages/jobs.py", role="viewer")`` → an AppTest of the real router on that page."""
     monkeypatch.setattr(script_runner, "PagesManager", _RouterOnly)
 
     def open_page(page: str, role: str = "lead") -> AppTest:
@@ -71,8 +71,8 @@ def _views() -> list[tuple[str, int]]:
         return [tuple(r) for r in s.execute(text("SELECT path, status FROM visitor_event ORDER BY id"))]
 
 
-def test_a_page_visit_counts_once_not_per_rerun(app, remote_client) -> None:
-    at = app("pages/home.py")
+def test_a_page_visit_counts_once_not_per_rerun(routed_app, remote_client) -> None:
+    at = routed_app("pages/home.py")
     at.run()
     at.run()
     assert _views() == [("/", 200)]
@@ -87,23 +87,23 @@ def test_a_page_visit_counts_once_not_per_rerun(app, remote_client) -> None:
         assert hashes == {hash_for_day(s, remote_client)}
 
 
-def test_a_page_that_raises_is_counted_with_status_500(app, remote_client, monkeypatch) -> None:
+def test_a_page_that_raises_is_counted_with_status_500(routed_app, remote_client, monkeypatch) -> None:
     def broken(session):
         raise RuntimeError("holdings unavailable")
 
     monkeypatch.setattr("services.overview.holdings", broken)
-    at = app("pages/jobs.py")  # its first run shows the home page, which raises
+    at = routed_app("pages/jobs.py")  # its first run shows the home page, which raises
     at.switch_page("pages/home.py").run()
     assert "holdings unavailable" in str(at.exception)
     at.run()  # a rerun of the failed visit is not another view
     assert _views() == [("/", 500), ("/jobs", 200), ("/", 500)]
 
 
-def test_writing_a_view_never_slows_the_page(app, db_url, remote_client) -> None:
+def test_writing_a_view_never_slows_the_page(routed_app, db_url, remote_client) -> None:
     with psycopg.connect(db_url) as blocker:
         blocker.execute("LOCK TABLE visitor_event, visitor_daily_salt IN ACCESS EXCLUSIVE MODE")
         started = time.perf_counter()
-        at = app("pages/settings.py")
+        at = routed_app("pages/settings.py")
         elapsed = time.perf_counter() - started
         assert not at.exception
         assert not flush_views(timeout=0.5), "the view should still be waiting for the lock"
@@ -112,10 +112,10 @@ def test_writing_a_view_never_slows_the_page(app, db_url, remote_client) -> None
     assert _views() == [("/", 200), ("/settings", 200)]
 
 
-def test_sidebar_feedback_is_stored_anonymously(app, db_url, remote_client, caplog) -> None:
+def test_sidebar_feedback_is_stored_anonymously(routed_app, db_url, remote_client, caplog) -> None:
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.INFO, logger="sqlalchemy.engine")
-    at = app("pages/jobs.py", role="viewer")
+    at = routed_app("pages/jobs.py", role="viewer")
     assert at.button(key="feedback_send").disabled
     at.feedback(key="feedback_thumbs").set_value(1)
     at.text_area(key="feedback_comment").input("Jobs page is clear")
@@ -133,29 +133,29 @@ def test_sidebar_feedback_is_stored_anonymously(app, db_url, remote_client, capl
     assert not [r for r in caplog.records if ADDRESS in r.getMessage()]
 
 
-def test_sixth_feedback_within_the_hour_is_refused_on_the_page(app, remote_client) -> None:
+def test_sixth_feedback_within_the_hour_is_refused_on_the_page(routed_app, remote_client) -> None:
     now = datetime.now(UTC)
     with session_scope() as s:
         for i in range(5):
             give_feedback(s, remote_client, True, f"note {i}", at=now - timedelta(minutes=5))
-    at = app("pages/home.py")
+    at = routed_app("pages/home.py")
     at.feedback(key="feedback_thumbs").set_value(0)
     at.run()
     at.button(key="feedback_send").click().run()
     assert any("5 times in the last hour" in w.value for w in at.warning)
 
 
-def test_home_shows_the_feedback_count(app, remote_client) -> None:
+def test_home_shows_the_feedback_count(routed_app, remote_client) -> None:
     with session_scope() as s:
         for i in range(3):
             give_feedback(s, client_identity(f"user{i}", None), True)
-    at = app("pages/home.py")
+    at = routed_app("pages/home.py")
     assert any("3 feedback entries" in c.value for c in at.caption)
 
 
-def test_usage_page_shows_visitors_pages_and_feedback(app) -> None:
+def test_usage_page_shows_visitors_pages_and_feedback(routed_app) -> None:
     today = datetime.now(UTC)
-    at = app("pages/home.py")  # this browser's own visit: a fourth visitor today
+    at = routed_app("pages/home.py")  # this browser's own visit: a fourth visitor today
     assert flush_views()
     with session_scope() as s:
         for who, path in [("a", "/"), ("a", "/jobs"), ("b", "/"), ("c", "/variants")]:
@@ -188,7 +188,7 @@ def test_usage_page_shows_visitors_pages_and_feedback(app) -> None:
     assert list(comments["comment"]) == ["Useful timelines"] and list(comments["rating"]) == ["👍"]
 
 
-def test_usage_page_is_for_leads_only(app) -> None:
-    at = app("pages/home.py", role="curator")
+def test_usage_page_is_for_leads_only(routed_app) -> None:
+    at = routed_app("pages/home.py", role="curator")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/usage.py")
