@@ -3,6 +3,7 @@ once its day is over; and the retention purge the maintenance job runs."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -91,8 +92,6 @@ def test_a_new_day_gives_a_new_hash_and_the_old_salt_is_gone(db_url) -> None:
 
 def test_hash_is_sha256_of_salt_and_identity() -> None:
     salt = bytes(range(32))
-    import hashlib
-
     assert visitor_hash(salt, "user:ann@example.org") == hashlib.sha256(salt + b"user:ann@example.org").hexdigest()[:16]
     assert client_identity("ann@example.org", "203.0.113.77") == "user:ann@example.org"
     assert client_identity(None, None) == "addr:loopback"
