@@ -48,3 +48,9 @@ def worker_heartbeat_seconds() -> float:
 def stalled_worker_seconds() -> float:
     """After how long without a heartbeat a worker counts as dead (``$WORKBENCH_STALLED_SECONDS``, default 30)."""
     return float(os.environ.get("WORKBENCH_STALLED_SECONDS", "30"))
+
+
+def trusted_proxies() -> str:
+    """Addresses of reverse proxies whose ``X-Forwarded-For`` may name the client (``$WORKBENCH_TRUSTED_PROXIES``,
+    ``,``-separated; default none: the client address is always the connection's own)."""
+    return os.environ.get("WORKBENCH_TRUSTED_PROXIES", "").strip()
