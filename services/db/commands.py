@@ -69,7 +69,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     start = db.add_parser("start", help="start the embedded server (detached), migrate, print the URL")
     start.set_defaults(handler=_start, min_role=Role.LEAD)
     db.add_parser("stop", help="stop the embedded server").set_defaults(handler=_stop, min_role=Role.LEAD)
-    db.add_parser("url", help="print the database URL").set_defaults(handler=_url, min_role=Role.LEAD)
+    db.add_parser("url", help="print the database URL (the schema owner's: leads only)").set_defaults(
+        handler=_url, min_role=Role.LEAD, mutating=False
+    )
     mig = db.add_parser("migrate", help="migrate to head (or to --revision / --downgrade)")
     mig.add_argument("--revision", default="head")
     mig.add_argument("--downgrade", metavar="REV")

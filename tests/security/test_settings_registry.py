@@ -77,9 +77,7 @@ def test_the_cli_accepts_values_inside_the_declaration(db_url, name: str, raw: s
         assert get_setting(s, name) == expected
 
 
-@pytest.mark.parametrize(
-    "value", [-1, 2, math.nan, float("1e309"), math.inf, True, "0.5x", None, [0.1]], ids=repr
-)
+@pytest.mark.parametrize("value", [-1, 2, math.nan, float("1e309"), math.inf, True, "0.5x", None, [0.1]], ids=repr)
 def test_the_service_refuses_python_values_too(db_url, value) -> None:
     """The page hands the service Python values (a number_input's float); the same declaration refuses them."""
     with session_scope() as s, pytest.raises(InvalidInput, match="annotation-error-budget must be a number"):
