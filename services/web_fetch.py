@@ -60,7 +60,9 @@ def check_outbound_url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not host:
         raise OutboundUrlRefused(f"{url!r} is not an http(s) URL; only http(s) to {', '.join(allowed)} is fetched")
     default_port = 443 if parts.scheme == "https" else 80
-    if host not in allowed and f"{host}:{port or default_port}" not in allowed:
+    # A bare ``host`` entry allows the scheme's own port only; any other port must be listed as ``host:port``.
+    on_default_port = port is None or port == default_port
+    if not (host in allowed and on_default_port) and f"{host}:{port or default_port}" not in allowed:
         raise OutboundUrlRefused(
             f"{host}{f':{port}' if port else ''} is not an allowed host for fetching "
             f"(allowed: {', '.join(allowed) or 'none'}; set WORKBENCH_OUTBOUND_HOSTS to change)"
