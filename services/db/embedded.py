@@ -203,7 +203,10 @@ def bootstrap(datadir: Path | None = None) -> None:
         conn.execute("SELECT pg_reload_conf()")
         exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone()
         if exists is None:
-            conn.execute(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS")
+            try:
+                conn.execute(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION")
+            except psycopg.errors.DuplicateObject:
+                pass  # another process (the app and a worker starting together) made it first
         conn.execute(f"ALTER DATABASE {APP_DATABASE} OWNER TO {APP_ROLE}")
         for extension in SUPERUSER_EXTENSIONS:
             conn.execute(f"CREATE EXTENSION IF NOT EXISTS {extension}")
