@@ -8,6 +8,7 @@ fails here; every mutating entry is run as a viewer and must refuse in one sente
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -241,3 +242,14 @@ def test_viewer_cannot_cancel_or_comment(db_url) -> None:
     with session_scope() as s:
         assert service.get_job(s, job.id).status == "queued"
         assert service.job_comments(s, job.id) == []
+
+
+def test_the_readme_role_table_matches_the_declarations() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for words, parser in TABLE:
+        role = declaration(parser)[0]
+        assert role is not None
+        row = f"| `workbench {' '.join(words)}` | {role.label} |"
+        assert row in readme, f"the README's role table lacks {row!r}"
+    for op in OPERATIONS:
+        assert f"`{op.name}`" in readme, f"the README does not name the operation {op.name}"

@@ -7,6 +7,7 @@ stored value and the audit trail stay as they were.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
@@ -120,3 +121,10 @@ def test_the_settings_page_builds_its_inputs_from_the_declaration(app) -> None:
         assert get_setting(s, "jobs-page-size") == 25
     viewer = app("pages/settings.py", role="viewer")
     assert viewer.number_input(key="setting_jobs-page-size").disabled
+
+
+def test_the_readme_shows_what_each_setting_allows() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for setting in SETTINGS:
+        row = f"| `{setting.name}` | `{setting.default}` | {setting.allowed()} | {setting.min_role.label} |"
+        assert row in readme, row
