@@ -123,7 +123,7 @@ def resolve_input_path(
     if folder_ok and path.is_dir():
         return path
     if not path.is_file():
-        raise InputFileError(text, None, f"no such {what}" if not path.exists() else f"not a regular {what}")
+        raise InputFileError(text, None, "no such file" if not path.exists() else "not a regular file")
     return path
 
 
