@@ -30,6 +30,20 @@ def import_folders() -> list[Path]:
     return folders or [data_dir().parent / "imports"]
 
 
+DEFAULT_OUTBOUND_HOSTS = ("rest.uniprot.org", "www.ebi.ac.uk")
+
+
+def outbound_hosts() -> list[str]:
+    """Hosts the workers may fetch from (``$WORKBENCH_OUTBOUND_HOSTS``, ','-separated ``host`` or ``host:port``).
+
+    Default: UniProt REST and EBI (QuickGO). A ``base_url`` naming any other host is refused.
+    """
+    raw = os.environ.get("WORKBENCH_OUTBOUND_HOSTS")
+    if raw is None:
+        return list(DEFAULT_OUTBOUND_HOSTS)
+    return [h.strip().lower() for h in raw.split(",") if h.strip()]
+
+
 def local_user() -> str:
     """The single local user of an install without OIDC (``$WORKBENCH_USER``, default ``local``)."""
     return os.environ.get("WORKBENCH_USER", "local")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 
+from services.auth.identity import Role
+
 
 def _report(args: argparse.Namespace) -> int:
     from services.auth import local_identity
@@ -49,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     usage.add_argument("--days", type=_positive, default=30, help="period in UTC days, today included (30)")
     usage.add_argument("--comments", type=_positive, default=20, help="recent comments to show (20)")
     usage.add_argument("--json", action="store_true")
-    usage.set_defaults(handler=_report)
+    usage.set_defaults(handler=_report, min_role=Role.LEAD, mutating=False)
 
 
 def _positive(raw: str) -> int:
