@@ -2,6 +2,8 @@
 
 Each domain contributes its sub-commands through a module with ``register(subparsers)`` listed in
 ``COMMAND_MODULES``; a command handler returns an exit code. Domain errors print one sentence and exit 1.
+A command that runs or handles jobs sets ``uses_operations`` and gets the operation registry filled first
+(``services.composition``); the others do not pay for importing every domain.
 """
 
 from __future__ import annotations
@@ -46,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "uses_operations", False):
+        from services.composition import load_operations
+
+        load_operations()
     try:
         return int(args.handler(args) or 0)
     except WorkbenchError as exc:

@@ -48,3 +48,9 @@ def worker_heartbeat_seconds() -> float:
 def stalled_worker_seconds() -> float:
     """After how long without a heartbeat a worker counts as dead (``$WORKBENCH_STALLED_SECONDS``, default 30)."""
     return float(os.environ.get("WORKBENCH_STALLED_SECONDS", "30"))
+
+
+def worker_reconnect_seconds() -> float:
+    """How long a worker whose database went away keeps trying to reconnect before it exits
+    (``$WORKBENCH_WORKER_RECONNECT_SECONDS``, default 120); ``workbench serve`` then starts a new one."""
+    return float(os.environ.get("WORKBENCH_WORKER_RECONNECT_SECONDS", "120"))

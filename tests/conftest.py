@@ -18,8 +18,13 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
+from services.composition import load_operations
 from services.db import embedded, migrate
 from services.db.engine import _engine_for
+
+# The test session is a composition root too: the domains' operations (and the test-only ones) are registered
+# once, as the worker, the app and the CLI do at their start.
+load_operations(("tests.support.operations",))
 
 TEMPLATE = "workbench_template"
 REPO = Path(__file__).resolve().parent.parent

@@ -45,6 +45,7 @@ from services.annotations.staging import (
 from services.auth.identity import Identity, Role, require
 from services.db.engine import get_engine
 from services.errors import InvalidInput, NotFound, WorkbenchError
+from services.jobs import leases
 from services.jobs.operations import operation
 from services.jobs.progress import JobCancelled, ProgressReporter
 from services.variants.normalize import normalise_build
@@ -590,6 +591,27 @@ def mark_lost_runs_partial(job_id: uuid.UUID) -> None:
             ),
             {"job": job_id, "why": LOST_REASON},
         )
+
+
+@leases.sweep("annotation_run")
+def sweep_dead_runs() -> int:
+    """Contract 1 for every source at once: a ``running`` run whose source lock nobody holds belonged to a dead
+    process (SIGKILL, crash, database outage) and ends ``partial`` — without waiting for the next run of its
+    source. Workers run it at start-up and every minute."""
+    ended = 0
+    with get_engine().begin() as conn:
+        running = conn.execute(text("SELECT id, source FROM annotation_run WHERE status = 'running'")).all()
+        for run_id, source in running:
+            if leases.is_held(conn, _lock_key(source)):
+                continue
+            ended += conn.execute(
+                text(
+                    "UPDATE annotation_run SET status = 'held', health = 'partial', health_reasons = ARRAY[:why], "
+                    "finished_at = clock_timestamp() WHERE id = :id AND status = 'running'"
+                ),
+                {"id": run_id, "why": LOST_REASON},
+            ).rowcount
+    return ended
 
 
 @operation(

@@ -1,21 +1,24 @@
 """The registry of background operations: what a Job's ``operation`` name runs.
 
 A domain registers a plain service function with ``@operation(...)``; the worker resolves a Job's operation
-here. Contract:
+here. The job engine never imports a domain to find one: the composition root (``services.composition``)
+imports the domains' operation modules once, at the start of the worker, the web app and the CLI commands
+that handle jobs. Contract:
 1. An operation function has the signature ``fn(payload, progress, identity) -> findings`` (a JSON-able dict)
    and does its work in one unit of work (all or nothing).
 2. ``retry_safe`` operations may be re-run after a transient failure or a lost worker; others fail.
 3. ``on_lost(job_id)`` releases records a killed job held (e.g. a load audit row left ``running``).
+4. An unknown name raises ``UnknownOperation`` with one sentence; the registry is never filled lazily.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from services.auth.identity import Role
+from services.jobs.errors import UnknownOperation
 
 if TYPE_CHECKING:
     import uuid
@@ -24,18 +27,6 @@ if TYPE_CHECKING:
     from services.jobs.progress import ProgressReporter
 
 OperationFn = Callable[[dict[str, Any], "ProgressReporter", "Identity"], dict[str, Any] | None]
-
-# Modules whose import registers the built-in operations (domains add theirs here).
-BUILTIN_OPERATION_MODULES: tuple[str, ...] = (
-    "services.db.maintenance",
-    "services.proteins.operations",
-    "services.ontology.operations",
-    "services.go_annotations.operations",
-    "services.embeddings.operations",
-    "services.predictions.operations",
-    "services.variants.operations",
-    "services.annotations.runs",
-)
 
 
 @dataclass(frozen=True)
@@ -70,19 +61,19 @@ def operation(
     return register
 
 
-def load_builtin_operations(extra_modules: tuple[str, ...] = ()) -> None:
-    for module in BUILTIN_OPERATION_MODULES + tuple(extra_modules):
-        importlib.import_module(module)
-
-
 def get_operation(name: str) -> Operation:
-    load_builtin_operations()
+    """The registered operation ``name``; ``UnknownOperation`` (one sentence) when this process lacks it."""
     try:
         return _REGISTRY[name]
-    except KeyError as exc:
-        raise KeyError(f"unknown operation {name!r}") from exc
+    except KeyError:
+        pass
+    if not _REGISTRY:
+        raise UnknownOperation(
+            f"unknown operation {name!r}: no operation is registered in this process "
+            "(its start-up did not call services.composition.load_operations)"
+        )
+    raise UnknownOperation(f"unknown operation {name!r}; known operations: {', '.join(sorted(_REGISTRY))}")
 
 
 def all_operations() -> list[Operation]:
-    load_builtin_operations()
     return sorted(_REGISTRY.values(), key=lambda o: o.name)
