@@ -1,7 +1,8 @@
 """``workbench serve``: database up and migrated, one worker, and Streamlit — the README's run command.
 
 Contract: the app binds to a loopback address unless OIDC is configured; a non-loopback address without
-auth is refused before anything starts.
+auth is refused before anything starts. The workers are supervised (``services.supervisor``): one that dies
+is started again with back-off, for as long as the app runs.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 from services import config
 from services.auth.oidc import auth_configured
 from services.errors import InvalidInput
+from services.supervisor import WorkerSupervisor
 
 
 def is_loopback(address: str) -> bool:
@@ -40,10 +42,9 @@ def _serve(args: argparse.Namespace) -> int:
     url = config.external_database_url() or embedded.start_detached()
     migrate.upgrade(url)
     print(f"database: {url}", flush=True)
-    workers = [
-        subprocess.Popen([sys.executable, "-m", "services.cli", "worker"], cwd=config.REPO_ROOT)
-        for _ in range(args.workers)
-    ]
+    workers = WorkerSupervisor(
+        [sys.executable, "-m", "services.cli", "worker"], args.workers, cwd=config.REPO_ROOT
+    ).start()
     try:
         return subprocess.call(
             [
@@ -64,10 +65,7 @@ def _serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
-        for w in workers:
-            w.terminate()
-        for w in workers:
-            w.wait(30)
+        workers.stop(timeout=30)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

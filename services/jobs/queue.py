@@ -21,12 +21,13 @@ from services.db.engine import database_url
 Q = sql_blocks.load(__file__)
 
 RUN_JOB_TASK = "workbench.run_job"
+POOL_TIMEOUT_SECONDS = 10  # a pool that cannot hand out a connection this long means the database went away
 SWEEP_TASK = "workbench.sweep_lost_jobs"
 
 
 @lru_cache(maxsize=4)
 def _app_for(url: str) -> procrastinate.App:
-    return procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=url))
+    return procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=url, timeout=POOL_TIMEOUT_SECONDS))
 
 
 def get_app(url: str | None = None) -> procrastinate.App:
