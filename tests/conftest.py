@@ -90,9 +90,7 @@ def session(db_url: str):
 class WorkerProcess:
     """A real ``workbench worker`` subprocess on the test database."""
 
-    def __init__(
-        self, db_url: str, *extra_args: str, env: dict[str, str] | None = None, test_operations: bool = True
-    ):
+    def __init__(self, db_url: str, *extra_args: str, env: dict[str, str] | None = None, test_operations: bool = True):
         full_env = {**os.environ, "DATABASE_URL": db_url, "PYTHONUNBUFFERED": "1", **(env or {})}
         self.log = tempfile.NamedTemporaryFile(prefix="worker-", suffix=".log", delete=False)
         plugins = ["--import-module", "tests.support.operations"] if test_operations else []

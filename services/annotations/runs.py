@@ -43,13 +43,16 @@ from services.annotations.staging import (
     stage,
 )
 from services.auth.identity import Identity, Role, require
+from services.db import sql_blocks
 from services.db.engine import get_engine
 from services.errors import InvalidInput, NotFound, WorkbenchError
 from services.jobs import leases
+from services.jobs.errors import JobCancelled
 from services.jobs.operations import operation
-from services.jobs.progress import JobCancelled, ProgressReporter
+from services.jobs.progress import ProgressReporter
 from services.variants.normalize import normalise_build
 
+Q = sql_blocks.load(__file__)
 LOST_REASON = "the process running it stopped (killed or crashed) before it finished"
 
 
@@ -600,17 +603,9 @@ def sweep_dead_runs() -> int:
     source. Workers run it at start-up and every minute."""
     ended = 0
     with get_engine().begin() as conn:
-        running = conn.execute(text("SELECT id, source FROM annotation_run WHERE status = 'running'")).all()
-        for run_id, source in running:
-            if leases.is_held(conn, _lock_key(source)):
-                continue
-            ended += conn.execute(
-                text(
-                    "UPDATE annotation_run SET status = 'held', health = 'partial', health_reasons = ARRAY[:why], "
-                    "finished_at = clock_timestamp() WHERE id = :id AND status = 'running'"
-                ),
-                {"id": run_id, "why": LOST_REASON},
-            ).rowcount
+        for run_id, source in conn.execute(Q.running_runs).all():
+            if not leases.is_held(conn, _lock_key(source)):
+                ended += conn.execute(Q.end_dead_run, {"id": run_id, "why": LOST_REASON}).rowcount
     return ended
 
 

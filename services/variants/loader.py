@@ -35,13 +35,14 @@ from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
-from sqlalchemy import text
 
 from services.auth.identity import Identity, Role, require
+from services.db import sql_blocks
 from services.db.engine import database_url, get_engine
 from services.errors import InputFileError, InvalidInput, WorkbenchError
 from services.jobs import leases
-from services.jobs.progress import JobCancelled, ProgressReporter
+from services.jobs.errors import JobCancelled
+from services.jobs.progress import ProgressReporter
 from services.variants import copy_binary as cb
 from services.variants.normalize import normalise_build
 from services.variants.parse_pipeline import ParsedBlocks, ParseSummary
@@ -51,6 +52,7 @@ from services.variants.vcf_header import Header, VcfFormatError, open_text, read
 ALLELE_CHUNK_RECORDS = 250_000  # records per COPY statement; each chunk's alleles are inserted after it
 _log = logging.getLogger(__name__)
 ALLELE_STAGING = "allele_staging"
+Q = sql_blocks.load(__file__)
 
 
 @dataclass
@@ -236,18 +238,9 @@ def sweep_dead_loads(url: str | None = None) -> int:
     """Contract 6: ``running`` loads whose lease nobody holds end ``failed`` with the reason; returns how many."""
     ended = 0
     with get_engine(url).begin() as conn:
-        running = conn.execute(text("SELECT load_batch_id FROM variant_load_audit WHERE status = 'running'"))
-        for (batch_id,) in running.all():
-            if leases.is_held(conn, load_lease_key(batch_id)):
-                continue
-            ended += conn.execute(
-                text(
-                    "UPDATE variant_load_audit SET status = 'failed', finished_at = now(), error_message = :why, "
-                    "seconds = extract(epoch FROM now() - started_at) "
-                    "WHERE load_batch_id = :id AND status = 'running'"
-                ),
-                {"id": batch_id, "why": DEAD_LOAD_MESSAGE},
-            ).rowcount
+        for (batch_id,) in conn.execute(Q.running_loads).all():
+            if not leases.is_held(conn, load_lease_key(batch_id)):
+                ended += conn.execute(Q.fail_dead_load, {"id": batch_id, "why": DEAD_LOAD_MESSAGE}).rowcount
     return ended
 
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
@@ -266,3 +268,51 @@ def test_the_supervisor_backs_off_a_worker_that_keeps_dying() -> None:
     # 0.2, 0.4, 0.8, 0.8 s of back-off (plus the process's own life and the 0.2 s poll)
     assert gaps[0] >= 0.2 and gaps[1] >= 0.4 and gaps[2] >= 0.8 and gaps[3] >= 0.8
     assert gaps[3] < 0.8 + 3.0  # capped at max_backoff
+
+
+def _worker_children(pid: int) -> list[int]:
+    """Live child processes of ``pid`` that run ``services.cli worker``."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except FileNotFoundError:
+        return []
+    workers = []
+    for child in children:
+        try:
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+            state = Path(f"/proc/{child}/stat").read_text().split()[2]
+        except FileNotFoundError:
+            continue
+        if b"worker" in cmdline and state != "Z":
+            workers.append(int(child))
+    return workers
+
+
+def test_workbench_serve_restarts_a_dead_worker(db_url, tmp_path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = (tmp_path / "serve.log").open("w")
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "serve", "--port", str(port), "--workers", "1"],
+        cwd=REPO,
+        env={**os.environ, "DATABASE_URL": db_url},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        (first,) = wait_for(lambda: _worker_children(serve.pid), message="serve's worker")
+        os.kill(first, signal.SIGKILL)
+        (second,) = wait_for(
+            lambda: (w := _worker_children(serve.pid)) and w != [first] and w, timeout=30, message="a new worker"
+        )
+        assert second != first
+        assert "starting it again" in (tmp_path / "serve.log").read_text()
+    finally:
+        os.killpg(serve.pid, signal.SIGINT)  # what Ctrl-C does
+        try:
+            serve.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(serve.pid, signal.SIGKILL)
+            serve.wait()
