@@ -271,11 +271,13 @@ def test_the_supervisor_backs_off_a_worker_that_keeps_dying() -> None:
 
 
 def _worker_children(pid: int) -> list[int]:
-    """Live child processes of ``pid`` that run ``services.cli worker``."""
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except FileNotFoundError:
-        return []
+    """Live child processes of ``pid`` that run ``services.cli worker`` (children of any of its threads)."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children += (task / "children").read_text().split()
+        except FileNotFoundError:
+            continue
     workers = []
     for child in children:
         try:
@@ -305,7 +307,9 @@ def test_workbench_serve_restarts_a_dead_worker(db_url, tmp_path) -> None:
         (first,) = wait_for(lambda: _worker_children(serve.pid), message="serve's worker")
         os.kill(first, signal.SIGKILL)
         (second,) = wait_for(
-            lambda: (w := _worker_children(serve.pid)) and w != [first] and w, timeout=30, message="a new worker"
+            lambda: (w := _worker_children(serve.pid)) and w != [first] and w,
+            timeout=30,
+            message=f"a new worker (serve exited: {serve.poll()})",
         )
         assert second != first
         assert "starting it again" in (tmp_path / "serve.log").read_text()
