@@ -320,3 +320,22 @@ def test_workbench_serve_restarts_a_dead_worker(db_url, tmp_path) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(serve.pid, signal.SIGKILL)
             serve.wait()
+
+
+def test_jobs_sweep_command(db_url, capsys, monkeypatch) -> None:
+    from services.cli import main
+
+    with psycopg.connect(db_url) as conn:  # what a load killed before this change would have left behind
+        conn.execute(
+            "INSERT INTO variant_load_audit (load_batch_id, file_path, file_name, genome_build, status, is_reload, "
+            "tool_versions, consequence_fields, records_total, variants_loaded, variants_skipped, skip_reasons, "
+            "warnings, samples_count, loaded_by) VALUES (gen_random_uuid(), '/x.vcf', 'x.vcf', 'GRCh38', "
+            "'running', false, '{}', '{}', 0, 0, 0, '{}', '[]', 0, 'cur')"
+        )
+    monkeypatch.setenv("WORKBENCH_ROLE", "viewer")
+    assert main(["jobs", "sweep"]) == 1
+    assert "viewer" in capsys.readouterr().err
+    monkeypatch.setenv("WORKBENCH_ROLE", "curator")
+    assert main(["jobs", "sweep"]) == 0
+    assert capsys.readouterr().out.strip() == "jobs failed: 0, re-queued: 0; records ended: 1 in variant_load_audit"
+    assert _audit(db_url) == [("failed", DEAD_LOAD_MESSAGE, True)]
