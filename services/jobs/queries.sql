@@ -62,3 +62,21 @@ SELECT procrastinate_finish_job_v1(:id, 'failed', false);
 
 -- name: mark_requeued
 UPDATE job SET status = 'queued' WHERE id = :id;
+
+-- name: stranded_queue_entries
+-- Entries a worker took but never started: their Job is still ``queued`` and their worker is gone (pruned for
+-- a stale heartbeat, so ``worker_id`` was set NULL) — e.g. the database went away between fetch and claim.
+SELECT p.id
+FROM procrastinate_jobs p
+JOIN job j ON j.procrastinate_job_id = p.id
+WHERE p.status = 'doing' AND j.status = 'queued' AND p.worker_id IS NULL
+FOR UPDATE OF p SKIP LOCKED;
+
+-- name: unstartable_jobs
+-- Jobs still ``queued`` whose queue entry already ended in failure: a worker took them but could not start
+-- them (its database connection failed before the claim). Nothing would ever run them.
+SELECT j.id
+FROM job j
+JOIN procrastinate_jobs p ON p.id = j.procrastinate_job_id
+WHERE j.status = 'queued' AND p.status IN ('failed', 'aborted')
+FOR UPDATE OF j SKIP LOCKED;

@@ -8,7 +8,10 @@ Run at every worker start-up (and each reconnection) and every minute by the per
    releases what it held (after the sweep's transaction commits, so the hook never waits on its row locks).
 2. Procrastinate's worker table is pruned of workers whose heartbeat is older than ``stalled_after`` seconds
    (housekeeping; the lease is what decides a Job's fate).
-3. ``sweep`` also runs the domains' dead-record sweeps (load audits, annotation runs), so a CLI load killed
+3. A queue entry a dead worker took but never started (its Job still ``queued``) goes back to the queue; a
+   ``queued`` Job whose entry already failed (the worker could not start it) is ``failed`` with one sentence —
+   no Job waits forever for a run that will never come.
+4. ``sweep`` also runs the domains' dead-record sweeps (load audits, annotation runs), so a CLI load killed
    mid-file ends ``failed`` with the reason.
 """
 
@@ -31,6 +34,7 @@ from services.jobs.store import finish
 Q = sql_blocks.load(__file__)
 _log = logging.getLogger(__name__)
 
+UNSTARTABLE_MESSAGE = "a worker took this job but could not start it (its database connection failed); submit it again"
 LOST_MESSAGE = "the worker running this job stopped (killed, crashed or cut off from the database) before it finished"
 
 
@@ -42,13 +46,18 @@ class Recovery:
 
 
 def recover_lost_jobs(stalled_after: float | None = None) -> Recovery:
-    """Contract 1 and 2."""
+    """Contracts 1 to 3."""
     stalled_after = config.stalled_worker_seconds() if stalled_after is None else stalled_after
     failed: list[uuid.UUID] = []
     requeued: list[uuid.UUID] = []
     release_hooks: list[tuple[Callable[[uuid.UUID], None], uuid.UUID]] = []
     with session_scope() as session:
         session.execute(Q.prune_stalled_workers, {"seconds": stalled_after})
+        for (queue_id,) in session.execute(Q.stranded_queue_entries).all():
+            session.execute(Q.retry_queue_entry, {"id": queue_id})
+        for (job_id,) in session.execute(Q.unstartable_jobs).all():
+            finish(session, job_id, "failed", error_code="worker_lost", error_message=UNSTARTABLE_MESSAGE)
+            failed.append(job_id)
         for job_id, operation, queue_id, queue_status in session.execute(Q.running_jobs).all():
             if is_held(session.connection(), job_key(job_id)):
                 continue  # its worker is alive and connected

@@ -339,3 +339,31 @@ def test_jobs_sweep_command(db_url, capsys, monkeypatch) -> None:
     assert main(["jobs", "sweep"]) == 0
     assert capsys.readouterr().out.strip() == "jobs failed: 0, re-queued: 0; records ended: 1 in variant_load_audit"
     assert _audit(db_url) == [("failed", DEAD_LOAD_MESSAGE, True)]
+
+
+def _queue_entry(job_id: uuid.UUID, status: str) -> None:
+    """Put a Job's queue entry in the state a worker that died (or lost its database) between fetch and claim
+    leaves it in: ``doing`` with its worker pruned (``worker_id`` NULL), or ``failed`` by procrastinate."""
+    with session_scope() as s:
+        s.execute(
+            text(
+                "UPDATE procrastinate_jobs SET status = CAST(:status AS procrastinate_job_status), worker_id = NULL "
+                "WHERE id = (SELECT procrastinate_job_id FROM job WHERE id = :id)"
+            ),
+            {"status": status, "id": job_id},
+        )
+
+
+def test_a_job_taken_but_never_started_runs_or_fails_instead_of_waiting_forever(db_url, start_worker) -> None:
+    stranded = _submit("test.count_slowly", {"steps": 1, "delay": 0})
+    unstartable = _submit("test.count_slowly", {"steps": 1, "delay": 0})
+    _queue_entry(stranded, "doing")
+    _queue_entry(unstartable, "failed")
+    result = sweep()
+    assert result.failed == [unstartable]
+    job = _job(unstartable)
+    assert (job.status, job.error_code, job.started_at) == ("failed", "worker_lost", None)
+    assert job.error_message.startswith("a worker took this job but could not start it")
+    assert _job(stranded).status == "queued"
+    start_worker()
+    assert wait_for(lambda: _finished(stranded), message="the stranded job to run").status == "succeeded"
