@@ -53,7 +53,7 @@ from services.jobs.progress import ProgressReporter
 from services.variants.normalize import normalise_build
 
 Q = sql_blocks.load(__file__)
-LOST_REASON = "the process running it stopped (killed or crashed) before it finished"
+LOST_REASON = "the process running it stopped (killed, crashed or cut off from the database) before it finished"
 
 
 class AlreadyApplied(WorkbenchError):

@@ -367,3 +367,27 @@ def test_a_job_taken_but_never_started_runs_or_fails_instead_of_waiting_forever(
     assert _job(stranded).status == "queued"
     start_worker()
     assert wait_for(lambda: _finished(stranded), message="the stranded job to run").status == "succeeded"
+
+
+def test_a_cli_load_cut_off_by_a_database_outage_is_failed_by_the_sweep(db_url, server_url, tmp_path) -> None:
+    with psycopg.connect(db_url) as conn:
+        conn.execute("INSERT INTO samples (external_id) VALUES ('S1')")
+    blocker = psycopg.connect(db_url)
+    blocker.execute("SELECT 1 FROM samples WHERE external_id = 'S1' FOR UPDATE")
+    load = subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "load-vcf", str(DATA / "vep_cases.vcf")],
+        cwd=REPO,
+        env={**os.environ, "DATABASE_URL": db_url},
+        stdout=(tmp_path / "load.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    wait_for(lambda: _blocked_on_lock(db_url), message="the load to block inside its transaction")
+    _database_open(server_url, db_url, False)  # cuts the load's connections (and the blocker's)
+    try:
+        assert load.wait(60) != 0  # it could not even record its own failure
+    finally:
+        _database_open(server_url, db_url, True)
+        blocker.close()
+    assert [row[0] for row in _audit(db_url)] == ["running"]
+    assert sweep().records["variant_load_audit"] == 1
+    assert _audit(db_url) == [("failed", DEAD_LOAD_MESSAGE, True)]
