@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "services.predictions.commands",
     "services.variants.commands",
     "services.annotations.source_commands",
+    "services.usage.commands",
 )
 
 

@@ -51,6 +51,12 @@ SETTINGS: tuple[SettingSpec, ...] = (
         kind=int,
         help="Rows per page on the Jobs page.",
     ),
+    SettingSpec(
+        name="usage-retention-days",
+        default=400,
+        kind=int,
+        help="Days of page-view counts kept; the maintenance job deletes older ones (feedback is kept).",
+    ),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}
