@@ -1,10 +1,16 @@
-"""Curation Workbench — the router: page config, the signed-in identity, the navigation. Nothing else."""
+"""Curation Workbench — the router: page config, the signed-in identity, the navigation. Nothing else.
+
+(And the app's composition root: the operation registry the pages submit jobs through is filled once here.)
+"""
 
 import streamlit as st
 
 from pages.ui.identity import sign_in
 from pages.ui.usage import counted_view, feedback_sidebar
 from services.auth.identity import Role
+from services.composition import load_operations
+
+load_operations()
 
 st.set_page_config(page_title="Curation Workbench", page_icon=":material/genetics:", layout="wide")
 identity = sign_in()

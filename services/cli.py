@@ -9,6 +9,9 @@ Roles (contract): every command declares who may run it where it is registered â
 declaration before the handler runs (a command that declares none is refused to all but a lead), and the
 service the handler calls checks it again. ``tests/security/test_roles.py`` walks this table and fails for a
 command without a declaration, so a new command cannot forget it.
+
+A command that runs or handles jobs sets ``uses_operations`` and gets the operation registry filled first
+(``services.composition``); the others do not pay for importing every domain.
 """
 
 from __future__ import annotations
@@ -81,6 +84,10 @@ def check_role(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "uses_operations", False):
+        from services.composition import load_operations
+
+        load_operations()
     try:
         check_role(args)
         return int(args.handler(args) or 0)

@@ -64,6 +64,12 @@ def stalled_worker_seconds() -> float:
     return float(os.environ.get("WORKBENCH_STALLED_SECONDS", "30"))
 
 
+def worker_reconnect_seconds() -> float:
+    """How long a worker whose database went away keeps trying to reconnect before it exits
+    (``$WORKBENCH_WORKER_RECONNECT_SECONDS``, default 120); ``workbench serve`` then starts a new one."""
+    return float(os.environ.get("WORKBENCH_WORKER_RECONNECT_SECONDS", "120"))
+
+
 def trusted_proxies() -> str:
     """Addresses of reverse proxies whose ``X-Forwarded-For`` may name the client (``$WORKBENCH_TRUSTED_PROXIES``,
     ``,``-separated; default none: the client address is always the connection's own)."""

@@ -1,7 +1,8 @@
 """``workbench serve``: database up and migrated, one worker, and Streamlit — the README's run command.
 
 Contract: the app binds to a loopback address unless OIDC is configured; a non-loopback address without
-auth is refused before anything starts.
+auth is refused before anything starts. The workers are supervised (``services.supervisor``): one that dies
+is started again with back-off, for as long as the app runs.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from services import config
 from services.auth.identity import Role
 from services.auth.oidc import auth_configured
 from services.errors import InvalidInput
+from services.supervisor import WorkerSupervisor
 
 
 def is_loopback(address: str) -> bool:
@@ -45,10 +47,9 @@ def _serve(args: argparse.Namespace) -> int:
         url = embedded.app_url()
     migrate.ensure_current(local_identity(), url)
     print(f"database: {url}", flush=True)
-    workers = [
-        subprocess.Popen([sys.executable, "-m", "services.cli", "worker"], cwd=config.REPO_ROOT)
-        for _ in range(args.workers)
-    ]
+    workers = WorkerSupervisor(
+        [sys.executable, "-m", "services.cli", "worker"], args.workers, cwd=config.REPO_ROOT
+    ).start()
     try:
         return subprocess.call(
             [
@@ -69,10 +70,7 @@ def _serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
-        for w in workers:
-            w.terminate()
-        for w in workers:
-            w.wait(30)
+        workers.stop(timeout=30)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -8,6 +8,7 @@ Contract:
    findings of a completed or duplicate load are the ``--json`` result.
 3. ``on_lost``: a load left ``running`` by a dead worker is marked ``failed`` (its transaction never
    committed, so nothing of the file is visible).
+4. The dead-load sweep (``@leases.sweep``) ends loads of any dead process — a CLI load killed mid-file too.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from typing import Any
 from services.auth.identity import Identity, Role
 from services.errors import WorkbenchError
 from services.input_files import resolve_input_path
+from services.jobs import leases
 from services.jobs.operations import operation
 from services.jobs.progress import ProgressReporter
-from services.variants.loader import load_vcf, mark_job_loads_failed
+from services.variants.loader import load_vcf, mark_job_loads_failed, sweep_dead_loads
 
 
 class LoadFailed(WorkbenchError):
@@ -36,6 +38,11 @@ def _confined(raw: str | None, what: str) -> str | None:
 
 def _lost(job_id: uuid.UUID) -> None:
     mark_job_loads_failed(job_id)
+
+
+@leases.sweep("variant_load_audit")
+def _sweep_dead_loads() -> int:
+    return sweep_dead_loads()
 
 
 @operation("variants.load_vcf", title="Load VCF", min_role=Role.CURATOR, retry_safe=False, on_lost=_lost)

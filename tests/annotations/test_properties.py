@@ -15,7 +15,7 @@ from services.annotations import staging
 from services.annotations.history import allele_events, allele_links, fold_events
 from services.annotations.runs import refresh
 from services.db.engine import get_engine, session_scope
-from services.jobs.progress import JobCancelled
+from services.jobs.errors import JobCancelled
 from tests.annotations.conftest import CURATOR, T0
 from tests.annotations.releases import COLUMNS, GENOME, add_alleles, add_release, record, value
 from tests.annotations.test_gate import CancelAfterFirstChunk

@@ -37,7 +37,7 @@ def count_slowly(payload: dict[str, Any], progress: ProgressReporter, identity: 
 @operation("test.fail", title="Fail on purpose (test)", min_role=Role.CURATOR)
 def fail(payload: dict[str, Any], progress: ProgressReporter, identity: Identity) -> dict[str, Any]:
     if payload.get("crash"):
-        raise RuntimeError("boom: an unexpected crash")
+        raise RuntimeError(payload.get("crash_message", "boom: an unexpected crash"))
     raise InvalidInput(payload.get("reason", "the input was refused"))
 
 
