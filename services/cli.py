@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "services.predictions.commands",
     "services.variants.commands",
     "services.annotations.source_commands",
+    "services.evaluation.commands",
 )
 
 
