@@ -13,10 +13,8 @@ def _predict(args: argparse.Namespace) -> int:
     from services.predictions.reference import EXPERIMENTAL_EVIDENCE
 
     evidence = tuple(c.strip().upper() for c in args.evidence.split(",")) if args.evidence else EXPERIMENTAL_EVIDENCE
-    if args.method != "knn":
-        return _baseline(args, evidence)
     if not args.config:
-        raise InvalidInput("--config (an embedding config name) is needed for --method knn")
+        raise InvalidInput("--config (an embedding config name) is needed for embedding predictions")
     params = PredictParams(
         k=args.k or 5,
         metric=args.metric,
@@ -49,40 +47,12 @@ def _predict(args: argparse.Namespace) -> int:
     return 0
 
 
-def _baseline(args: argparse.Namespace, evidence: tuple[str, ...]) -> int:
-    """The Naive and homology baselines (issue 11), stored as ordinary prediction sets."""
-    from services.auth import local_identity
-    from services.cli import print_json
-    from services.evaluation.baselines import BaselineParams, predict_baseline
-
-    params = BaselineParams(evidence_codes=evidence, max_hits=args.k or 10, exclude_identical=not args.keep_identical)
-    result = predict_baseline(
-        args.method, args.annotation_set, local_identity(), query_set=args.query_set,
-        accessions=args.accession or None, params=params,
-    )  # fmt: skip
-    summary = {"prediction_set_id": result.prediction_set_id, "method": result.method, "queries": result.queries}
-    summary |= {"predictions": result.predictions, "seconds": round(result.seconds, 3)}
-    if args.json:
-        print_json(summary)
-    else:
-        print(
-            f"prediction set {result.prediction_set_id} ({result.method} baseline): {result.predictions} "
-            f"predictions for {result.queries} queries in {result.seconds:.1f}s"
-        )
-    return 0
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     from services.predictions.knn import ENGINES, METRICS
 
     p = subparsers.add_parser("predict", help="predict GO terms by embedding similarity (or a baseline)")
-    p.add_argument(
-        "--method",
-        choices=("knn", "naive", "homology"),
-        default="knn",
-        help="knn: embedding neighbours (default); naive: term frequencies; homology: Smith-Waterman hits",
-    )
-    p.add_argument("--config", help="embedding config name (knn only)")
+    # services.evaluation.commands adds --method naive|homology (the baselines) to this command.
+    p.add_argument("--config", help="embedding config name (needed for embedding predictions)")
     p.add_argument("--annotation-set", type=int, required=True, help="reference annotation set id")
     queries = p.add_mutually_exclusive_group(required=True)
     queries.add_argument("--query-set", help="query set name")
