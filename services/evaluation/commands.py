@@ -6,6 +6,7 @@ import argparse
 import math
 from typing import Any
 
+from services.auth.identity import Role
 from services.evaluation.cafa import BEST_COLUMNS, NORMS, PROPS, EvalOptions, prepare, score
 from services.evaluation.files import (
     prediction_paths,
@@ -152,4 +153,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--th-step", type=float, default=0.01, help="threshold step (default 0.01)")
     p.add_argument("--no-orphans", action="store_true", help="leave out terms without parents (the roots)")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=_cafa_eval)
+    # Read-only: it reads files and writes nothing, so any role may run it.
+    p.set_defaults(handler=_cafa_eval, min_role=Role.VIEWER, mutating=False)
