@@ -40,6 +40,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "services.variants.commands",
     "services.annotations.source_commands",
     "services.usage.commands",
+    "services.evaluation.commands",
 )
 
 
