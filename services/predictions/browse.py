@@ -42,7 +42,8 @@ class PredictionSetView:
 
 
 _SET_SQL = (
-    "SELECT ps.id, coalesce(c.name, (ps.params->>'method') || ' baseline'), ps.annotation_set_id, a.source || ' ' || a.source_version, "
+    "SELECT ps.id, coalesce(c.name, (ps.params->>'method') || ' baseline'), ps.annotation_set_id, "
+    "a.source || ' ' || a.source_version, "
     "ps.ontology_snapshot_id, q.name, ps.k, ps.metric, ps.per_aspect, ps.evidence_codes, ps.query_count, "
     "ps.prediction_count, ps.created_by, ps.created_at FROM prediction_set ps "
     "LEFT JOIN embedding_config c ON c.id = ps.embedding_config_id "
