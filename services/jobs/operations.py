@@ -33,6 +33,7 @@ BUILTIN_OPERATION_MODULES: tuple[str, ...] = (
     "services.go_annotations.operations",
     "services.embeddings.operations",
     "services.predictions.operations",
+    "services.evaluation.operations",
     "services.variants.operations",
     "services.annotations.runs",
 )

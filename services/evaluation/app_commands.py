@@ -1,0 +1,85 @@
+"""``workbench eval-set create`` and ``workbench evaluate``: the same service functions the jobs run."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def _create_set(args: argparse.Namespace) -> int:
+    from services.auth import local_identity
+    from services.cli import print_json
+    from services.db.engine import session_scope
+    from services.evaluation.holdout import create_evaluation_set
+
+    evidence = [c for part in args.evidence or [] for c in part.split(",")] or None
+    with session_scope() as session:
+        r = create_evaluation_set(
+            session, local_identity(), old=args.old, new=args.new, ontology=args.ontology, evidence=evidence,
+            name=args.name,
+        )  # fmt: skip
+    if args.json:
+        print_json({"evaluation_set_id": r.evaluation_set_id, "stats": r.stats})
+    else:
+        counts = r.stats["categories"]
+        parts = ", ".join(
+            f"{c} {sum(v['proteins'] for v in counts[c].values()):,} protein-namespaces" for c in counts
+        )
+        print(f"evaluation set {r.evaluation_set_id}: {r.stats['delta_proteins']:,} proteins with new terms ({parts})")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from services.auth import local_identity
+    from services.cli import print_json
+    from services.db.engine import session_scope
+    from services.evaluation.information_accretion import resolve_ia_choice
+    from services.evaluation.results import run_evaluation
+
+    identity = local_identity()
+    choice = {"file": args.ia} if args.ia else ({"annotation_set": args.ia_from} if args.ia_from else None)
+    with session_scope() as session:
+        table = resolve_ia_choice(session, identity, args.evaluation_set, choice)
+        r = run_evaluation(
+            session,
+            identity,
+            evaluation_set_id=args.evaluation_set,
+            prediction_set_id=args.prediction_set,
+            scoring=args.scoring,
+            ia_set_id=None if table is None else table.id,
+        )
+    if args.json:
+        print_json({"evaluation_result_id": r.evaluation_result_id, "results": r.results})
+    else:
+        print(f"evaluation result {r.evaluation_result_id} ({r.seconds:.2f}s)")
+        for category, by_ns in r.results.items():
+            cells = "  ".join(
+                f"{ns} Fmax {v['fmax']:.3f} (cov {v['coverage']:.2f})"
+                if v["fmax"] is not None
+                else f"{ns} no predictions"
+                for ns, v in by_ns.items()
+            )
+            print(f"  {category}: {cells}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    es = subparsers.add_parser("eval-set", help="evaluation sets (CAFA temporal holdouts)")
+    es_sub = es.add_subparsers(dest="eval_set_command", required=True, metavar="ACTION")
+    c = es_sub.add_parser("create", help="compute the NK/LK/PK holdout between two annotation sets")
+    c.add_argument("--old", type=int, required=True, help="the earlier annotation set id")
+    c.add_argument("--new", type=int, required=True, help="the later annotation set id")
+    c.add_argument("--ontology", help="snapshot id or data-version (default: the new set's snapshot)")
+    c.add_argument("--evidence", action="append", help="evidence codes, comma-separated (default: experimental)")
+    c.add_argument("--name", help="a label for the set")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(handler=_create_set)
+
+    e = subparsers.add_parser("evaluate", help="evaluate a prediction set against an evaluation set (CAFA)")
+    e.add_argument("--evaluation-set", type=int, required=True)
+    e.add_argument("--prediction-set", type=int, required=True)
+    e.add_argument("--scoring", help="scoring config name (default: the stored scores)")
+    ia = e.add_mutually_exclusive_group()
+    ia.add_argument("--ia", help="IA file (two columns: term, IA)")
+    ia.add_argument("--ia-from", type=int, metavar="ANNOTATION_SET", help="compute IA from this annotation set")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(handler=_evaluate)
