@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "services.evaluation.app_commands",
     "services.variants.commands",
     "services.annotations.source_commands",
+    "services.evaluation.commands",
 )
 
 
