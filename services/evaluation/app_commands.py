@@ -21,9 +21,7 @@ def _create_set(args: argparse.Namespace) -> int:
         print_json({"evaluation_set_id": r.evaluation_set_id, "stats": r.stats})
     else:
         counts = r.stats["categories"]
-        parts = ", ".join(
-            f"{c} {sum(v['proteins'] for v in counts[c].values()):,} protein-namespaces" for c in counts
-        )
+        parts = ", ".join(f"{c} {sum(v['proteins'] for v in counts[c].values()):,} protein-namespaces" for c in counts)
         print(f"evaluation set {r.evaluation_set_id}: {r.stats['delta_proteins']:,} proteins with new terms ({parts})")
     return 0
 

@@ -302,8 +302,13 @@ def create_evaluation_set(
         session,
         "evaluation_known_term",
         ("evaluation_set_id", "protein_accession", "go_term_id", "namespace"),
-        zip([set_id] * len(kn), kn["protein"].tolist(), sg.term_ids[kn["term"].to_numpy()].tolist(),
-            kn["namespace"].tolist(), strict=True),  # fmt: skip
+        zip(
+            [set_id] * len(kn),
+            kn["protein"].tolist(),
+            sg.term_ids[kn["term"].to_numpy()].tolist(),
+            kn["namespace"].tolist(),
+            strict=True,
+        ),  # fmt: skip
     )
     stats = {
         "ontology_snapshot_id": snapshot,

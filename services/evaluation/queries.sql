@@ -46,7 +46,7 @@ WITH used AS (
            CASE WHEN l.direct_id IS NOT NULL AND NOT l.direct_obsolete THEN l.direct_id END AS same_id,
            CASE WHEN l.direct_id IS NULL OR l.direct_obsolete THEN
                (SELECT a.id FROM go_term a
-                WHERE a.ontology_snapshot_id = :dst AND NOT a.is_obsolete AND a.alt_ids @> ARRAY[l.go_id]
+                WHERE a.ontology_snapshot_id = :dst AND NOT a.is_obsolete AND a.alt_ids @> ARRAY[CAST(l.go_id AS text)]
                 ORDER BY a.id LIMIT 1)
            END AS alt_id,
            CASE WHEN (l.direct_id IS NULL OR l.direct_obsolete)

@@ -95,15 +95,15 @@ def read_inputs(
     sg = sg or load_snapshot_graph(session, es.ontology_snapshot_id)
     ids = np.asarray(sg.graph.ids, dtype=object)
 
-    gt = _frame(session.execute(Q.ground_truth_rows, {"id": evaluation_set_id}).all(), ["target", "go_term_id", "category"])
+    gt = _frame(
+        session.execute(Q.ground_truth_rows, {"id": evaluation_set_id}).all(), ["target", "go_term_id", "category"]
+    )
     known = _frame(session.execute(Q.known_rows, {"id": evaluation_set_id}).all(), ["target", "go_term_id"])
     gt["term"] = ids[sg.indices(gt["go_term_id"].to_numpy(np.int64))]
     known["term"] = ids[sg.indices(known["go_term_id"].to_numpy(np.int64))]
 
     columns = ["target", "go_term_id", "score", *FEATURE_COLUMNS]
-    preds = _frame(
-        session.execute(Q.prediction_rows, {"p": prediction_set_id, "e": evaluation_set_id}).all(), columns
-    )
+    preds = _frame(session.execute(Q.prediction_rows, {"p": prediction_set_id, "e": evaluation_set_id}).all(), columns)
     if preds.empty:
         raise InvalidInput(
             f"prediction set {prediction_set_id} predicts none of the {gt['target'].nunique():,} proteins of "
