@@ -327,13 +327,13 @@ def create_evaluation_set(
 
 def _category_counts(session: Session, set_id: int) -> dict[str, dict[str, dict[str, int]]]:
     counts = {c: {ns: {"proteins": 0, "annotations": 0} for ns in NAMESPACES} for c in CATEGORIES}
-    for category, namespace, proteins, annotations in session.execute(Q.ground_truth_counts, {"id": set_id}):
-        counts[category][namespace] = {"proteins": int(proteins), "annotations": int(annotations)}
+    for category, namespace, proteins, rows in session.execute(Q.ground_truth_counts, {"id": set_id}):
+        counts[category][namespace] = {"proteins": int(proteins), "annotations": int(rows)}
     return counts
 
 
 def _known_counts(session: Session, set_id: int) -> dict[str, dict[str, int]]:
     counts = {ns: {"proteins": 0, "annotations": 0} for ns in NAMESPACES}
-    for namespace, proteins, annotations in session.execute(Q.known_counts, {"id": set_id}):
-        counts[namespace] = {"proteins": int(proteins), "annotations": int(annotations)}
+    for namespace, proteins, rows in session.execute(Q.known_counts, {"id": set_id}):
+        counts[namespace] = {"proteins": int(proteins), "annotations": int(rows)}
     return counts

@@ -8,7 +8,8 @@ Contract:
 2. Computed: IA(t) = −log2 P(t | all parents of t) = −log2 (n(t) / n(all parents of t)), where n counts
    the proteins of the annotation set (evidence filter and NOT rule of ``holdout``, terms mapped to the
    snapshot) carrying the term after propagation over is_a and part_of. Parents are the direct is_a /
-   part_of parents within the term's namespace (the graph's ``parents``). A root (no parents) or a term no protein carries gets 0.
+   part_of parents within the term's namespace (the graph's ``parents``). A root (no parents) or a term no
+   protein carries gets 0.
 3. An IA table is stored once per (snapshot, name): asking again for the same file content or the same
    annotation set and evidence returns the stored one.
 """

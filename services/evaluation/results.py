@@ -180,7 +180,7 @@ def summarise(best: pd.DataFrame) -> dict[str, dict[str, dict[str, float | int |
         by_metric = {r["metric"]: r for _, r in rows.iterrows()}
         f = by_metric.get("f")
 
-        def pick(metric: str, column: str) -> float | int | None:
+        def pick(metric: str, column: str, by_metric: dict = by_metric) -> float | int | None:
             row = by_metric.get(metric)
             return None if row is None else _number(row.get(column))
 
