@@ -163,3 +163,66 @@ RETURNING id;
 
 -- name: evaluation_set_snapshot
 SELECT ontology_snapshot_id FROM evaluation_set WHERE id = :id;
+
+-- name: list_evaluation_sets
+SELECT e.id, e.name, e.old_annotation_set_id, e.new_annotation_set_id, e.ontology_snapshot_id,
+       e.evidence_codes, e.stats, e.created_by, e.created_at,
+       oa.source || ' ' || oa.source_version AS old_label, na.source || ' ' || na.source_version AS new_label,
+       s.obo_version
+FROM evaluation_set e
+JOIN annotation_set oa ON oa.id = e.old_annotation_set_id
+JOIN annotation_set na ON na.id = e.new_annotation_set_id
+JOIN ontology_snapshot s ON s.id = e.ontology_snapshot_id
+ORDER BY e.created_at DESC, e.id DESC;
+
+-- name: ground_truth_download
+SELECT g.protein_accession, t.go_id
+FROM evaluation_ground_truth g JOIN go_term t ON t.id = g.go_term_id
+WHERE g.evaluation_set_id = :id AND g.category = :category
+ORDER BY g.protein_accession, t.go_id;
+
+-- name: known_download
+SELECT k.protein_accession, t.go_id
+FROM evaluation_known_term k JOIN go_term t ON t.id = k.go_term_id
+WHERE k.evaluation_set_id = :id
+ORDER BY k.protein_accession, t.go_id;
+
+-- name: delta_sequences
+SELECT p.accession, p.protein_name, p.organism, s.sequence
+FROM protein p JOIN sequence s ON s.id = p.sequence_id
+WHERE p.accession IN (SELECT DISTINCT g.protein_accession FROM evaluation_ground_truth g
+                      WHERE g.evaluation_set_id = :id)
+ORDER BY p.accession;
+
+-- name: annotation_set_choices
+SELECT a.id, a.source, a.source_version, a.annotation_count, a.ontology_snapshot_id
+FROM annotation_set a ORDER BY a.created_at DESC, a.id DESC;
+
+-- name: prediction_set_choices
+SELECT p.id, p.created_at, p.prediction_count, p.query_count, p.params, c.name AS config,
+       a.source || ' ' || a.source_version AS reference
+FROM prediction_set p
+LEFT JOIN embedding_config c ON c.id = p.embedding_config_id
+JOIN annotation_set a ON a.id = p.annotation_set_id
+ORDER BY p.created_at DESC, p.id DESC;
+
+-- name: results_of_set
+SELECT r.id, r.prediction_set_id, r.created_at, r.created_by, r.seconds, r.reranker_id,
+       sc.name AS scoring, ia.name AS ia_name, p.params, c.name AS config
+FROM evaluation_result r
+JOIN prediction_set p ON p.id = r.prediction_set_id
+LEFT JOIN embedding_config c ON c.id = p.embedding_config_id
+LEFT JOIN scoring_config sc ON sc.id = r.scoring_config_id
+LEFT JOIN information_accretion_set ia ON ia.id = r.information_accretion_set_id
+WHERE r.evaluation_set_id = :id
+ORDER BY r.created_at DESC, r.id DESC;
+
+-- name: best_rows
+SELECT category, namespace, metric, tau, n, tp, fp, fn, pr, rc, cov, f, s, f_micro, pr_w, rc_w, f_w, f_micro_w
+FROM evaluation_best_row WHERE evaluation_result_id = :id
+ORDER BY category, namespace, metric;
+
+-- name: curve_points
+SELECT category, namespace, tau, n, pr, rc, cov, f, s, f_micro, pr_w, rc_w, f_w, f_micro_w
+FROM evaluation_curve_point WHERE evaluation_result_id = :id
+ORDER BY category, namespace, tau;

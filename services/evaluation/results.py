@@ -117,17 +117,11 @@ def read_inputs(
         how = {"same": int((~unmapped).sum())}
         if unmapped.any():
             # obsolete or outside the graph in its own snapshot: map like annotations
-            mapping = term_mapping(session, preds.loc[unmapped, "go_term_id"].unique().tolist(), sg.snapshot_id)
-            target = dict(zip(mapping["go_term_id"], mapping["target_id"], strict=True))
-            mapped = sg.indices(
-                np.array([target.get(t) or -1 for t in preds.loc[unmapped, "go_term_id"]], dtype=np.int64)
-            )
+            mapped = _mapped_indices(session, sg, preds.loc[unmapped, "go_term_id"])
             index[unmapped] = mapped
             how["mapped"] = int((mapped >= 0).sum())
     else:
-        mapping = term_mapping(session, preds["go_term_id"].unique().tolist(), sg.snapshot_id)
-        target = dict(zip(mapping["go_term_id"], mapping["target_id"], strict=True))
-        index = sg.indices(np.array([target.get(t) or -1 for t in preds["go_term_id"]], dtype=np.int64))
+        index = _mapped_indices(session, sg, preds["go_term_id"])
         how = {"same_or_mapped": int((index >= 0).sum())}
     preds["term"] = ids[np.where(index >= 0, index, 0)]
     dropped = {"predictions_unmapped": int((index < 0).sum()), "predictions_read": int(len(preds)), **how}
@@ -135,6 +129,13 @@ def read_inputs(
     # One row per (target, term) after mapping: two old terms merged into one keep the best score.
     preds = preds.groupby(["target", "term"], as_index=False, sort=False)["score"].max()
     return EvaluationInputs(sg, preds, gt[["target", "term", "category"]], known[["target", "term"]], dropped)
+
+
+def _mapped_indices(session: Session, sg: SnapshotGraph, term_ids: pd.Series) -> np.ndarray:
+    """Graph indices of prediction terms mapped to the snapshot (``term_mapping``); -1 where unmappable."""
+    mapping = term_mapping(session, term_ids.unique().tolist(), sg.snapshot_id)
+    target = pd.Series(mapping["target_id"].fillna(-1).astype(np.int64).to_numpy(), index=mapping["go_term_id"])
+    return sg.indices(target.reindex(term_ids.to_numpy()).fillna(-1).astype(np.int64).to_numpy())
 
 
 def evaluate_inputs(
@@ -256,6 +257,8 @@ def _copy_frame(session: Session, table: str, result_id: int, frame: pd.DataFram
         return
     present = [c for c in columns if c in frame.columns]
     values = frame[present].astype(object).where(frame[present].notna(), None)
+    if "n" in values.columns:
+        values["n"] = [None if v is None else int(v) for v in values["n"]]
     copy_rows(
         session,
         table,

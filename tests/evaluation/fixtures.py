@@ -172,3 +172,79 @@ def ground_truth_rows(set_id: int) -> tuple[set, set]:
             {"id": set_id},
         ).all()
     return {tuple(r) for r in gt}, {tuple(r) for r in known}
+
+
+# Predictions for the delta proteins: (protein, term, score, distance, identity_nw, identity_sw,
+# vote_fraction, taxonomic_distance, evidence_code). Scores spread so the curve has several points.
+PREDICTIONS = [
+    ("P10001", "GO:0000103", 0.82, 0.18, 0.9, 0.95, 1.0, 0, "IDA"),
+    ("P10001", "GO:0000102", 0.40, 0.60, 0.3, None, 0.4, 4, "IEA"),
+    ("P10002", "GO:0000102", 0.71, 0.29, 0.6, 0.7, 0.6, 2, "EXP"),
+    ("P10002", "GO:0000101", 0.35, 0.65, None, None, 0.2, None, "IDA"),
+    ("P10003", "GO:0000100", 0.55, 0.45, 0.5, 0.5, 0.5, 1, "IMP"),
+    ("P10003", "GO:0000301", 0.93, 0.07, 0.8, 0.85, 0.8, 0, "IDA"),
+    ("P10003", "GO:0000201", 0.25, 0.75, 0.2, 0.25, 0.2, 6, "ISS"),
+    ("P10006", "GO:0000300", 0.62, 0.38, 0.55, 0.6, 0.6, 2, "HDA"),
+    ("P10007", "GO:0000200", 0.48, 0.52, 0.45, 0.5, 0.4, 3, "IPI"),
+    ("P10007", "GO:0000201", 0.15, 0.85, 0.1, 0.2, 0.2, 8, "IDA"),
+    ("P10004", "GO:0000103", 0.90, 0.10, 0.9, 0.9, 1.0, 0, "IDA"),  # not a delta protein: never read
+]
+
+
+def seed_prediction_set(
+    snapshot_id: int,
+    annotation_set_id: int,
+    rows: list[tuple] = PREDICTIONS,
+    *,
+    config: str = "comp",
+    params: dict | None = None,
+) -> int:
+    """A prediction set with the given rows, written directly (the features a real run would store)."""
+    import json
+
+    from services.embeddings.configs import add_config
+
+    with session_scope() as s:
+        config_id = s.execute(text("SELECT id FROM embedding_config WHERE name = :n"), {"n": config}).scalar()
+        if config_id is None:
+            config_id = add_config(s, CURATOR, config, "composition").id
+        set_id = s.execute(
+            text(
+                "INSERT INTO prediction_set (embedding_config_id, annotation_set_id, ontology_snapshot_id, k, metric, "
+                "per_aspect, exclude_identical, evidence_codes, params, query_count, reference_count, "
+                "prediction_count, created_by) VALUES (:c, :a, :s, 5, 'cosine', false, true, ARRAY['IDA'], "
+                "CAST(:params AS jsonb), 0, 0, :n, 'cora') RETURNING id"
+            ),
+            {
+                "c": config_id,
+                "a": annotation_set_id,
+                "s": snapshot_id,
+                "params": json.dumps(params or {}),
+                "n": len(rows),
+            },  # fmt: skip
+        ).scalar_one()
+        for acc, go_id, score, distance, nw, sw, votes, tax, code in rows:
+            s.execute(
+                text(
+                    "INSERT INTO go_prediction (prediction_set_id, protein_accession, query_sequence_id, go_term_id, "
+                    "aspect, ref_protein_accession, distance, score, evidence_code, identity_nw, identity_sw, "
+                    "neighbor_vote_fraction, taxonomic_distance) "
+                    "SELECT :p, :acc, pr.sequence_id, t.id, t.aspect, 'P10005', :d, :score, :code, :nw, :sw, :v, :tax "
+                    "FROM protein pr, go_term t WHERE pr.accession = :acc AND t.ontology_snapshot_id = :s "
+                    "AND t.go_id = :go"
+                ),
+                {
+                    "p": set_id,
+                    "acc": acc,
+                    "d": distance,
+                    "score": score,
+                    "code": code,
+                    "nw": nw,
+                    "sw": sw,
+                    "v": votes,
+                    "tax": tax,
+                    "s": snapshot_id,
+                    "go": go_id,
+                },  # fmt: skip
+            )
+    return int(set_id)
