@@ -16,7 +16,7 @@ from services.evaluation.files import read_pairs, read_prediction_file
 from services.evaluation.graph import graph_from_obo
 from services.evaluation.holdout import create_evaluation_set
 from services.evaluation.results import read_inputs, run_evaluation
-from services.evaluation.scoring import get_scoring_config, score_frame
+from services.evaluation.scoring import FEATURE_COLUMNS, get_scoring_config, score_frame
 from tests.evaluation.fixtures import CURATOR, LEAD, PREDICTIONS, seed_prediction_set, seed_releases
 from tests.evaluation.oracles import load_oracle, oracle_best
 
@@ -90,7 +90,8 @@ def test_scoring_config_rescores_stored_features(db_url, tmp_path) -> None:
     with session_scope() as s:
         config = get_scoring_config(s, "alignment")
         inputs = read_inputs(s, set_id, pred_id, config)
-    scores = dict(zip(zip(inputs.predictions["target"], inputs.predictions["term"]), inputs.predictions["score"]))
+    p = inputs.predictions
+    scores = {(t, term): score for t, term, score in p[["target", "term", "score"]].itertuples(index=False)}
     assert scores[("P10001", "GO:0000103")] == pytest.approx((0.9 + 0.95) / 2)
     assert scores[("P10001", "GO:0000102")] == pytest.approx(0.3)  # SW identity missing: the mean of what is there
     assert scores[("P10002", "GO:0000101")] == 0.0  # no alignment at all
@@ -100,8 +101,7 @@ def test_scoring_config_rescores_stored_features(db_url, tmp_path) -> None:
         results = browse.results_of_set(s, set_id)
     assert stored.results != rescored.results
     assert set(results["scoring"]) == {"stored scores", "alignment"}
-    frame = pd.DataFrame([dict(zip(("distance", "identity_nw", "identity_sw", "neighbor_vote_fraction",
-                                   "taxonomic_distance", "evidence_code"), r[3:], strict=True)) for r in PREDICTIONS])  # fmt: skip
+    frame = pd.DataFrame([r[3:] for r in PREDICTIONS], columns=list(FEATURE_COLUMNS))
     with session_scope() as s:
         similarity = score_frame(frame, "cosine", get_scoring_config(s, "similarity"))
     assert similarity == pytest.approx([r[2] for r in PREDICTIONS])  # the preset reproduces stored scores
