@@ -226,6 +226,31 @@ def mapped_annotations(
     return kept, info
 
 
+def check_request(
+    session: Session,
+    *,
+    old: int,
+    new: int,
+    ontology: int | str | None = None,
+    evidence: Iterable[str] | None = None,
+) -> tuple[int, tuple[str, ...]]:
+    """Refuse a request that cannot make an evaluation set (one sentence); returns (snapshot, evidence codes).
+
+    Pages call it before queuing the job, so bad input is answered at once rather than in a failed job."""
+    if old == new:
+        raise InvalidInput("the old and the new annotation set must be different sets")
+    annotation_set_snapshot(session, old)
+    new_snapshot = annotation_set_snapshot(session, new)
+    snapshot = resolve_snapshot(session, ontology) if ontology not in (None, "") else new_snapshot
+    codes = normalise_evidence(evidence)
+    if not session.execute(Q.shared_proteins, {"old": old, "new": new}).scalar():
+        raise InvalidInput(
+            f"annotation sets {old} and {new} share no protein (different proteomes?): "
+            "an evaluation set needs two releases over the same proteins"
+        )
+    return snapshot, codes
+
+
 def create_evaluation_set(
     session: Session,
     identity: Identity,
@@ -241,17 +266,7 @@ def create_evaluation_set(
     """Compute and store the holdout between annotation sets ``old`` and ``new`` (see the module contract)."""
     require(identity, Role.LEAD, "create evaluation sets")
     started = time.perf_counter()
-    if old == new:
-        raise InvalidInput("the old and the new annotation set must be different sets")
-    annotation_set_snapshot(session, old)
-    new_snapshot = annotation_set_snapshot(session, new)
-    snapshot = resolve_snapshot(session, ontology) if ontology is not None else new_snapshot
-    codes = normalise_evidence(evidence)
-    if not session.execute(Q.shared_proteins, {"old": old, "new": new}).scalar():
-        raise InvalidInput(
-            f"annotation sets {old} and {new} share no protein (different proteomes?): "
-            "an evaluation set needs two releases over the same proteins"
-        )
+    snapshot, codes = check_request(session, old=old, new=new, ontology=ontology, evidence=evidence)
 
     def phase(message: str) -> None:
         if progress is not None:

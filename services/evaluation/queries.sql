@@ -226,3 +226,10 @@ ORDER BY category, namespace, metric;
 SELECT category, namespace, tau, n, pr, rc, cov, f, s, f_micro, pr_w, rc_w, f_w, f_micro_w
 FROM evaluation_curve_point WHERE evaluation_result_id = :id
 ORDER BY category, namespace, tau;
+
+-- name: predicted_delta_proteins
+SELECT count(DISTINCT p.protein_accession)
+FROM go_prediction p
+WHERE p.prediction_set_id = :p
+  AND p.protein_accession IN (SELECT DISTINCT g.protein_accession FROM evaluation_ground_truth g
+                              WHERE g.evaluation_set_id = :e);

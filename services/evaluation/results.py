@@ -77,6 +77,33 @@ def _frame(rows: list, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def check_request(
+    session: Session,
+    *,
+    evaluation_set_id: int,
+    prediction_set_id: int,
+    scoring: str | int | None = None,
+    ia: dict | None = None,
+) -> None:
+    """Refuse an evaluation that cannot run, in one sentence, before a job is queued for it: unknown sets or
+    scoring config, a prediction set that predicts none of the set's proteins, an IA file with junk."""
+    from services.evaluation.information_accretion import read_ia_file
+
+    if session.execute(Q.evaluation_set_by_id, {"id": evaluation_set_id}).first() is None:
+        raise NotFound(f"evaluation set {evaluation_set_id} does not exist")
+    if session.execute(Q.prediction_set_by_id, {"id": prediction_set_id}).first() is None:
+        raise NotFound(f"prediction set {prediction_set_id} does not exist")
+    if scoring not in (None, ""):
+        get_scoring_config(session, scoring)
+    if not session.execute(Q.predicted_delta_proteins, {"p": prediction_set_id, "e": evaluation_set_id}).scalar():
+        raise InvalidInput(
+            f"prediction set {prediction_set_id} predicts none of the proteins of evaluation set "
+            f"{evaluation_set_id}: predict for its proteins first (download their FASTA)"
+        )
+    if ia and ia.get("file"):
+        read_ia_file(ia["file"])
+
+
 def read_inputs(
     session: Session,
     evaluation_set_id: int,
