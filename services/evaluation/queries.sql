@@ -233,3 +233,6 @@ FROM go_prediction p
 WHERE p.prediction_set_id = :p
   AND p.protein_accession IN (SELECT DISTINCT g.protein_accession FROM evaluation_ground_truth g
                               WHERE g.evaluation_set_id = :e);
+
+-- name: snapshot_identity
+SELECT content_hash, term_count, relationship_count FROM ontology_snapshot WHERE id = :s;

@@ -35,7 +35,7 @@ from services.evaluation.cafa import EvalOptions, evaluate
 from services.evaluation.holdout import term_mapping
 from services.evaluation.models import CATEGORIES, METRIC_COLUMNS, NAMESPACES
 from services.evaluation.scoring import FEATURE_COLUMNS, ScoringConfig, get_scoring_config, score_frame
-from services.evaluation.snapshot_graph import SnapshotGraph, load_snapshot_graph
+from services.evaluation.snapshot_graph import SnapshotGraph, fetch_tuples, load_snapshot_graph
 from services.jobs.progress import ProgressReporter
 
 Q = sql_blocks.load(__file__)
@@ -110,6 +110,8 @@ def read_inputs(
     prediction_set_id: int,
     scoring: ScoringConfig | None = None,
     sg: SnapshotGraph | None = None,
+    *,
+    cached: bool = True,
 ) -> EvaluationInputs:
     """Read the evaluator's inputs from the database (points 1, 2 and 4 of the module contract)."""
     es = session.execute(Q.evaluation_set_by_id, {"id": evaluation_set_id}).first()
@@ -119,18 +121,18 @@ def read_inputs(
     if ps is None:
         raise NotFound(f"prediction set {prediction_set_id} does not exist")
     sg = sg if sg is not None and sg.snapshot_id == es.ontology_snapshot_id else None
-    sg = sg or load_snapshot_graph(session, es.ontology_snapshot_id)
+    sg = sg or load_snapshot_graph(session, es.ontology_snapshot_id, cached=cached)
     ids = np.asarray(sg.graph.ids, dtype=object)
 
     gt = _frame(
-        session.execute(Q.ground_truth_rows, {"id": evaluation_set_id}).all(), ["target", "go_term_id", "category"]
+        fetch_tuples(session, "ground_truth_rows", {"id": evaluation_set_id}), ["target", "go_term_id", "category"]
     )
-    known = _frame(session.execute(Q.known_rows, {"id": evaluation_set_id}).all(), ["target", "go_term_id"])
+    known = _frame(fetch_tuples(session, "known_rows", {"id": evaluation_set_id}), ["target", "go_term_id"])
     gt["term"] = ids[sg.indices(gt["go_term_id"].to_numpy(np.int64))]
     known["term"] = ids[sg.indices(known["go_term_id"].to_numpy(np.int64))]
 
     columns = ["target", "go_term_id", "score", *FEATURE_COLUMNS]
-    preds = _frame(session.execute(Q.prediction_rows, {"p": prediction_set_id, "e": evaluation_set_id}).all(), columns)
+    preds = _frame(fetch_tuples(session, "prediction_rows", {"p": prediction_set_id, "e": evaluation_set_id}), columns)
     if preds.empty:
         raise InvalidInput(
             f"prediction set {prediction_set_id} predicts none of the {gt['target'].nunique():,} proteins of "
@@ -239,6 +241,7 @@ def run_evaluation(
     reranker_id: int | None = None,
     progress: ProgressReporter | None = None,
     job_id: Any = None,
+    cached_graph: bool = True,
 ) -> EvaluationRun:
     """Evaluate and store (the module contract); returns the result id and the summary."""
     from services.evaluation.information_accretion import load_ia
@@ -250,7 +253,7 @@ def run_evaluation(
     ia = load_ia(session, ia_set_id) if ia_set_id is not None else None
     if progress is not None:
         progress.event("phase", "reading the evaluation set and the predictions")
-    inputs = read_inputs(session, evaluation_set_id, prediction_set_id, config)
+    inputs = read_inputs(session, evaluation_set_id, prediction_set_id, config, cached=cached_graph)
     if progress is not None:
         progress.check_cancelled()
         progress.event("phase", f"evaluating {len(inputs.predictions):,} predictions")
