@@ -17,7 +17,8 @@ namespace names.
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -162,10 +163,14 @@ def _closure(parents: sp.csr_matrix, ids: Sequence[str]) -> sp.csr_matrix:
     return reach.astype(bool).tocsr()
 
 
-def _open_text(path: Path) -> Iterator[str]:
+# The lines the parser reads: after stripping, the key before the first ": " and the rest (the value).
+_OBO_LINE = re.compile(r"^[^\S\n]*(id|alt_id|namespace|is_obsolete|is_a|relationship): (.*)$", re.MULTILINE)
+
+
+def _read_text(path: Path) -> str:
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
-        yield from handle
+        return handle.read()
 
 
 def graph_from_obo(path: str | Path) -> TermGraph:
@@ -173,7 +178,9 @@ def graph_from_obo(path: str | Path) -> TermGraph:
 
     A record is taken at each ``id:`` line and closed by the next one (or the end of the file); it counts when
     it has a namespace other than ``external`` and no ``is_obsolete`` line. Parents come from ``is_a:`` lines
-    (the text before ``!``) and ``relationship: part_of X`` lines.
+    (the text before ``!``) and ``relationship: part_of X`` lines. Lines are read as the reference reads them:
+    stripped, then split at the first ``": "``; only the six keys above matter, so one regular expression
+    finds them.
     Raises InputFileError when the file cannot be read or holds no term.
     """
     path = Path(path)
@@ -190,29 +197,30 @@ def graph_from_obo(path: str | Path) -> TermGraph:
             records[term_id] = (namespace, tuple(alt_ids), tuple(rels))
 
     try:
-        for line in _open_text(path):
-            parts = line.strip().split(": ")
-            if len(parts) < 2:
-                continue
-            key, value = parts[0], ": ".join(parts[1:])
-            if key == "id":
-                close()
-                term_id, namespace, obsolete, alt_ids, rels = value, None, False, [], []
-            elif key == "alt_id":
-                alt_ids.append(value)
-            elif key == "namespace" and value != "external":
-                namespace = value
-            elif key == "is_obsolete":
-                obsolete = True
-            elif key == "is_a":
-                rels.append(value.split("!")[0].strip())
-            elif key == "relationship" and value.startswith("part_of"):
-                fields = value.split()
-                if len(fields) > 1:
-                    rels.append(fields[1].strip())
-        close()
+        text = _read_text(path)
     except OSError as exc:
         raise InputFileError(str(path), None, f"cannot be read ({exc.strerror or exc})") from exc
+    for key, raw in _OBO_LINE.findall(text):
+        value = raw.rstrip()
+        if not value:
+            continue  # "key:" alone: no ": " once stripped
+        if key == "id":
+            close()
+            term_id, namespace, obsolete, alt_ids, rels = value, None, False, [], []
+        elif key == "alt_id":
+            alt_ids.append(value)
+        elif key == "namespace":
+            if value != "external":
+                namespace = value
+        elif key == "is_obsolete":
+            obsolete = True
+        elif key == "is_a":
+            rels.append(value.split("!")[0].strip())
+        elif value.startswith("part_of"):
+            fields = value.split()
+            if len(fields) > 1:
+                rels.append(fields[1].strip())
+    close()
     if not records:
         raise InputFileError(str(path), None, "holds no ontology term (is it an OBO file?)")
     terms = [(term, ns, alts) for term, (ns, alts, _) in records.items()]
