@@ -18,7 +18,13 @@ from services.evaluation.holdout import DEFAULT_EVIDENCE, check_request
 from services.evaluation.information_accretion import list_ia_tables
 from services.evaluation.models import CATEGORIES, NAMESPACES
 from services.evaluation.results import check_request as check_evaluation
-from services.evaluation.scoring import DEFAULT_EVIDENCE_WEIGHTS, list_scoring_configs
+from services.evaluation.scoring import (
+    DEFAULT_EVIDENCE_WEIGHTS,
+    explain_prediction,
+    list_scoring_configs,
+    predicted_proteins,
+    predicted_terms,
+)
 from services.jobs import service as jobs
 
 identity = current_identity()
@@ -160,6 +166,36 @@ if identity.can(Role.LEAD):
                         with session_scope() as session:
                             check_evaluation(session, **payload)
                         _submit("evaluation.evaluate", payload)
+
+with st.expander("Scoring configs and why a prediction scores what it does"):
+    st.dataframe(
+        [{"name": c.name, "formula": c.summary(), "preset": c.is_preset, "by": c.created_by} for c in configs],
+        hide_index=True,
+    )
+    if prediction_sets:
+        choices = {p.id: p for p in prediction_sets}
+        x_set = st.selectbox("Prediction set", list(choices), format_func=lambda i: choices[i].label, key="x_set")
+        with session_scope() as session:
+            proteins = predicted_proteins(session, x_set)
+        x_protein = st.selectbox("Protein", proteins, key="x_protein")
+        if x_protein:
+            with session_scope() as session:
+                terms = predicted_terms(session, x_set, x_protein)
+            x_term = st.selectbox("Predicted term", list(terms), format_func=terms.get, key="x_term")
+            x_config = st.selectbox("Scoring config", [c.name for c in configs], key="x_config")
+            if x_term and x_config:
+                with shown_errors(), session_scope() as session:
+                    why = explain_prediction(session, x_set, x_protein, x_term, x_config)
+                    st.caption(
+                        f"{why.go_id} {why.term_name or ''} for {why.accession}: stored score "
+                        f"{why.stored_score:.3f}, {x_config} score **{why.explanation.score:.3f}**"
+                        + (
+                            f" (× evidence weight {why.explanation.evidence_multiplier:.2f})"
+                            if why.explanation.evidence_multiplier is not None
+                            else ""
+                        )
+                    )
+                    st.dataframe(why.frame().style.format(precision=3, na_rep="missing"), hide_index=True)
 
 st.subheader("Results")
 with session_scope() as session:

@@ -4,6 +4,8 @@ bad input is one sentence and queues nothing."""
 
 from __future__ import annotations
 
+import pytest
+
 from services.db.engine import session_scope
 from services.evaluation.holdout import create_evaluation_set
 from services.evaluation.results import run_evaluation
@@ -59,6 +61,16 @@ def test_viewer_reads_sets_results_curves_and_comparison(app, tmp_path) -> None:
     assert not [b for b in at.button if b.key.startswith("ev_baseline_")]
     downloads = [d for d in at.get("download_button")]
     assert len(downloads) == 6
+
+    # why a prediction scores what it does under a scoring config
+    at.selectbox(key="x_set").set_value(ids["method"]).run()
+    at.selectbox(key="x_protein").set_value("P10001").run()
+    at.selectbox(key="x_term").set_value("GO:0000103")
+    at.selectbox(key="x_config").set_value("alignment").run()
+    assert not at.exception
+    why = frame_with(at, "contribution")
+    assert why["contribution"].sum() == pytest.approx((0.9 + 0.95) / 2)
+    assert any("alignment score **0.925**" in c.value for c in at.caption)
 
 
 def test_lead_creates_a_set_and_runs_evaluations_as_jobs(app, tmp_path, monkeypatch) -> None:
