@@ -220,10 +220,12 @@ def main() -> int:
             import cProfile
             import pstats
 
-            for _ in range(2):  # the second run, graph cached
+            for label, cached, ia_id in (("cold, no IA", False, None), ("warm, IA", True, ia_table)):
                 with cProfile.Profile() as prof, session_scope() as s:
-                    run_evaluation(s, BENCH, evaluation_set_id=case["set"], prediction_set_id=case["pred"])
-            pstats.Stats(prof).sort_stats("cumulative").print_stats(35)
+                    run_evaluation(s, BENCH, evaluation_set_id=case["set"], prediction_set_id=case["pred"],
+                                   ia_set_id=ia_id, cached_graph=cached)  # fmt: skip
+                print(f"## profile: {label}")
+                pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
         for label, ia_id, ia in (("without IA", None, None), ("with IA", ia_table, ia_values)):
             figures = {}
             for mode, cached in (("cold (graph read and built)", False), ("warm (graph cached)", True)):
