@@ -75,7 +75,10 @@ if not sets:
 
 by_id = {s.id: s for s in sets}
 wanted = st.query_params.get("set")
-start = list(by_id).index(int(wanted)) if wanted and wanted.isdigit() and int(wanted) in by_id else 0
+start = 0
+if wanted:
+    with shown_errors(), session_scope() as session:
+        start = list(by_id).index(browse.get_evaluation_set(session, browse.parse_set_id(wanted)).id)
 chosen = by_id[
     st.selectbox("Evaluation set", list(by_id), index=start, format_func=lambda i: by_id[i].label, key="es_pick")
 ]

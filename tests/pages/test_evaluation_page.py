@@ -127,3 +127,11 @@ def test_baseline_results_show_beside_the_method(app, tmp_path) -> None:
     results = frame_with(at, "method")
     assert "naive (baseline)" in set(results["method"]) and "comp embeddings" in set(results["method"])
     assert not [b for b in at.button if b.key.startswith("ev_baseline_")]
+
+
+def test_an_unknown_set_in_the_link_is_one_sentence(app, tmp_path) -> None:
+    _seed(tmp_path, results=False)
+    at = app("pages/evaluation.py", role="viewer", query={"set": "999"})
+    assert [e.value for e in at.error] == ["evaluation set 999 does not exist"]
+    at = app("pages/evaluation.py", role="viewer", query={"set": "abc"})
+    assert [e.value for e in at.error] == ["'abc' is not an evaluation set id"]
