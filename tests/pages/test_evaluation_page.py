@@ -7,10 +7,11 @@ from __future__ import annotations
 import pytest
 
 from services.db.engine import session_scope
+from services.evaluation.baselines import predict_baseline
 from services.evaluation.holdout import create_evaluation_set
 from services.evaluation.results import run_evaluation
 from services.jobs import service as jobs
-from tests.evaluation.fixtures import LEAD, PREDICTIONS, seed_prediction_set, seed_releases
+from tests.evaluation.fixtures import CURATOR, LEAD, PROTEINS, seed_prediction_set, seed_releases
 from tests.pages.conftest import frame_with
 
 
@@ -21,10 +22,8 @@ def _seed(tmp_path, results: bool = True) -> dict:
             s, LEAD, old=seeded.old_set, new=seeded.new_set, name="2025→2026"
         ).evaluation_set_id
     method = seed_prediction_set(seeded.new_snapshot, seeded.old_set)
-    naive = seed_prediction_set(
-        seeded.new_snapshot, seeded.old_set, [(p, t, 0.5, *rest) for p, t, _, *rest in PREDICTIONS],
-        config="naive-cfg", params={"method": "naive"},
-    )  # fmt: skip
+    # the real Naive baseline over the OLD release (terms of the old snapshot: mapped when evaluated)
+    naive = predict_baseline("naive", seeded.old_set, CURATOR, accessions=PROTEINS).prediction_set_id
     ids = {"seeded": seeded, "set": set_id, "method": method, "naive": naive}
     if results:
         with session_scope() as s:
@@ -126,6 +125,8 @@ def test_baseline_results_show_beside_the_method(app, tmp_path) -> None:
     at = app("pages/evaluation.py", role="lead")
     results = frame_with(at, "method")
     assert "naive (baseline)" in set(results["method"]) and "comp embeddings" in set(results["method"])
+    naive = results[results["method"] == "naive (baseline)"].iloc[0]
+    assert naive["NK MFO"] != "–"  # old-snapshot terms were mapped to the evaluation's snapshot
     assert not [b for b in at.button if b.key.startswith("ev_baseline_")]
 
 
