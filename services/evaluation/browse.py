@@ -159,6 +159,13 @@ def annotation_set_choices(session: Session) -> dict[int, str]:
     }
 
 
+def snapshot_choices(session: Session) -> dict[int, str]:
+    return {
+        r.id: f"#{r.id} {r.obo_version or 'no data-version'} ({r.term_count:,} terms)"
+        for r in session.execute(Q.snapshot_choices)
+    }
+
+
 def prediction_set_choices(session: Session) -> list[PredictionSetChoice]:
     return [
         PredictionSetChoice(r.id, method_of(r.params), r.config, r.reference, int(r.prediction_count), r.created_at)

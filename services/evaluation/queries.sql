@@ -254,3 +254,6 @@ SELECT t.go_id, t.name, p.score
 FROM go_prediction p JOIN go_term t ON t.id = p.go_term_id
 WHERE p.prediction_set_id = :p AND p.protein_accession = :acc
 ORDER BY p.score DESC, t.go_id;
+
+-- name: snapshot_choices
+SELECT id, obo_version, term_count FROM ontology_snapshot ORDER BY loaded_at DESC, id DESC;

@@ -88,3 +88,20 @@ def test_evaluation_jobs_run_on_a_worker(db_url, tmp_path, start_worker) -> None
     done = wait_for(lambda: finished(evaluate_job.id), timeout=90, message="evaluation job")
     assert done.status == "succeeded", done
     assert done.findings["results"]["PK"]["BPO"]["fmax"] is not None
+
+
+def test_cli_lists_sets_and_manages_scoring_configs(db_url, tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("WORKBENCH_ROLE", "lead")
+    seeded = seed_releases(tmp_path)
+    _json(capsys, ["eval-set", "create", "--old", str(seeded.old_set), "--new", str(seeded.new_set), "--json"])
+    (listed,) = _json(capsys, ["eval-set", "list", "--json"])
+    assert listed["old"] == seeded.old_set and listed["stats"]["delta_proteins"] == 5
+    argv = ["scoring-config", "add", "mine", "--formula", "evidence_weighted", "--weight", "identity_sw=2"]
+    added = _json(capsys, [*argv, "--weight", "vote_fraction=1", "--evidence-weight", "IEA=0.2", "--json"])
+    assert added["weights"] == {"identity_sw": 2.0, "vote_fraction": 1.0} and added["evidence_weights"] == {"IEA": 0.2}
+    names = {c["name"]: c for c in _json(capsys, ["scoring-config", "list", "--json"])}
+    assert names["mine"]["preset"] is False and names["balanced"]["preset"] is True
+    assert main(["scoring-config", "add", "mine", "--weight", "identity_sw=1"]) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert main(["scoring-config", "add", "other", "--weight", "identity_sw"]) == 1
+    assert "expected NAME=NUMBER" in capsys.readouterr().err

@@ -85,10 +85,12 @@ def test_lead_creates_a_set_and_runs_evaluations_as_jobs(app, tmp_path, monkeypa
     at.button(key="es_create").click().run()
     assert not at.exception and "must be different" in at.error[0].value and not _jobs()
     at.selectbox(key="es_old").set_value(seeded.old_set)
+    at.selectbox(key="es_ontology").set_value(seeded.old_snapshot)
     at.button(key="es_create").click().run()
     (job,) = _jobs()
     assert job.operation == "evaluation.create_set"
     assert job.payload["old"] == seeded.old_set and job.payload["new"] == seeded.new_set
+    assert job.payload["ontology"] == seeded.old_snapshot
 
     # an IA file with junk: one sentence naming the file and line, nothing queued
     (tmp_path / "ia.tsv").write_text("GO:0000100\t1\nGO:0000101\tmany\n")
@@ -136,3 +138,17 @@ def test_an_unknown_set_in_the_link_is_one_sentence(app, tmp_path) -> None:
     assert [e.value for e in at.error] == ["evaluation set 999 does not exist"]
     at = app("pages/evaluation.py", role="viewer", query={"set": "abc"})
     assert [e.value for e in at.error] == ["'abc' is not an evaluation set id"]
+
+
+def test_lead_creates_a_scoring_config(app, tmp_path) -> None:
+    _seed(tmp_path, results=False)
+    at = app("pages/evaluation.py", role="lead")
+    at.text_input(key="sc_name").input("sw-only")
+    at.button(key="sc_create").click().run()
+    assert [e.value for e in at.error] == ["give at least one signal a positive weight"]
+    at.number_input(key="sc_w_identity_sw").set_value(1.0)
+    at.button(key="sc_create").click().run()
+    assert any("Created scoring config sw-only" in s.value for s in at.success)
+    at.button(key="sc_create").click().run()
+    assert [e.value for e in at.error] == ["a scoring config named 'sw-only' already exists (configs never change)"]
+    assert "sw-only" in at.selectbox(key="ev_scoring").options
