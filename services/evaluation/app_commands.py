@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from services.auth.identity import Role
+
 
 def _create_set(args: argparse.Namespace) -> int:
     from services.auth import local_identity
@@ -32,9 +34,11 @@ def _evaluate(args: argparse.Namespace) -> int:
     from services.db.engine import session_scope
     from services.evaluation.information_accretion import resolve_ia_choice
     from services.evaluation.results import run_evaluation
+    from services.input_files import resolve_input_path
 
     identity = local_identity()
-    choice = {"file": args.ia} if args.ia else ({"annotation_set": args.ia_from} if args.ia_from else None)
+    ia_file = str(resolve_input_path(args.ia, "IA file", confined=False)) if args.ia else None
+    choice = {"file": ia_file} if ia_file else ({"annotation_set": args.ia_from} if args.ia_from else None)
     with session_scope() as session:
         table = resolve_ia_choice(session, identity, args.evaluation_set, choice)
         r = run_evaluation(
@@ -136,10 +140,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     c.add_argument("--evidence", action="append", help="evidence codes, comma-separated (default: experimental)")
     c.add_argument("--name", help="a label for the set")
     c.add_argument("--json", action="store_true")
-    c.set_defaults(handler=_create_set)
+    c.set_defaults(handler=_create_set, min_role=Role.LEAD)
     ls = es_sub.add_parser("list", help="list evaluation sets")
     ls.add_argument("--json", action="store_true")
-    ls.set_defaults(handler=_list_sets)
+    ls.set_defaults(handler=_list_sets, min_role=Role.VIEWER, mutating=False)
 
     from services.evaluation.models import FORMULAS
     from services.evaluation.scoring import SIGNALS
@@ -153,10 +157,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     a.add_argument("--evidence-weight", action="append", metavar="CODE=W", help="per-code override in [0, 1]")
     a.add_argument("--description")
     a.add_argument("--json", action="store_true")
-    a.set_defaults(handler=_add_scoring)
+    a.set_defaults(handler=_add_scoring, min_role=Role.LEAD)
     sl = sc_sub.add_parser("list", help="list scoring configs")
     sl.add_argument("--json", action="store_true")
-    sl.set_defaults(handler=_list_scoring)
+    sl.set_defaults(handler=_list_scoring, min_role=Role.VIEWER, mutating=False)
 
     e = subparsers.add_parser("evaluate", help="evaluate a prediction set against an evaluation set (CAFA)")
     e.add_argument("--evaluation-set", type=int, required=True)
@@ -166,4 +170,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ia.add_argument("--ia", help="IA file (two columns: term, IA)")
     ia.add_argument("--ia-from", type=int, metavar="ANNOTATION_SET", help="compute IA from this annotation set")
     e.add_argument("--json", action="store_true")
-    e.set_defaults(handler=_evaluate)
+    e.set_defaults(handler=_evaluate, min_role=Role.LEAD)
