@@ -2,7 +2,7 @@
 scoring configs (immutable, presets seeded), evaluation results with their best rows and threshold curves.
 
 Revision ID: 0013
-Revises: 0016 (chained after evalcore's baselines revision; originally 0008)
+Revises: 0016 (on this branch; originally 0008 — the integrator re-chains)
 Create Date: 2026-12-06
 """
 

@@ -10,7 +10,7 @@ no method there), so:
    not from one reference protein).
 
 Revision ID: 0016
-Revises: 0008
+Revises: 0014
 Create Date: 2026-12-06
 """
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0016"
-down_revision = "0008"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
