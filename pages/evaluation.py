@@ -162,7 +162,7 @@ if identity.can(Role.LEAD):
             if st.button("Start evaluation job", key="ev_run"):
                 with shown_errors():
                     if ia_kind == "from a file":
-                        picked = chosen_file(upload, path)
+                        picked = chosen_file(upload, path, identity)
                         ia_choice = {"file": str(picked[0])} if picked else None
                         if ia_choice is None:
                             st.warning("Choose an IA file, or no IA.")
