@@ -105,3 +105,31 @@ def test_cli_lists_sets_and_manages_scoring_configs(db_url, tmp_path, capsys, mo
     assert "already exists" in capsys.readouterr().err
     assert main(["scoring-config", "add", "other", "--weight", "identity_sw"]) == 1
     assert "expected NAME=NUMBER" in capsys.readouterr().err
+
+
+def test_the_evaluate_job_reads_ia_files_only_inside_the_import_folders(db_url, tmp_path, monkeypatch) -> None:
+    import pytest
+
+    from services.errors import PermissionDenied
+    from services.evaluation.operations import evaluate_operation
+    from services.jobs.progress import ProgressReporter
+
+    imports = tmp_path / "imports"
+    imports.mkdir()
+    monkeypatch.setenv("WORKBENCH_IMPORT_DIRS", str(imports))
+    seeded = seed_releases(tmp_path)
+    pred_id = seed_prediction_set(seeded.new_snapshot, seeded.old_set)
+    lead = Identity("lena", Role.LEAD)
+    with session_scope() as s:
+        from services.evaluation.holdout import create_evaluation_set
+
+        set_id = create_evaluation_set(s, lead, old=seeded.old_set, new=seeded.new_set).evaluation_set_id
+    outside = tmp_path / "ia.tsv"
+    outside.write_text("GO:0000100\t1.0\n")
+    payload = {"evaluation_set_id": set_id, "prediction_set_id": pred_id, "ia": {"file": str(outside)}}
+    with pytest.raises(PermissionDenied, match="import folder"):
+        evaluate_operation(payload, ProgressReporter(None), lead)
+    inside = imports / "ia.tsv"
+    inside.write_text("GO:0000100\t1.0\n")
+    done = evaluate_operation(payload | {"ia": {"file": str(inside)}}, ProgressReporter(None), lead)
+    assert done["results"]["NK"]["BPO"]["fmax_w"] is not None
