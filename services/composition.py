@@ -20,6 +20,7 @@ OPERATION_MODULES: tuple[str, ...] = (
     "services.variants.operations",
     "services.annotations.runs",
     "services.evaluation.baselines",
+    "services.evaluation.operations",
 )
 
 
