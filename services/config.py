@@ -48,3 +48,10 @@ def worker_heartbeat_seconds() -> float:
 def stalled_worker_seconds() -> float:
     """After how long without a heartbeat a worker counts as dead (``$WORKBENCH_STALLED_SECONDS``, default 30)."""
     return float(os.environ.get("WORKBENCH_STALLED_SECONDS", "30"))
+
+
+def log_file() -> Path:
+    """Where unexpected errors are logged with their traceback (``$WORKBENCH_LOG_FILE``, default
+    ``logs/workbench.log`` beside the data folder)."""
+    raw = os.environ.get("WORKBENCH_LOG_FILE", "").strip()
+    return Path(raw).expanduser().resolve() if raw else data_dir().parent / "logs" / "workbench.log"
