@@ -2,10 +2,15 @@
 
 import streamlit as st
 
+from pages.ui.errors import page_boundary
 from pages.ui.identity import sign_in
 
 st.set_page_config(page_title="Curation Workbench", page_icon=":material/genetics:", layout="wide")
-identity = sign_in()
+identity = None
+with page_boundary("sign-in"):  # every error, here and in the chosen page, is one sentence (pages/ui/errors.py)
+    identity = sign_in()
+if identity is None:
+    st.stop()
 
 PAGES = {
     "Workbench": [
@@ -40,4 +45,6 @@ PAGES = {
 }
 
 st.sidebar.caption(f"Signed in as **{identity.user}** ({identity.role.label})")
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+with page_boundary(f"page {page.title}"):
+    page.run()

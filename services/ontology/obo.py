@@ -68,9 +68,14 @@ class _HashingReader:
 
     def __init__(self, raw: BinaryIO, on_read=None):
         self._raw, self.sha256, self._on_read = raw, hashlib.sha256(), on_read
+        self.failure: InputFileError | None = None  # fastobo hides what a read raised: kept here
 
     def read(self, size: int = -1) -> bytes:
-        chunk = self._raw.read(size)
+        try:
+            chunk = self._raw.read(size)
+        except InputFileError as exc:  # e.g. a truncated gzip file
+            self.failure = exc
+            raise
         self.sha256.update(chunk)
         if self._on_read is not None:
             self._on_read()
@@ -147,10 +152,18 @@ def read_obo(infile: InputFile, on_read=None) -> OboDocument:
                 continue
             ignored += _read_term(frame, terms, default_namespace)
     except SyntaxError as exc:
+        if hashing.failure is not None:
+            raise hashing.failure from None
         line = exc.lineno if isinstance(exc.lineno, int) else None
         raise InputFileError(infile.name, line, f"malformed OBO: {exc.msg}") from exc
     except (UnicodeDecodeError, ValueError) as exc:
+        if hashing.failure is not None:
+            raise hashing.failure from None
         raise InputFileError(infile.name, None, f"malformed OBO: {exc}") from exc
+    except (TypeError, OSError):
+        if hashing.failure is not None:
+            raise hashing.failure from None
+        raise
     # Drain what the parser did not need to read, so the hash covers the whole file.
     while hashing.read(1 << 20):
         pass

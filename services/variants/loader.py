@@ -253,6 +253,8 @@ def _database_message(exc: psycopg.Error) -> str:
     diag = getattr(exc, "diag", None)
     if diag is not None and diag.constraint_name == "uq_variant_load_audit_live_content":
         return "the same file content was loaded concurrently for this genome build"
+    if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
+        return f"the database connection was lost: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
     return f"the database refused the load: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
 
 
