@@ -45,6 +45,5 @@ PAGES = {
 }
 
 st.sidebar.caption(f"Signed in as **{identity.user}** ({identity.role.label})")
-page = st.navigation(PAGES)
-with page_boundary(f"page {page.title}"):
-    page.run()
+with page_boundary("app page"):
+    st.navigation(PAGES).run()

@@ -266,7 +266,7 @@ def test_database_gone_during_a_load(cli, db_url, server_url, table_counts, tmp_
     assert "Traceback" not in result.text
     assert result.code == 1
     lines = [line for line in result.text.splitlines() if line.strip()]
-    assert len(lines) == 1 and "database" in lines[0], result.text
+    assert len(lines) == 1 and "the database connection was lost" in lines[0], result.text
     assert without_audit(table_counts()) == without_audit(before)
 
 
