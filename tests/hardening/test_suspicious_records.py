@@ -126,6 +126,12 @@ def test_allowed_records_are_loaded_and_counted_as_warnings(cli, db_url, tmp_pat
     assert (status, warnings, loaded) == ("completed", [warning], 2 + warning["records"])
     plain = cli("load-vcf", path, flag, "--force")
     assert plain.code == 0 and f"warning: {warning['records']} record" in plain.out
+    from services.db.engine import session_scope
+    from services.variants.browse import list_loads
+
+    with session_scope() as session:
+        shown = list_loads(session)["warnings"].tolist()  # the Variants page's loads table, in words
+    assert shown[0].startswith(f"{warning['records']} record") and warning["contig"] in shown[0]
 
 
 @pytest.mark.parametrize("genome", ["banana'; --", "GRCh39", ""])
