@@ -9,12 +9,12 @@ Contract:
    counted in ``ignored_relations``. A kept parent that is not a term of the file (a dangling parent)
    raises ``InputFileError`` naming the child, the relation and the parent.
 4. A term stanza that appears twice is merged (OBO semantics): the first name/definition wins, lists unite.
-6. A term whose namespace (own or the header's ``default-namespace``) is not one of the three GO namespaces
-   (``ASPECTS``), and a cycle of ``is_a``/``part_of`` edges (the relations closures follow), are refused
-   with ``InputFileError`` naming the term and the line of its ``id:``.
 5. fastobo is strict; one common slip is tolerated: a ``def: "…"`` line without its ``[…]`` xref list (as
    in the CAFA-evaluator's IDPO example) is read as having an empty one. Line numbers and the content hash
    are those of the file as stored.
+6. A term whose namespace (own or the header's ``default-namespace``) is not one of the three GO namespaces
+   (``ASPECTS``), and a cycle of ``is_a``/``part_of`` edges (the relations closures follow), are refused
+   with ``InputFileError`` naming the term and the line of its ``id:``.
 """
 
 from __future__ import annotations

@@ -13,15 +13,15 @@ Contract:
    (``parse_pipeline``) and come back in file order as binary COPY rows that this process streams to
    PostgreSQL, so parsing and ingestion use every core. The parsers never touch the database; the transaction
    belongs to this process.
+5. Alleles of the file are staged and inserted (``services.variants.alleles``) before commit, chunk by chunk:
+   the variants go in one COPY statement per ``ALLELE_CHUNK_RECORDS`` records, each followed by that chunk's
+   alleles, so that the server inserts alleles while the parsers go on (no allele tail at the end).
 6. The genome build must be a known one (``genomes.known_build``); a header that names another build
    (``##reference``, ``##contig`` assembly or lengths) fails the load unless ``force_genome``. Records on
    unknown contigs or past a contig's end fail it unless ``allow_unknown_contigs`` / ``allow_out_of_range``;
    allowed ones are counted in the audit's ``warnings`` (one entry per kind and contig) and ``LoadResult``.
 7. A failure to record the failure (the database went away) is logged, never raised over the load's own
    error: the caller still gets one sentence.
-5. Alleles of the file are staged and inserted (``services.variants.alleles``) before commit, chunk by chunk:
-   the variants go in one COPY statement per ``ALLELE_CHUNK_RECORDS`` records, each followed by that chunk's
-   alleles, so that the server inserts alleles while the parsers go on (no allele tail at the end).
 """
 
 from __future__ import annotations
