@@ -12,7 +12,8 @@ Contract (see ``services.annotations.source_models`` for the table layout):
 5. One row per (release, allele): the first record for an allele wins, the rest count as duplicates.
 6. Bad records fail the whole release with the file and line (nothing is written): a NUL byte or bytes that
    are not UTF-8, a negative POS or one beyond any genome, a REF or ALT that is not an allele, an integer value
-   beyond 64 bits. The genome build must be a known one (``genomes.known_build``).
+   beyond 64 bits. The genome build must be a known one (``genomes.known_build``), and a header that names
+   another build (``##reference``, ``##contig`` assembly or lengths) is refused unless ``force_genome``.
 7. Releases of one source are added one at a time: a transaction-level advisory lock on the source name is
    taken first, so two concurrent adds of the same release give one release and one "already loaded"
    sentence, and two releases of a new source do not race to create its table.
@@ -36,7 +37,7 @@ from services.errors import InputFileError, InvalidInput
 from services.variants.alleles import allele_id, upsert_sql
 from services.variants.consequences import ConsequenceFormat
 from services.variants.copy_binary import INT8_MAX, INT8_MIN
-from services.variants.genomes import MAX_POSITION, known_build
+from services.variants.genomes import MAX_POSITION, header_build, known_build
 from services.variants.loader import file_sha256
 from services.variants.normalize import (
     contig_normaliser,
@@ -163,6 +164,7 @@ def add_source(
     version: str,
     genome_build: str = "GRCh38",
     field_config: list[dict[str, Any]] | None = None,
+    force_genome: bool = False,
     url: str | None = None,
 ) -> SourceRelease:
     """Load one release of an annotation source from a VCF (plain or bgzipped) — see the module contract."""
@@ -210,7 +212,7 @@ def add_source(
                 identity.user,
             ),
         ).fetchone()[0]
-        records, staged, contigs = _stage(conn, path, build, fields)
+        records, staged, contigs = _stage(conn, path, build, fields, force_genome)
         conn.execute(upsert_sql("source_staging"))
         aliases = [f["alias"] for f in fields]
         cols = sql.SQL(", ").join(sql.Identifier(a) for a in aliases)
@@ -264,7 +266,9 @@ def _ensure_table(conn: psycopg.Connection, table: str, fields: list[dict[str, s
             raise InvalidInput(f"{table}.{f['alias']} is {have}; this release configures it as {f['type']}")
 
 
-def _stage(conn: psycopg.Connection, path: Path, build: str, fields: list[dict[str, str]]) -> tuple[int, int, set]:
+def _stage(
+    conn: psycopg.Connection, path: Path, build: str, fields: list[dict[str, str]], force_genome: bool = False
+) -> tuple[int, int, set]:
     aliases = [f["alias"] for f in fields]
     conn.execute(
         sql.SQL(
@@ -282,6 +286,14 @@ def _stage(conn: psycopg.Connection, path: Path, build: str, fields: list[dict[s
     contigs: set[str] = set()
     with open_text(path) as stream:
         header, first = read_header(str(path), stream)
+        named = header_build(header)
+        if named is not None and named[0] != build and not force_genome:
+            raise VcfFormatError(
+                str(path),
+                None,
+                f"the header names {named[0]} ({named[1]}) but the release is for {build}: pass --genome with the "
+                "file's build, or --force-genome to add it as " + build,
+            )
         numbers = {k: d.number for k, d in header.info.items()}
         csq = ConsequenceFormat(header.csq_fields, "CSQ") if header.csq_fields else None
         line_no = header.lines

@@ -197,6 +197,17 @@ def test_clinvar_invalid_alleles_are_refused(cli, table_counts, tmp_path) -> Non
     assert table_counts() == before
 
 
+def test_a_source_release_whose_header_names_another_build_is_refused(cli, table_counts, tmp_path) -> None:
+    text = (DATA / "clinvar_20261103.vcf").read_text().replace("##reference=GRCh38", "##reference=GRCh37")
+    path = tmp_path / "clinvar_grch37.vcf"
+    path.write_text(text)
+    before = table_counts()
+    result = cli("source", "add", "clinvar", path, "--kind", "clinvar", "--version", "v1")
+    _refused(result, str(path), None, "the header names GRCh37 (##reference=GRCh37) but the release is for GRCh38")
+    assert table_counts() == before
+    assert cli("source", "add", "clinvar", path, "--kind", "clinvar", "--version", "v1", "--force-genome").code == 0
+
+
 # -- FASTA: a changed sequence is a new version ---------------------------------------------------------
 
 FASTA_V1 = ">sp|P11111|ONE_TEST One OS=Testus OX=9999 PE=1 SV=1\nMKVLAAGIVA\n"
