@@ -6,11 +6,7 @@ from pages.ui.errors import page_boundary
 from pages.ui.identity import sign_in
 
 st.set_page_config(page_title="Curation Workbench", page_icon=":material/genetics:", layout="wide")
-identity = None
-with page_boundary("sign-in"):  # every error, here and in the chosen page, is one sentence (pages/ui/errors.py)
-    identity = sign_in()
-if identity is None:
-    st.stop()
+identity = sign_in()
 
 PAGES = {
     "Workbench": [
@@ -45,5 +41,5 @@ PAGES = {
 }
 
 st.sidebar.caption(f"Signed in as **{identity.user}** ({identity.role.label})")
-with page_boundary("app page"):
+with page_boundary("app page"):  # every error in the chosen page is one sentence (pages/ui/errors.py)
     st.navigation(PAGES).run()
