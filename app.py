@@ -5,6 +5,7 @@
 
 import streamlit as st
 
+from pages.ui.errors import page_boundary
 from pages.ui.identity import sign_in
 from pages.ui.usage import counted_view, feedback_sidebar
 from services.auth.identity import Role
@@ -58,5 +59,6 @@ PAGES = {
 st.sidebar.caption(f"Signed in as **{identity.user}** ({identity.role.label})")
 page = st.navigation(PAGES)
 feedback_sidebar()
-with counted_view(page):
-    page.run()
+with page_boundary("app page"):  # every error in the chosen page is one sentence (pages/ui/errors.py)
+    with counted_view(page):  # inside the boundary: a page that raised is counted as 500
+        page.run()

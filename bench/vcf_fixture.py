@@ -194,7 +194,7 @@ def write_vcf(path: Path, records: int = 1_000_000, seed: int = 20261123) -> Pat
         pos = 10_000
         lines = []
         for _ in range(n):
-            pos += rng.randint(1, 2 * step - 1)
+            pos = min(pos + rng.randint(1, 2 * step - 1), length)  # never past the contig's end
             roll = rng.random()
             ref = rng.choice(BASES)
             if roll < 0.85:

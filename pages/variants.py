@@ -165,6 +165,13 @@ if identity.can(Role.CURATOR):
             server_path = st.text_input("…or a path on the server (inside an import folder)", key="load_path")
             genome = st.text_input("Genome build", value="GRCh38", key="load_genome")
             force = st.checkbox("Reload even if the same content is loaded", key="load_force")
+            force_genome = st.checkbox("Load even if the header names another genome build", key="load_force_genome")
+            allow_contigs = st.checkbox(
+                "Allow contigs unknown to the build (counted as warnings)", key="load_allow_contigs"
+            )
+            allow_range = st.checkbox(
+                "Allow positions past a contig's end (counted as warnings)", key="load_allow_range"
+            )
             submitted = st.form_submit_button("Start loading", type="primary")
         if submitted:
             with shown_errors():
@@ -173,7 +180,14 @@ if identity.can(Role.CURATOR):
                     job = jobs.submit(
                         session,
                         "variants.load_vcf",
-                        {"path": str(path), "genome_build": genome, "force": force},
+                        {
+                            "path": str(path),
+                            "genome_build": genome,
+                            "force": force,
+                            "force_genome": force_genome,
+                            "allow_unknown_contigs": allow_contigs,
+                            "allow_out_of_range": allow_range,
+                        },
                         identity,
                     )
                 st.success(f"Queued load job {job.id} — follow it on the Jobs page.")

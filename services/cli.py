@@ -1,7 +1,7 @@
 """The ``workbench`` command: a thin shell over the same service functions the pages use.
 
 Each domain contributes its sub-commands through a module with ``register(subparsers)`` listed in
-``COMMAND_MODULES``; a command handler returns an exit code. Domain errors print one sentence and exit 1.
+``COMMAND_MODULES``; a command handler returns an exit code.
 
 Roles (contract): every command declares who may run it where it is registered —
 ``parser.set_defaults(handler=…, min_role=Role.CURATOR)`` — and a command that only reads says so with
@@ -12,6 +12,11 @@ command without a declaration, so a new command cannot forget it.
 
 A command that runs or handles jobs sets ``uses_operations`` and gets the operation registry filled first
 (``services.composition``); the others do not pay for importing every domain.
+
+Contract (the error boundary, ``main``): no traceback reaches the terminal. A bad argument is argparse's usage
+line (exit 2); a ``WorkbenchError`` prints its sentence (exit 1); an interruption prints one line (exit 130);
+any other error prints one line from ``services.unexpected`` (a lost database says so) and logs the traceback
+to ``config.log_file()`` (exit 1). With ``--json`` the error is also printed as ``{"error", "code"}``.
 """
 
 from __future__ import annotations
@@ -84,20 +89,31 @@ def check_role(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the error boundary of the command line (module contract)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if getattr(args, "uses_operations", False):
-        from services.composition import load_operations
-
-        load_operations()
+    args = parser.parse_args(argv)  # a bad argument: argparse prints usage and one line, exits 2
     try:
         check_role(args)
+        if getattr(args, "uses_operations", False):
+            from services.composition import load_operations
+
+            load_operations()
         return int(args.handler(args) or 0)
     except WorkbenchError as exc:
-        if getattr(args, "json", False):
-            print_json({"error": str(exc), "code": exc.code})
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return _fail(args, str(exc), exc.code)
+    except KeyboardInterrupt:
+        return _fail(args, "interrupted", "interrupted", status=130)
+    except Exception as exc:  # noqa: BLE001 - the boundary: one line here, the traceback in the log
+        from services import unexpected
+
+        return _fail(args, unexpected.sentence(exc, f"workbench {args.command}"), "unexpected")
+
+
+def _fail(args: argparse.Namespace, message: str, code: str, status: int = 1) -> int:
+    if getattr(args, "json", False):
+        print_json({"error": message, "code": code})
+    print(f"error: {message}", file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

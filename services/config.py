@@ -74,3 +74,10 @@ def trusted_proxies() -> str:
     """Addresses of reverse proxies whose ``X-Forwarded-For`` may name the client (``$WORKBENCH_TRUSTED_PROXIES``,
     ``,``-separated; default none: the client address is always the connection's own)."""
     return os.environ.get("WORKBENCH_TRUSTED_PROXIES", "").strip()
+
+
+def log_file() -> Path:
+    """Where unexpected errors are logged with their traceback (``$WORKBENCH_LOG_FILE``, default
+    ``logs/workbench.log`` beside the data folder)."""
+    raw = os.environ.get("WORKBENCH_LOG_FILE", "").strip()
+    return Path(raw).expanduser().resolve() if raw else data_dir().parent / "logs" / "workbench.log"

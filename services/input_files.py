@@ -6,6 +6,9 @@ Contract:
 2. ``bytes_read`` / ``total_bytes`` measure progress on the file as stored (compressed bytes for gzip), so a
    job can show a determinate progress bar while streaming.
 3. A missing file raises ``InputFileError`` (not an OSError), so the page, CLI and job show one sentence.
+4. A truncated or corrupt gzip file raises ``InputFileError`` when the reader reaches the damage (from
+   ``binary()`` reads without a line; from ``lines()``/``raw_lines()`` naming the line it cuts), never an
+   ``EOFError``/``zlib.error`` traceback.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -21,6 +25,30 @@ from services.auth.identity import Identity, Role, require
 from services.errors import InputFileError, InvalidInput
 
 GZIP_MAGIC = b"\x1f\x8b"
+
+
+class _CheckedGzip(io.RawIOBase):
+    """Decompressed bytes of a gzip stream; truncation or corruption raises ``InputFileError`` naming the file."""
+
+    def __init__(self, raw: BinaryIO, name: str):
+        self._gzip = gzip.GzipFile(fileobj=raw)
+        self._name = name
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        try:
+            data = self._gzip.read(len(buffer))
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise InputFileError(self._name, None, f"the compressed file is truncated or corrupt ({exc})") from None
+        n = len(data)
+        buffer[:n] = data
+        return n
+
+    def close(self) -> None:
+        self._gzip.close()
+        super().close()
 
 
 class InputFile:
@@ -45,7 +73,9 @@ class InputFile:
             head = self._raw.read(2)
             self._raw.seek(start)
         self.is_gzip = head == GZIP_MAGIC
-        self._binary: BinaryIO = gzip.GzipFile(fileobj=self._raw) if self.is_gzip else self._raw
+        self._binary: BinaryIO = (
+            io.BufferedReader(_CheckedGzip(self._raw, self.name), 1 << 20) if self.is_gzip else self._raw  # type: ignore[assignment]
+        )
         self._plain_bytes = 0
 
     @property
@@ -64,7 +94,7 @@ class InputFile:
     def lines(self) -> Iterator[tuple[int, str]]:
         """``(line_number, text)`` with the line ending removed."""
         number = 0
-        for raw in self._binary:
+        for raw in self._checked_lines():
             number += 1
             self._plain_bytes += len(raw)
             try:
@@ -75,8 +105,24 @@ class InputFile:
 
     def raw_lines(self) -> Iterator[bytes]:
         """The undecoded lines, line endings included (for byte-level parsers that check UTF-8 themselves)."""
-        for raw in self._binary:
+        for raw in self._checked_lines():
             self._plain_bytes += len(raw)
+            yield raw
+
+    def _checked_lines(self) -> Iterator[bytes]:
+        """The raw lines; damage in a compressed file names the line it cuts (module contract, point 4)."""
+        number = 0
+        lines = iter(self._binary)
+        while True:
+            try:
+                raw = next(lines)
+            except StopIteration:
+                return
+            except InputFileError as exc:
+                if exc.line is not None:
+                    raise
+                raise InputFileError(self.name, number + 1, exc.reason) from None
+            number += 1
             yield raw
 
     def close(self) -> None:

@@ -30,6 +30,7 @@ def _add(args: argparse.Namespace) -> int:
         version=args.version,
         genome_build=args.genome,
         field_config=config,
+        force_genome=args.force_genome,
     )
     if args.json:
         print_json(release.as_json())
@@ -51,6 +52,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--kind", required=True, choices=["vep", "gnomad", "clinvar", "dbsnp", "custom"])
     add.add_argument("--version", required=True)
     add.add_argument("--genome", default="GRCh38")
+    add.add_argument(
+        "--force-genome", action="store_true", help="add it even though the header names another genome build"
+    )
     add.add_argument("--fields", help="JSON list of {field, alias, type, missing}")
     add.add_argument("--json", action="store_true")
     add.set_defaults(handler=_add, min_role=Role.CURATOR)

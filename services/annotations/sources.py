@@ -10,6 +10,13 @@ Contract (see ``services.annotations.source_models`` for the table layout):
 4. A field ``CSQ:<name>`` reads that field of the ALT's VEP consequence chosen like the loader does (PICK,
    MANE Select, CANONICAL, severity); other fields are INFO keys.
 5. One row per (release, allele): the first record for an allele wins, the rest count as duplicates.
+6. Bad records fail the whole release with the file and line (nothing is written): a NUL byte or bytes that
+   are not UTF-8, a negative POS or one beyond any genome, a REF or ALT that is not an allele, an integer value
+   beyond 64 bits. The genome build must be a known one (``genomes.known_build``), and a header that names
+   another build (``##reference``, ``##contig`` assembly or lengths) is refused unless ``force_genome``.
+7. Releases of one source are added one at a time: a transaction-level advisory lock on the source name is
+   taken first, so two concurrent adds of the same release give one release and one "already loaded"
+   sentence, and two releases of a new source do not race to create its table.
 """
 
 from __future__ import annotations
@@ -29,20 +36,24 @@ from services.db.engine import database_url
 from services.errors import InputFileError, InvalidInput
 from services.variants.alleles import allele_id, upsert_sql
 from services.variants.consequences import ConsequenceFormat
+from services.variants.copy_binary import INT8_MAX, INT8_MIN
+from services.variants.genomes import MAX_POSITION, header_build, known_build
 from services.variants.loader import file_sha256
 from services.variants.normalize import (
     contig_normaliser,
     is_sequence_allele,
-    normalise_build,
     split_values,
     trim,
 )
 from services.variants.normalize import variant_type as classify
-from services.variants.vcf_header import VcfFormatError, open_text, read_header
+from services.variants.records import valid_alt
+from services.variants.vcf_header import VcfFormatError, check_text, open_text, read_header
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 ALIAS_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 RESERVED = {"release_id", "allele_id", "record_id"}
+_IUPAC = "ACGTNRYSWKMBDHV"
+_SOURCE_LOCK = 0x50C0  # first key of the advisory lock that serialises the releases of one source
 SQL_TYPES = {"text": "text", "integer": "bigint", "float": "double precision", "boolean": "boolean"}
 
 DEFAULT_FIELDS: dict[str, list[dict[str, str]]] = {
@@ -132,7 +143,10 @@ def _convert(kind: str, raw: object, missing: str, where: str) -> object:
     text = str(raw)
     try:
         if kind == "integer":
-            return int(text)
+            value = int(text)
+            if not INT8_MIN <= value <= INT8_MAX:
+                raise InvalidInput(f"{where}: value {text} is beyond a 64-bit integer")
+            return value
         if kind == "float":
             f = float(text)
             return f if f == f else None
@@ -150,6 +164,7 @@ def add_source(
     version: str,
     genome_build: str = "GRCh38",
     field_config: list[dict[str, Any]] | None = None,
+    force_genome: bool = False,
     url: str | None = None,
 ) -> SourceRelease:
     """Load one release of an annotation source from a VCF (plain or bgzipped) — see the module contract."""
@@ -168,11 +183,12 @@ def add_source(
     path = Path(path)
     if not path.is_file():
         raise InvalidInput(f"{path}: no such file")
-    build = normalise_build(genome_build)
+    build = known_build(genome_build)
     table = f"anno_{name}"
     digest = file_sha256(path)
 
     with psycopg.connect(url or database_url()) as conn:
+        conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_SOURCE_LOCK, name))
         if conn.execute(
             "SELECT 1 FROM annotation_sources WHERE name = %s AND version = %s AND genome_build = %s",
             (name, version, build),
@@ -196,7 +212,7 @@ def add_source(
                 identity.user,
             ),
         ).fetchone()[0]
-        records, staged, contigs = _stage(conn, path, build, fields)
+        records, staged, contigs = _stage(conn, path, build, fields, force_genome)
         conn.execute(upsert_sql("source_staging"))
         aliases = [f["alias"] for f in fields]
         cols = sql.SQL(", ").join(sql.Identifier(a) for a in aliases)
@@ -250,7 +266,9 @@ def _ensure_table(conn: psycopg.Connection, table: str, fields: list[dict[str, s
             raise InvalidInput(f"{table}.{f['alias']} is {have}; this release configures it as {f['type']}")
 
 
-def _stage(conn: psycopg.Connection, path: Path, build: str, fields: list[dict[str, str]]) -> tuple[int, int, set]:
+def _stage(
+    conn: psycopg.Connection, path: Path, build: str, fields: list[dict[str, str]], force_genome: bool = False
+) -> tuple[int, int, set]:
     aliases = [f["alias"] for f in fields]
     conn.execute(
         sql.SQL(
@@ -268,6 +286,14 @@ def _stage(conn: psycopg.Connection, path: Path, build: str, fields: list[dict[s
     contigs: set[str] = set()
     with open_text(path) as stream:
         header, first = read_header(str(path), stream)
+        named = header_build(header)
+        if named is not None and named[0] != build and not force_genome:
+            raise VcfFormatError(
+                str(path),
+                None,
+                f"the header names {named[0]} ({named[1]}) but the release is for {build}: pass --genome with the "
+                "file's build, or --force-genome to add it as " + build,
+            )
         numbers = {k: d.number for k, d in header.info.items()}
         csq = ConsequenceFormat(header.csq_fields, "CSQ") if header.csq_fields else None
         line_no = header.lines
@@ -294,6 +320,7 @@ def _stage(conn: psycopg.Connection, path: Path, build: str, fields: list[dict[s
                 if len(line) <= 1:
                     continue
                 records += 1
+                check_text(str(path), line_no, line)
                 c = line.rstrip("\r\n").split("\t")
                 if len(c) < 8:
                     raise VcfFormatError(str(path), line_no, f"expected 8 columns, found {len(c)}")
@@ -301,8 +328,15 @@ def _stage(conn: psycopg.Connection, path: Path, build: str, fields: list[dict[s
                     pos0 = int(c[1])
                 except ValueError:
                     raise VcfFormatError(str(path), line_no, f"POS {c[1]!r} is not a number") from None
+                if not 0 <= pos0 <= MAX_POSITION:
+                    raise VcfFormatError(str(path), line_no, f"POS {c[1]} is not a position on a genome")
                 chrom = norm(c[0])
                 ref, alts = c[3].upper(), c[4].split(",")
+                if not ref or (ref.strip("ACGTN") and ref.strip(_IUPAC)):
+                    raise VcfFormatError(str(path), line_no, f"REF {c[3][:40]!r} is not a DNA sequence")
+                for alt in alts:
+                    if not valid_alt(alt):
+                        raise VcfFormatError(str(path), line_no, f"ALT {alt[:40]!r} is not an allele")
                 info: dict[str, object] = {}
                 for item in c[7].split(";"):
                     k, eq, v = item.partition("=")

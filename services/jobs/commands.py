@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import uuid
 
 from services.auth.identity import Role
+from services.cli_types import job_id, json_object, positive_int
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -16,15 +16,20 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _submit(args: argparse.Namespace) -> int:
-    import json
-
     from services.auth import local_identity
     from services.cli import print_json
     from services.db.engine import session_scope
+    from services.errors import NotFound
+    from services.jobs.operations import all_operations, get_operation
     from services.jobs.service import submit
 
+    try:
+        get_operation(args.operation)
+    except KeyError:
+        known = ", ".join(op.name for op in all_operations())
+        raise NotFound(f"unknown operation {args.operation!r}; the operations are: {known}") from None
     with session_scope() as session:
-        job = submit(session, args.operation, json.loads(args.payload), local_identity())
+        job = submit(session, args.operation, args.payload, local_identity())
     print_json({"job_id": job.id, "status": job.status, "queue": job.queue_name}) if args.json else print(job.id)
     return 0
 
@@ -50,7 +55,7 @@ def _show(args: argparse.Namespace) -> int:
     from services.jobs.service import get_job, job_events
 
     with session_scope() as session:
-        job = get_job(session, uuid.UUID(args.job_id))
+        job = get_job(session, args.job_id)
         events = job_events(session, job.id)
     print_json({**job.__dict__, "events": [e.__dict__ for e in events]})
     return 0
@@ -62,7 +67,7 @@ def _cancel(args: argparse.Namespace) -> int:
     from services.jobs.service import cancel
 
     with session_scope() as session:
-        job = cancel(session, uuid.UUID(args.job_id), local_identity())
+        job = cancel(session, args.job_id, local_identity())
     print(job.status + (" (cancel requested)" if job.cancel_requested else ""))
     return 0
 
@@ -94,19 +99,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     jobs = jobs_parser.add_subparsers(dest="jobs_command", required=True)
     sub = jobs.add_parser("submit", help="queue an operation")
     sub.add_argument("operation")
-    sub.add_argument("--payload", default="{}", help="JSON payload")
+    sub.add_argument("--payload", type=json_object, default={}, help="JSON payload (an object)")
     sub.add_argument("--json", action="store_true")
     sub.set_defaults(handler=_submit, min_role=Role.CURATOR)
     lst = jobs.add_parser("list", help="list jobs, newest first")
     lst.add_argument("--status", action="append")
-    lst.add_argument("--limit", type=int, default=20)
+    lst.add_argument("--limit", type=positive_int, default=20)
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(handler=_list, min_role=Role.VIEWER, mutating=False)
     show = jobs.add_parser("show", help="one job with its events (JSON)")
-    show.add_argument("job_id")
+    show.add_argument("job_id", type=job_id)
     show.set_defaults(handler=_show, min_role=Role.VIEWER, mutating=False)
     can = jobs.add_parser("cancel", help="cancel a queued or running job")
-    can.add_argument("job_id")
+    can.add_argument("job_id", type=job_id)
     can.set_defaults(handler=_cancel, min_role=Role.CURATOR)
     swp = jobs.add_parser("sweep", help="end now the jobs, loads and runs whose process died")
     swp.add_argument("--json", action="store_true")

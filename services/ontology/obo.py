@@ -12,6 +12,9 @@ Contract:
 5. fastobo is strict; one common slip is tolerated: a ``def: "…"`` line without its ``[…]`` xref list (as
    in the CAFA-evaluator's IDPO example) is read as having an empty one. Line numbers and the content hash
    are those of the file as stored.
+6. A term whose namespace (own or the header's ``default-namespace``) is not one of the three GO namespaces
+   (``ASPECTS``), and a cycle of ``is_a``/``part_of`` edges (the relations closures follow), are refused
+   with ``InputFileError`` naming the term and the line of its ``id:``.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import fastobo
 
 from services.errors import InputFileError
 from services.input_files import InputFile
-from services.ontology.models import ASPECTS, RELATION_TYPES
+from services.ontology.models import ASPECTS, PROPAGATING_RELATIONS, RELATION_TYPES
 
 
 @dataclass
@@ -65,9 +68,14 @@ class _HashingReader:
 
     def __init__(self, raw: BinaryIO, on_read=None):
         self._raw, self.sha256, self._on_read = raw, hashlib.sha256(), on_read
+        self.failure: InputFileError | None = None  # fastobo hides what a read raised: kept here
 
     def read(self, size: int = -1) -> bytes:
-        chunk = self._raw.read(size)
+        try:
+            chunk = self._raw.read(size)
+        except InputFileError as exc:  # e.g. a truncated gzip file
+            self.failure = exc
+            raise
         self.sha256.update(chunk)
         if self._on_read is not None:
             self._on_read()
@@ -78,13 +86,24 @@ class _MissingXrefFixer:
     """Appends `` []`` to ``def: "…"`` lines that end at the closing quote (no xref list).
 
     Whole lines are fixed a chunk at a time; ``read(n)`` serves exactly ``n`` bytes until the end, as
-    fastobo expects of a binary stream.
+    fastobo expects of a binary stream. On the way it notes the line of each ``id:`` (``id_lines``).
     """
 
     _DEF = re.compile(rb'(?m)^(def:[ \t]*".*")[ \t]*(\r?)$')
+    _ID = re.compile(rb"(?m)^id:[ \t]*(\S+)")
 
     def __init__(self, raw) -> None:
         self._raw, self._partial, self._out, self._eof = raw, b"", bytearray(), False
+        self.id_lines: dict[str, int] = {}
+        self._lines = 0
+
+    def _note_ids(self, data: bytes) -> None:
+        start = 0
+        for m in self._ID.finditer(data):
+            self._lines += data.count(b"\n", start, m.start())
+            start = m.start()
+            self.id_lines.setdefault(m.group(1).decode("utf-8", "replace"), self._lines + 1)
+        self._lines += data.count(b"\n", start)
 
     def _fill(self, want: int) -> None:
         while len(self._out) < want and not self._eof:
@@ -96,6 +115,7 @@ class _MissingXrefFixer:
                 data = self._partial + chunk
                 cut = data.rfind(b"\n") + 1
                 data, self._partial = data[:cut], data[cut:]
+            self._note_ids(data)
             self._out += self._DEF.sub(rb"\1 []\2", data)
 
     def read(self, size: int = -1) -> bytes:
@@ -132,10 +152,18 @@ def read_obo(infile: InputFile, on_read=None) -> OboDocument:
                 continue
             ignored += _read_term(frame, terms, default_namespace)
     except SyntaxError as exc:
+        if hashing.failure is not None:
+            raise hashing.failure from None
         line = exc.lineno if isinstance(exc.lineno, int) else None
         raise InputFileError(infile.name, line, f"malformed OBO: {exc.msg}") from exc
     except (UnicodeDecodeError, ValueError) as exc:
+        if hashing.failure is not None:
+            raise hashing.failure from None
         raise InputFileError(infile.name, None, f"malformed OBO: {exc}") from exc
+    except (TypeError, OSError):
+        if hashing.failure is not None:
+            raise hashing.failure from None
+        raise
     # Drain what the parser did not need to read, so the hash covers the whole file.
     while hashing.read(1 << 20):
         pass
@@ -146,9 +174,23 @@ def read_obo(infile: InputFile, on_read=None) -> OboDocument:
             if parent not in terms:
                 raise InputFileError(
                     infile.name,
-                    None,
+                    reader.id_lines.get(term.go_id),
                     f"dangling parent: {term.go_id} has {rel} {parent}, which is not a term of this file",
                 )
+        if term.aspect is None:
+            shown = "no namespace" if not term.namespace else f"namespace {term.namespace!r}"
+            raise InputFileError(
+                infile.name,
+                reader.id_lines.get(term.go_id),
+                f"term {term.go_id} has {shown}; a GO term's namespace is one of {', '.join(ASPECTS)}",
+            )
+    cycle = find_cycle(terms)
+    if cycle:
+        raise InputFileError(
+            infile.name,
+            reader.id_lines.get(cycle[0]),
+            f"is_a/part_of cycle: {' → '.join([*cycle, cycle[0]])}; an ontology's is_a and part_of edges must not loop",
+        )
     return OboDocument(
         obo_version=header.get("data-version"),
         format_version=header.get("format-version"),
@@ -157,6 +199,35 @@ def read_obo(infile: InputFile, on_read=None) -> OboDocument:
         terms=terms,
         ignored_relations=ignored,
     )
+
+
+def find_cycle(terms: dict[str, OboTerm]) -> list[str] | None:
+    """A cycle of ``is_a``/``part_of`` edges (child → parent), as the list of its terms, or None."""
+    parents = {
+        go_id: [p for rel, p in t.parents if rel in PROPAGATING_RELATIONS and p in terms and p != go_id]
+        for go_id, t in terms.items()
+    }
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    for root in sorted(parents):
+        if state.get(root):
+            continue
+        path: list[str] = [root]
+        stack = [iter(parents[root])]
+        state[root] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+                continue
+            seen = state.get(nxt)
+            if seen == 1:
+                return path[path.index(nxt) :]
+            if seen is None:
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(parents[nxt]))
+    return None
 
 
 def _read_term(frame, terms: dict[str, OboTerm], default_namespace: str | None) -> int:

@@ -24,6 +24,9 @@ def _load_fasta(args: argparse.Namespace) -> int:
         path = str(resolve_input_path(args.path, "FASTA file", confined=False))
         r = load_fasta(session, path, local_identity(), query_set=args.query_set, description=args.description)
     what = f"query set {r.query_set_id}" if r.query_set_id else "reference proteins"
+    if not args.json:
+        for warning in r.warnings:
+            print(f"warning: {warning}")
     return _emit(
         args,
         r.as_dict(),

@@ -12,6 +12,9 @@ Contract:
    fields and the sequence link). With one, a new ``QuerySet`` is created (its name must be unused) and each
    entry keeps its original header; entry ids (first header word) must be unique within the file.
 4. Writers must be curators (``require``).
+5. A reload never overwrites a reference accession's sequence in place: a changed sequence becomes the
+   accession's next version in ``protein_sequence_version`` (the previous one kept, marked replaced), and the
+   result carries one warning per changed accession (``sequences_changed``, ``warnings``).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from services.auth.identity import Identity, Role, require
+from services.db import sql_blocks
 from services.db.pg_copy import copy_rows
 from services.errors import InputFileError, InvalidInput
 from services.input_files import InputFile
@@ -49,15 +53,22 @@ STAGE_COLUMNS = (
 )
 
 
+Q = sql_blocks.load(__file__)
+
+
 @dataclass(frozen=True)
 class FastaLoadResult:
     proteins: int
     sequences_new: int
     sequences_reused: int
     query_set_id: int | None
+    sequences_changed: int = 0
+    warnings: tuple[str, ...] = ()
 
-    def as_dict(self) -> dict[str, int | None]:
-        return asdict(self)
+    def as_dict(self) -> dict[str, object]:
+        out = asdict(self)
+        out["warnings"] = list(self.warnings)
+        return out
 
 
 def load_fasta(
@@ -104,7 +115,15 @@ def load_fasta(
     ).rowcount
 
     query_set_id: int | None = None
+    warnings: list[str] = []
     if query_set is None:
+        changed = session.execute(Q.changed_sequences).all()
+        warnings = [
+            f"{row.accession}: the sequence changed; it is now version {(row.last_version or 0) + 1} and the "
+            f"previous one is kept as version {row.last_version or 1}"
+            for row in changed
+        ]
+        session.execute(Q.retire_changed_sequence_versions)
         session.execute(
             text(
                 "INSERT INTO protein (accession, canonical_accession, isoform_index, is_canonical, entry_name, "
@@ -122,6 +141,7 @@ def load_fasta(
                 "sequence_id = excluded.sequence_id, length = excluded.length, updated_at = now()"
             )
         )
+        session.execute(Q.record_sequence_versions)
     else:
         query_set_id = session.execute(
             text(
@@ -139,7 +159,9 @@ def load_fasta(
             {"q": query_set_id},
         )
     session.execute(text("DROP TABLE fasta_stage"))
-    return FastaLoadResult(entries, sequences_new, entries - sequences_new, query_set_id)
+    return FastaLoadResult(
+        entries, sequences_new, entries - sequences_new, query_set_id, len(warnings), tuple(warnings)
+    )
 
 
 def _stage_rows(infile: InputFile, *, reference: bool, progress: ProgressReporter):

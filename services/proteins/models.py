@@ -10,6 +10,9 @@ Invariants (guarded by the schema in migration 0003):
    ``canonical_accession`` (no foreign key: metadata may be loaded before or without the proteins).
 5. A query set's entries keep their original FASTA headers; an entry id (first header word) appears once
    per set (``uq_query_set_entry_query_set_id_accession``); query set names are unique.
+6. Every sequence a reference accession has had is kept in ``protein_sequence_version`` (migration 0010),
+   numbered from 1; exactly one per accession is live (``replaced_at IS NULL``,
+   ``uq_protein_sequence_version_live``) and it is the one ``protein.sequence_id`` points to.
 """
 
 from __future__ import annotations
@@ -24,12 +27,14 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Identity,
+    Index,
     Integer,
     SmallInteger,
     String,
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -82,6 +87,28 @@ class Protein(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     sequence: Mapped[Sequence] = relationship(back_populates="proteins")
+
+
+class ProteinSequenceVersion(Base):
+    """One sequence a reference accession has had; a reload that changes it adds the next version."""
+
+    __tablename__ = "protein_sequence_version"
+    __table_args__ = (
+        CheckConstraint("version >= 1", name="version_positive"),
+        # one live version per accession: the one protein.sequence_id points to
+        Index(
+            "uq_protein_sequence_version_live", "accession", unique=True, postgresql_where=text("replaced_at IS NULL")
+        ),
+    )
+
+    accession: Mapped[str] = mapped_column(
+        String(40), ForeignKey("protein.accession", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sequence_id: Mapped[int] = mapped_column(Integer, ForeignKey("sequence.id", ondelete="RESTRICT"), index=True)
+    uniprot_sequence_version: Mapped[int | None] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    replaced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ProteinUniProtMetadata(Base):

@@ -59,3 +59,27 @@ FROM query_set_entry e JOIN sequence s ON s.id = e.sequence_id
 WHERE e.query_set_id = :id
 ORDER BY e.position
 LIMIT :limit OFFSET :offset;
+
+-- name: changed_sequences
+-- Reference accessions of the staged FASTA whose sequence differs from their live one.
+SELECT f.accession, p.sequence_id AS old_sequence_id, s.id AS new_sequence_id,
+       (SELECT max(v.version) FROM protein_sequence_version v WHERE v.accession = f.accession) AS last_version
+FROM fasta_stage f
+JOIN sequence s USING (sequence_hash)
+JOIN protein p ON p.accession = f.accession
+WHERE p.sequence_id <> s.id
+ORDER BY f.accession;
+
+-- name: retire_changed_sequence_versions
+UPDATE protein_sequence_version v SET replaced_at = now()
+FROM fasta_stage f JOIN sequence s USING (sequence_hash) JOIN protein p ON p.accession = f.accession
+WHERE v.accession = f.accession AND v.replaced_at IS NULL AND p.sequence_id <> s.id;
+
+-- name: record_sequence_versions
+-- After the protein upsert: a first version for new accessions, the next one for changed ones.
+INSERT INTO protein_sequence_version (accession, version, sequence_id, uniprot_sequence_version)
+SELECT f.accession, coalesce((SELECT max(v.version) FROM protein_sequence_version v
+                              WHERE v.accession = f.accession), 0) + 1,
+       p.sequence_id, f.sequence_version
+FROM fasta_stage f JOIN protein p ON p.accession = f.accession
+WHERE NOT EXISTS (SELECT 1 FROM protein_sequence_version v WHERE v.accession = f.accession AND v.replaced_at IS NULL);

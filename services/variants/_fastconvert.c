@@ -9,6 +9,9 @@
  *    values in the plain forms the checks below accept, genotypes with a GT. Any other line (including every
  *    malformed one) is handed, unchanged and in order, to ``fallback(line, line_no)`` — the Python converter,
  *    which writes its own rows, counts it and raises the proper error. This code never raises for bad input.
+ *    Suspicious lines go there too, for the Python converter to refuse or count as warnings: a contig the
+ *    ``contig`` callback does not know (it returns None), a POS past the contig's length or MAX_POSITION, an
+ *    INFO END that is not a plain integer at or after POS, a GT allele that is not '.' or 0..n_alts.
  * 3. Returns (records, rows, no_carrier_skips (one per ALT), fallback_lines) for the lines converted here;
  *    lines given to ``fallback`` are counted by the Python converter itself.
  */
@@ -233,7 +236,9 @@ typedef struct {
     int raw_len;
     char name[48];
     int name_len;
+    long long length; /* 0: unknown */
 } Contig;
+#define MAX_POSITION (1LL << 40) /* services.variants.genomes.MAX_POSITION */
 #define MAX_CONTIGS 512
 
 typedef struct {
@@ -263,7 +268,7 @@ typedef struct {
     Term terms[MAX_TERMS];
     int n_terms, unranked;
     PyObject *key_spec; /* key (str) -> (kind, per_allele, always_single, number, target) */
-    PyObject *contig;   /* raw name (str) -> normalised name (str) */
+    PyObject *contig;   /* raw name (str) -> (normalised name (str), length or 0), or None for an unknown contig */
     KeySpec keys[KEY_SLOTS];
     int n_keys;
     Contig contigs[MAX_CONTIGS];
@@ -392,14 +397,17 @@ static Contig *contig_of(Converter *self, Str raw) {
     if (raw.n >= 48 || self->n_contigs >= MAX_CONTIGS) return NULL;
     PyObject *r = PyObject_CallFunction(self->contig, "s#", raw.s, raw.n);
     if (!r) { PyErr_Clear(); return NULL; }
+    if (r == Py_None) { Py_DECREF(r); return NULL; } /* unknown: Python refuses it or counts a warning */
     Py_ssize_t n;
-    const char *s = PyUnicode_Check(r) ? PyUnicode_AsUTF8AndSize(r, &n) : NULL;
-    if (!s || n >= 48) { Py_DECREF(r); PyErr_Clear(); return NULL; }
+    const char *s = NULL;
+    long long length = 0;
+    if (!PyArg_ParseTuple(r, "s#L", &s, &n, &length) || n >= 48) { Py_DECREF(r); PyErr_Clear(); return NULL; }
     Contig *c = &self->contigs[self->n_contigs++];
     memcpy(c->raw, raw.s, raw.n);
     c->raw_len = (int)raw.n;
     memcpy(c->name, s, n);
     c->name_len = (int)n;
+    c->length = length;
     Py_DECREF(r);
     return c;
 }
@@ -661,6 +669,17 @@ static void assign(const Fmt *f, Entries *es, Str ref, Str *alts, int n_alts, in
     }
 }
 
+/* A GT allele number as str(k) writes it, for 0 <= k <= n_alts. */
+static int allele_index_ok(const char *p, Py_ssize_t n, int n_alts) {
+    if (n < 1 || n > 9 || (n > 1 && p[0] == '0')) return 0;
+    long long k = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9') return 0;
+        k = k * 10 + (p[i] - '0');
+    }
+    return k <= n_alts;
+}
+
 /* Converts one line into x->row / x->allele: 1 (with *rows and *no_carrier, per ALT, and the contig) or 0 to
  * fall back. */
 static int convert_line(Converter *self, Scratch *x, Str line, long long *out_rows, long long *out_no_carrier,
@@ -682,8 +701,9 @@ static int convert_line(Converter *self, Scratch *x, Str line, long long *out_ro
     if (n_alts < 1 || !is_acgtn(ref)) return 0;
     for (int a = 0; a < n_alts; a++) /* no symbolic, '*', '.' or lower-case ALT, none equal to REF */
         if (!is_acgtn(alts[a]) || (alts[a].n == ref.n && memcmp(alts[a].s, ref.s, ref.n) == 0)) return 0;
+    if (pos0 > MAX_POSITION) return 0;
     Contig *contig = contig_of(self, chrom_raw);
-    if (!contig) return 0;
+    if (!contig || (contig->length && pos0 > contig->length)) return 0;
     double qual = 0;
     int has_qual = !str_eq(qual_s, ".");
     if (has_qual && (!float_chars(qual_s) || !parse_double(qual_s, &qual))) return 0;
@@ -722,6 +742,10 @@ static int convert_line(Converter *self, Scratch *x, Str line, long long *out_ro
             continue;
         }
         Str value = {eq + 1, item.n - key.n - 1};
+        if (str_eq(key, "END")) { /* an END before POS is refused by Python */
+            long long end_value;
+            if (!parse_int(value, &end_value) || end_value < pos0) return 0;
+        }
         if (str_eq(key, "CSQ") || str_eq(key, "ANN") || str_eq(key, "EFF")) {
             if (str_eq(key, "EFF")) { if (self->has_eff) return 0; }
             else if (key.s[0] == 'C') { if (self->csq.present) { csq_value = value; has_csq = 1; } }
@@ -798,7 +822,7 @@ static int convert_line(Converter *self, Scratch *x, Str line, long long *out_ro
         }
         if (gt_i < 0) return 0; /* sites-style rows with per-sample FORMAT values: Python */
         int any_called = 0;
-        for (int s = 0; s < nsamples && !any_called; s++) {
+        for (int s = 0; s < nsamples; s++) { /* every GT allele is '.' or 0..n_alts, else Python refuses it */
             Str v[MAX_FIELDS];
             int n = split_on(c[9 + s], ':', v, MAX_FIELDS);
             if (n < 0) return 0;
@@ -807,7 +831,10 @@ static int convert_line(Converter *self, Scratch *x, Str line, long long *out_ro
             while (1) {
                 const char *q = p;
                 while (q < end && *q != '/' && *q != '|') q++;
-                if (!(q - p == 1 && *p == '.')) { any_called = 1; break; }
+                if (!(q - p == 1 && *p == '.')) {
+                    if (!allele_index_ok(p, q - p, n_alts)) return 0;
+                    any_called = 1;
+                }
                 if (q == end) break;
                 p = q + 1;
             }

@@ -244,8 +244,8 @@ def list_loads(session: Session, limit: int = 50) -> pd.DataFrame:
         session.execute(
             text(
                 "SELECT load_batch_id::text AS load_id, file_name, genome_build, status, is_reload, "
-                "records_total, variants_loaded, variants_skipped, skip_reasons, error_message, error_line, "
-                "loaded_by, started_at, "
+                "records_total, variants_loaded, variants_skipped, skip_reasons, warnings, error_message, "
+                "error_line, loaded_by, started_at, "
                 "seconds FROM variant_load_audit ORDER BY started_at DESC LIMIT :limit"
             ),
             {"limit": limit},
@@ -253,7 +253,14 @@ def list_loads(session: Session, limit: int = 50) -> pd.DataFrame:
         .mappings()
         .all()
     )
-    return pd.DataFrame([dict(r) for r in rows])
+    from services.variants.loader import warning_sentence
+
+    out = []
+    for r in rows:
+        row = dict(r)
+        row["warnings"] = "; ".join(warning_sentence(w) for w in row.get("warnings") or []) or None
+        out.append(row)
+    return pd.DataFrame(out)
 
 
 def list_samples(session: Session) -> list[str]:

@@ -1,4 +1,5 @@
-"""``workbench load-vcf PATH [--genome G] [--reference-fasta FA] [--sample-map PED] [--force] [--json]``."""
+"""``workbench load-vcf PATH [--genome G] [--reference-fasta FA] [--sample-map PED] [--force] [--force-genome]
+[--allow-unknown-contigs] [--allow-out-of-range] [--json]``."""
 
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ def _load_vcf(args: argparse.Namespace) -> int:
         reference_fasta=local(args.reference_fasta, "reference FASTA"),
         sample_map=local(args.sample_map, "sample map"),
         force=args.force,
+        force_genome=args.force_genome,
+        allow_unknown_contigs=args.allow_unknown_contigs,
+        allow_out_of_range=args.allow_out_of_range,
     )
     if args.json:
         print_json(result.as_json())
@@ -31,6 +35,8 @@ def _load_vcf(args: argparse.Namespace) -> int:
             f"loaded {result.variants_loaded:,} variants from {result.records:,} records "
             f"({result.variants_skipped:,} skipped) in {result.seconds:.1f}s — load {result.load_batch_id}"
         )
+        for sentence in result.warning_sentences():
+            print(f"warning: {sentence}")
     elif result.status == "skipped_duplicate":
         print(f"skipped: the same content is already loaded (load {result.previous_load_id})")
     else:
@@ -45,5 +51,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--reference-fasta", help="indexed FASTA: left-align indels and check REF")
     p.add_argument("--sample-map", help="PED file with sex, phenotype and family of the samples")
     p.add_argument("--force", action="store_true", help="reload even if the same content is loaded")
+    p.add_argument("--force-genome", action="store_true", help="load even though the header names another genome build")
+    p.add_argument(
+        "--allow-unknown-contigs",
+        action="store_true",
+        help="load records on contigs neither in the build nor declared in the header (counted as warnings)",
+    )
+    p.add_argument(
+        "--allow-out-of-range",
+        action="store_true",
+        help="load records whose POS is past their contig's length (counted as warnings)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_load_vcf, min_role=Role.CURATOR)

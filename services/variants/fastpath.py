@@ -8,7 +8,11 @@ Contract:
    name the file and line — is handed to ``conv.convert``. Without the extension, with a FASTA, or with
    ``WORKBENCH_FAST_CONVERT=0``, every line goes to ``conv.convert``.
 3. Both paths give identical bytes: tests/variants/test_fastpath.py compares them line by line on fixtures of
-   every supported shape.
+   every supported shape. The compiled converter hands every suspicious line (an unknown contig, a POS past
+   its contig or ``MAX_POSITION``, an END before POS, a GT naming a missing allele, anything not plain DNA) to
+   the Python converter, which refuses it or counts its warning.
+4. A block that is not UTF-8 is converted up to the line that is not, which raises ``VcfFormatError`` naming it
+   (a Latin-1 file is refused, never turned into U+FFFD replacement characters).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 
 from services.variants.consequences import CODING, LOSS_OF_FUNCTION, RANK, SEVERITY, ConsequenceFormat
 from services.variants.records import RecordConverter, _float_value, _int_value
+from services.variants.vcf_header import VcfFormatError
 
 try:
     from services.variants import _fastconvert
@@ -85,7 +90,7 @@ def _compiled(conv: RecordConverter) -> Any | None:
             conv.eff is not None,
             terms,
             key_spec,
-            conv.contig,
+            conv.contigs.fast_lookup,
         )
     conv._compiled = compiled
     return compiled
@@ -93,11 +98,24 @@ def _compiled(conv: RecordConverter) -> Any | None:
 
 def convert_block(conv: RecordConverter, data: bytes, first_line_no: int, rows: bytearray, alleles: bytearray) -> int:
     """Convert the lines of ``data`` (module contract); returns how many lines went to the Python converter."""
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            start = data.rfind(b"\n", 0, exc.start) + 1
+            bad_line = first_line_no + data.count(b"\n", 0, start)
+            convert_block(conv, data[:start], first_line_no, rows, alleles)
+            raise VcfFormatError(
+                conv.path,
+                bad_line,
+                f"byte 0x{data[exc.start]:02x} is not UTF-8 text (VCF files are UTF-8; a Latin-1 file can be "
+                "converted with iconv -f latin1 -t utf-8)",
+            ) from None
     compiled = _compiled(conv)
     if compiled is None:
         convert = conv.convert
         handed = 0
-        for line_no, line in enumerate(data.decode("utf-8", errors="replace").split("\n"), start=first_line_no):
+        for line_no, line in enumerate(data.decode("utf-8").split("\n"), start=first_line_no):
             if line:
                 convert(line, line_no, rows, alleles)
                 handed += 1

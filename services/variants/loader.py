@@ -20,6 +20,12 @@ Contract:
    from before its audit row is written ``running`` until its outcome is committed. A load whose process died
    (SIGKILL, crash, database outage) — run from the CLI or by a worker — is ended ``failed`` with the reason by
    the sweep (``sweep_dead_loads``; workers run it at start-up and every minute, ``workbench jobs sweep`` now).
+7. The genome build must be a known one (``genomes.known_build``); a header that names another build
+   (``##reference``, ``##contig`` assembly or lengths) fails the load unless ``force_genome``. Records on
+   unknown contigs or past a contig's end fail it unless ``allow_unknown_contigs`` / ``allow_out_of_range``;
+   allowed ones are counted in the audit's ``warnings`` (one entry per kind and contig) and ``LoadResult``.
+8. A failure to record the failure (the database went away) is logged, never raised over the load's own
+   error: the caller still gets one sentence.
 """
 
 from __future__ import annotations
@@ -44,9 +50,9 @@ from services.jobs import leases
 from services.jobs.errors import JobCancelled
 from services.jobs.progress import ProgressReporter
 from services.variants import copy_binary as cb
-from services.variants.normalize import normalise_build
+from services.variants.genomes import header_build, known_build
 from services.variants.parse_pipeline import ParsedBlocks, ParseSummary
-from services.variants.records import ALLELE_COLUMNS, VARIANT_COLUMNS
+from services.variants.records import ALLELE_COLUMNS, VARIANT_COLUMNS, RecordPolicy
 from services.variants.vcf_header import Header, VcfFormatError, open_text, read_header
 
 ALLELE_CHUNK_RECORDS = 250_000  # records per COPY statement; each chunk's alleles are inserted after it
@@ -67,6 +73,11 @@ class LoadResult:
     seconds: float = 0.0
     error: str | None = None
     previous_load_id: str | None = None
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+    def warning_sentences(self) -> list[str]:
+        """One sentence per warning entry, for people."""
+        return [warning_sentence(w) for w in self.warnings]
 
     def as_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -82,24 +93,60 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+_WARNING_TEXT = {
+    "unknown_contig": "{records:,} record{s} on {contig}, a contig not known for the build, loaded because "
+    "unknown contigs were allowed",
+    "beyond_contig_end": "{records:,} record{s} past the end of {contig} loaded because out-of-range positions "
+    "were allowed",
+}
+
+
+def warning_sentence(warning: dict[str, Any]) -> str:
+    """The sentence of one audit ``warnings`` entry (``{"kind", "contig", "records"}``)."""
+    template = _WARNING_TEXT.get(str(warning.get("kind")), "{records:,} record{s}: {kind} on {contig}")
+    records = int(warning.get("records", 0))
+    return template.format(
+        records=records, s="" if records == 1 else "s", contig=warning.get("contig"), kind=warning.get("kind")
+    )
+
+
+def _warning_entries(counts: dict[tuple[str, str], int]) -> list[dict[str, Any]]:
+    return [{"kind": kind, "contig": contig, "records": n} for (kind, contig), n in sorted(counts.items())]
+
+
 def read_ped(path: str | Path) -> dict[str, dict[str, str | None]]:
-    """PED columns: family, individual, father, mother, sex (1 male, 2 female), phenotype (2 affected)."""
+    """PED columns: family, individual, father, mother, sex (1 male, 2 female), phenotype (2 affected).
+
+    A missing or unreadable file, or a line that is not UTF-8, raises ``InputFileError`` naming it."""
     out: dict[str, dict[str, str | None]] = {}
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, start=1):
-            if not line.strip() or line.startswith("#"):
-                continue
-            cols = line.split()
-            if len(cols) < 6:
-                raise InputFileError(str(path), n, "a PED line needs 6 columns")
-            fam, ind, father, mother, sex, pheno = cols[:6]
-            out[ind] = {
-                "family_id": fam,
-                "paternal_id": None if father in ("0", ".") else father,
-                "maternal_id": None if mother in ("0", ".") else mother,
-                "sex": {"1": "male", "2": "female"}.get(sex),
-                "phenotype": {"1": "unaffected", "2": "affected"}.get(pheno),
-            }
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(str(path), None, "no such file (--sample-map)")
+    try:
+        with open(path, "rb") as fh:
+            raw_lines = fh.read().split(b"\n")
+    except OSError as exc:
+        raise InputFileError(str(path), None, f"cannot be read ({exc.strerror})") from None
+    for n, raw in enumerate(raw_lines, start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputFileError(str(path), n, "not UTF-8 text") from None
+        if "\x00" in line:
+            raise InputFileError(str(path), n, "the line contains a NUL byte")
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split()
+        if len(cols) < 6:
+            raise InputFileError(str(path), n, "a PED line needs 6 columns")
+        fam, ind, father, mother, sex, pheno = cols[:6]
+        out[ind] = {
+            "family_id": fam,
+            "paternal_id": None if father in ("0", ".") else father,
+            "maternal_id": None if mother in ("0", ".") else mother,
+            "sex": {"1": "male", "2": "female"}.get(sex),
+            "phenotype": {"1": "unaffected", "2": "affected"}.get(pheno),
+        }
     return out
 
 
@@ -119,6 +166,9 @@ def load_vcf(
     reference_fasta: str | None = None,
     sample_map: str | None = None,
     force: bool = False,
+    force_genome: bool = False,
+    allow_unknown_contigs: bool = False,
+    allow_out_of_range: bool = False,
     progress: ProgressReporter | None = None,
     job_id: uuid.UUID | None = None,
     url: str | None = None,
@@ -130,9 +180,8 @@ def load_vcf(
     path = Path(path)
     if not path.is_file():
         raise InvalidInput(f"{path}: no such file")
-    build = normalise_build(genome_build)
-    if not build:
-        raise InvalidInput("a genome build is required")
+    build = known_build(genome_build)
+    policy = RecordPolicy(allow_unknown_contigs=allow_unknown_contigs, allow_out_of_range=allow_out_of_range)
     url = url or database_url()
     ped = read_ped(sample_map) if sample_map else {}
     digest = file_sha256(path)
@@ -177,7 +226,18 @@ def load_vcf(
             )
 
         try:
-            result = _load(path, build, batch_id, previous if force else None, reference_fasta, ped, progress, url)
+            result = _load(
+                path,
+                build,
+                batch_id,
+                previous if force else None,
+                reference_fasta,
+                ped,
+                progress,
+                url,
+                policy,
+                force_genome,
+            )
         except JobCancelled:
             _mark_failed(url, batch_id, "cancelled at the user's request", None, time.monotonic() - started)
             raise
@@ -201,16 +261,22 @@ def _database_message(exc: psycopg.Error) -> str:
     diag = getattr(exc, "diag", None)
     if diag is not None and diag.constraint_name == "uq_variant_load_audit_live_content":
         return "the same file content was loaded concurrently for this genome build"
+    if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
+        return f"the database connection was lost: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
     return f"the database refused the load: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
 
 
 def _mark_failed(url: str, batch_id: uuid.UUID, message: str, line: int | None, seconds: float) -> None:
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(
-            "UPDATE variant_load_audit SET status = 'failed', error_message = %s, error_line = %s, "
-            "finished_at = now(), seconds = %s WHERE load_batch_id = %s AND status = 'running'",
-            (message, line, seconds, batch_id),
-        )
+    """Record the failure; when the database is gone too, log that instead of raising over the load's error."""
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+            conn.execute(
+                "UPDATE variant_load_audit SET status = 'failed', error_message = %s, error_line = %s, "
+                "finished_at = now(), seconds = %s WHERE load_batch_id = %s AND status = 'running'",
+                (message, line, seconds, batch_id),
+            )
+    except psycopg.Error as exc:
+        _log.error("load %s failed (%s) and the failure could not be recorded: %s", batch_id, message, exc)
 
 
 def mark_job_loads_failed(job_id: uuid.UUID, url: str | None = None) -> int:
@@ -284,10 +350,20 @@ def _load(
     ped: dict,
     progress: ProgressReporter,
     url: str,
+    policy: RecordPolicy,
+    force_genome: bool,
 ) -> LoadResult:
     header = _read_header(path)
     if len(set(header.samples)) != len(header.samples):
         raise VcfFormatError(str(path), header.lines, "sample names in the #CHROM line are not unique")
+    named = header_build(header)
+    if named is not None and named[0] != build and not force_genome:
+        raise VcfFormatError(
+            str(path),
+            None,
+            f"the header names {named[0]} ({named[1]}) but the load is for {build}: pass --genome with the "
+            "file's build, or --force-genome to load it as " + build,
+        )
     t_start = time.monotonic()
     with psycopg.connect(url) as conn:  # one transaction: commits at the end of the block, else rolls back
         sample_ids = _upsert_samples(conn, header.samples, ped)
@@ -298,7 +374,9 @@ def _load(
         copy_sql = f"COPY variants ({', '.join(VARIANT_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
         _create_allele_staging(conn)
         seconds = {"variants": 0.0, "alleles": 0.0}
-        with ParsedBlocks(str(path), header.lines, build, batch_id, sample_ids, fasta, parser_processes()) as blocks:
+        with ParsedBlocks(
+            str(path), header.lines, build, batch_id, sample_ids, fasta, parser_processes(), policy
+        ) as blocks:
             stream = iter(blocks)
             finished = False
             while not finished:  # one COPY per chunk of records, then that chunk's alleles (parsing goes on)
@@ -328,10 +406,11 @@ def _load(
             seconds["alleles"],
             time.monotonic() - t_start,
         )
+        warnings = _warning_entries(summary.warnings)
         conn.execute(
             "UPDATE variant_load_audit SET status = 'completed', finished_at = now(), reference_genome = %s, "
             "tool_versions = %s, consequence_fields = %s, records_total = %s, variants_loaded = %s, "
-            "variants_skipped = %s, skip_reasons = %s, samples_count = %s, "
+            "variants_skipped = %s, skip_reasons = %s, samples_count = %s, warnings = %s, "
             "seconds = extract(epoch FROM clock_timestamp() - started_at) WHERE load_batch_id = %s",
             (
                 header.assembly,
@@ -342,6 +421,7 @@ def _load(
                 summary.skipped,
                 Jsonb(dict(summary.skip_reasons)),
                 len(header.samples),
+                Jsonb(warnings),
                 batch_id,
             ),
         )
@@ -354,6 +434,7 @@ def _load(
         skip_reasons=dict(summary.skip_reasons),
         samples=len(header.samples),
         previous_load_id=str(replaces) if replaces else None,
+        warnings=warnings,
     )
 
 

@@ -55,6 +55,9 @@ def load_vcf_operation(payload: dict[str, Any], progress: ProgressReporter, iden
         reference_fasta=_confined(payload.get("reference_fasta"), "reference FASTA"),
         sample_map=_confined(payload.get("sample_map"), "sample map"),
         force=bool(payload.get("force", False)),
+        force_genome=bool(payload.get("force_genome", False)),
+        allow_unknown_contigs=bool(payload.get("allow_unknown_contigs", False)),
+        allow_out_of_range=bool(payload.get("allow_out_of_range", False)),
         progress=progress,
         job_id=progress.job_id,
     )

@@ -47,6 +47,7 @@ class BlockResult:
     contigs: set[str]
     variant_rows: bytes
     allele_rows: bytes
+    warnings: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 @dataclass
@@ -58,6 +59,7 @@ class ParseSummary:
     skipped: int = 0
     skip_reasons: Counter = field(default_factory=Counter)
     contigs: set[str] = field(default_factory=set)
+    warnings: Counter = field(default_factory=Counter)  # (kind, contig) -> records
 
     def add(self, block: BlockResult) -> None:
         self.records += block.records
@@ -65,6 +67,8 @@ class ParseSummary:
         self.skipped += block.skipped
         self.skip_reasons.update(block.skip_reasons)
         self.contigs |= block.contigs
+        if block.warnings:
+            self.warnings.update(block.warnings)
 
 
 def read_blocks(path: str, skip_lines: int, block_bytes: int | None = None) -> Iterator[tuple[int, bytes]]:
@@ -106,6 +110,7 @@ def _parse(
     batch: bytes,
     sample_ids: list[int],
     fasta: str | None,
+    policy: Any = None,
 ) -> None:
     """A parser process: ("block", first_line_no, bytes) → ("rows", BlockResult fields…); ("fail", …) and
     conversion errors → ("error", path, line, reason); ("end",) → ("end",) and exit."""
@@ -117,7 +122,9 @@ def _parse(
     try:
         with open_text(path) as stream:
             header, _ = read_header(path, stream)
-        conv = RecordConverter(path, header, build, uuid.UUID(bytes=batch), sample_ids, fasta_fetcher(fasta, build))
+        conv = RecordConverter(
+            path, header, build, uuid.UUID(bytes=batch), sample_ids, fasta_fetcher(fasta, build), policy
+        )
         stats = conv.stats
         while True:
             msg = inbox.recv()
@@ -130,6 +137,7 @@ def _parse(
             _, first, data = msg
             before = (stats.records, stats.rows, stats.skipped, Counter(stats.skip_reasons))
             stats.contigs = set()
+            stats.warnings = Counter()
             rows, alleles = bytearray(), bytearray()
             line_no = first  # for an unexpected error: the block's first line
             convert_block(conv, data, first, rows, alleles)
@@ -146,6 +154,7 @@ def _parse(
                     stats.contigs,
                     bytes(rows),
                     bytes(alleles),
+                    dict(stats.warnings),
                 )
             )
     except VcfFormatError as exc:
@@ -168,11 +177,12 @@ class ParsedBlocks:
         sample_ids: list[int],
         fasta: str | None,
         workers: int,
+        policy: Any = None,
     ):
         self.path = path
         self.skip_lines = skip_lines
         self.workers = max(1, workers)
-        self._args = (path, build, batch.bytes, sample_ids, fasta)
+        self._args = (path, build, batch.bytes, sample_ids, fasta, policy)
         self._slots = threading.Semaphore(self.workers * IN_FLIGHT)
         self._stop = threading.Event()
         self._inboxes: list[Connection] = []

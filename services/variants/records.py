@@ -14,6 +14,13 @@ Contract (the loader's per-record rules):
    (none carrying it → skipped ``no_carrier``); otherwise one row with no sample, the per-sample FORMAT values
    in ``sample_format``.
 6. With a FASTA, a REF that disagrees with the reference raises ``VcfFormatError`` (the load fails).
+7. Suspicious records are refused with the line (``VcfFormatError``): a NUL byte; a POS above
+   ``genomes.MAX_POSITION``; a REF that is not DNA (A/C/G/T/N or an IUPAC ambiguity code) or an ALT that is
+   neither DNA (A/C/G/T/N) nor ``*``, ``.``, a ``<symbolic>`` allele or a breakend; an INFO END before POS;
+   a GT naming an allele the record does not have (``0/7`` with one ALT) or that is not a number.
+8. A contig the load does not know (``genomes.ContigCatalog``) or a POS past the contig's length is refused
+   too, unless the load's ``RecordPolicy`` allows it; then the record is loaded and counted in
+   ``stats.warnings`` under ``("unknown_contig" | "beyond_contig_end", contig)``.
 """
 
 from __future__ import annotations
@@ -35,8 +42,8 @@ from services.variants.consequences import (
     parse_eff,
 )
 from services.variants.copy_binary import INT8_MAX, INT8_MIN
+from services.variants.genomes import MAX_POSITION, ContigCatalog
 from services.variants.normalize import (
-    contig_normaliser,
     is_sequence_allele,
     left_align,
     split_values,
@@ -89,6 +96,25 @@ _NON_REF = {"<NON_REF>", "<*>"}
 _GQ_DP_AD2 = struct.Struct(">iiii" + "iiiiii" + "iiii").pack
 _NO_GENOTYPE = cb.NULL * 5  # sample_id, gt, gq, dp, ad of a row without a sample
 _CONSEQUENCE_KEYS = {"CSQ", "ANN", "EFF"}
+_IUPAC = "ACGTNRYSWKMBDHV"  # a REF may carry the reference's ambiguity codes; an ALT may not
+_BREAKEND = re.compile(r"^([ACGTNacgtn]*)([\[\]])[^\[\]:]+:\d+\2([ACGTNacgtn]*)$|^\.[ACGTNacgtn]+$|^[ACGTNacgtn]+\.$")
+
+
+@dataclass(frozen=True)
+class RecordPolicy:
+    """What the user explicitly allows a load to store beyond the plain rules (each one counted as a warning)."""
+
+    allow_unknown_contigs: bool = False
+    allow_out_of_range: bool = False
+
+
+def valid_alt(alt: str) -> bool:
+    """An ALT the loader understands: DNA, ``*``, ``.``, a ``<symbolic>`` allele or a breakend."""
+    if is_sequence_allele(alt) or alt == "*" or alt == ".":
+        return True
+    if len(alt) > 2 and alt[0] == "<" and alt[-1] == ">" and ">" not in alt[1:-1]:
+        return True
+    return _BREAKEND.match(alt) is not None
 
 
 def _canon(name: str) -> str:
@@ -143,6 +169,7 @@ class LoadStats:
     skipped: int = 0
     skip_reasons: Counter = field(default_factory=Counter)
     contigs: set[str] = field(default_factory=set)
+    warnings: Counter = field(default_factory=Counter)  # (kind, contig) -> records loaded despite it
 
 
 def _num(v: object) -> float | None:
@@ -247,11 +274,15 @@ class RecordConverter:
         load_batch_id: uuid.UUID,
         sample_ids: list[int],
         fetch: Callable[[str, int, int], str] | None = None,
+        policy: RecordPolicy | None = None,
     ):
         self.path = path
         self.header = header
         self.build = genome_build
-        self.contig = contig_normaliser(genome_build)
+        self.contigs = ContigCatalog(genome_build, header)
+        self.contig = self.contigs.normalise
+        self.policy = policy or RecordPolicy()
+        self._gt_alleles: dict[int, frozenset[str]] = {}
         self.batch = cb.enc_uuid(load_batch_id)
         self.sample_ids = sample_ids
         self._sample_id_fields = [cb.enc_int4(i) for i in sample_ids]
@@ -331,6 +362,8 @@ class RecordConverter:
         cols = line.rstrip("\r\n").split("\t")
         if len(cols) < 8:
             raise VcfFormatError(self.path, line_no, f"expected at least 8 tab-separated columns, found {len(cols)}")
+        if "\x00" in line:
+            raise VcfFormatError(self.path, line_no, "the line contains a NUL byte")
         chrom_raw, pos_s, id_s, ref, alt_s, qual_s, filter_s, info_s = cols[:8]
         try:
             pos0 = int(pos_s)
@@ -338,18 +371,47 @@ class RecordConverter:
             raise VcfFormatError(self.path, line_no, f"POS {pos_s!r} is not a number") from None
         if pos0 < 0 or not ref or not chrom_raw:
             raise VcfFormatError(self.path, line_no, "POS must be ≥ 0 and CHROM and REF must be present")
+        if pos0 > MAX_POSITION:
+            raise VcfFormatError(self.path, line_no, f"POS {pos_s} is beyond the end of any genome")
         ref = ref.upper()
+        if ref.strip("ACGTN") and ref.strip(_IUPAC):
+            raise VcfFormatError(self.path, line_no, f"REF {_shown(ref)} is not a DNA sequence (A, C, G, T, N)")
         if alt_s == "." or not alt_s:
             stats.skipped += 1
             stats.skip_reasons["no_alt"] += 1
             return
         alts = alt_s.split(",")
         n_alts = len(alts)
+        for a in alts:
+            if not valid_alt(a):
+                raise VcfFormatError(
+                    self.path,
+                    line_no,
+                    f"ALT {_shown(a)} is not a DNA sequence, '*', a <symbolic> allele or a breakend",
+                )
         if (alt_s in _NON_REF) if n_alts == 1 else all(a in _NON_REF for a in alts):
             stats.skipped += 1
             stats.skip_reasons["reference_block"] += 1
             return
-        chrom = self.contig(chrom_raw)
+        chrom, length, known = self.contigs.lookup(chrom_raw)
+        if not known:
+            if not self.policy.allow_unknown_contigs:
+                raise VcfFormatError(
+                    self.path,
+                    line_no,
+                    f"contig {_shown(chrom_raw)} is neither a {self.build} contig nor declared in the header "
+                    "(--allow-unknown-contigs loads it anyway)",
+                )
+            stats.warnings[("unknown_contig", chrom)] += 1
+        if length is not None and pos0 > length:
+            if not self.policy.allow_out_of_range:
+                raise VcfFormatError(
+                    self.path,
+                    line_no,
+                    f"POS {pos0:,} is past the end of {chrom} ({length:,} bases in {self.build}; "
+                    "--allow-out-of-range loads it anyway)",
+                )
+            stats.warnings[("beyond_contig_end", chrom)] += 1
         stats.contigs.add(chrom)
         try:
             qual = None if qual_s == "." else float(qual_s)
@@ -376,6 +438,15 @@ class RecordConverter:
                     raw[key] = value
                 else:
                     base_info[key] = True
+        end_s = raw.get("END")
+        if end_s is not None:
+            try:
+                end_value = int(end_s)
+            except ValueError:
+                pass
+            else:
+                if end_value < pos0:
+                    raise VcfFormatError(self.path, line_no, f"INFO END {end_value} is before POS {pos0}")
         # Number=A/R/G values: split per ALT below; with one ALT their value is final here (what split_values
         # gives for the only ALT), kept apart so that they follow the other keys as they do after a split.
         single_alt = n_alts == 1
@@ -455,9 +526,15 @@ class RecordConverter:
             gt_i = plan.gt_first
             called = []
             any_called = False
-            for values in parsed_samples:
+            valid = self._gt_alleles.get(n_alts)
+            if valid is None:
+                valid = self._gt_alleles[n_alts] = frozenset([".", *map(str, range(n_alts + 1))])
+            for s_index, values in enumerate(parsed_samples):
                 gt = values[gt_i] if gt_i < len(values) else "."
                 c = gt.replace("|", "/").split("/")
+                for a in c:
+                    if a not in valid:
+                        self._bad_genotype(line_no, s_index, gt, a, n_alts)
                 called.append(c)
                 if not any_called:
                     any_called = c.count(".") != len(c)
@@ -632,6 +709,15 @@ class RecordConverter:
                 )
             )
 
+    def _bad_genotype(self, line_no: int, s_index: int, gt: str, allele: str, n_alts: int) -> None:
+        sample = self.header.samples[s_index] if s_index < len(self.header.samples) else f"#{s_index + 1}"
+        if allele.isdigit():
+            reason = f"GT {_shown(gt)} of sample {sample} names allele {allele}, but the record has {n_alts} ALT"
+            reason += "s" if n_alts != 1 else ""
+        else:
+            reason = f"GT {_shown(gt)} of sample {sample} is not a genotype (allele numbers or '.', joined by / or |)"
+        raise VcfFormatError(self.path, line_no, reason)
+
     def _genotype(
         self, plan: _FormatPlan, values: list[str], alt_index: int, n_alts: int, line_no: int, s_index: int
     ) -> bytes:
@@ -689,6 +775,11 @@ class RecordConverter:
                 cb.NULL if extra is None else cb.enc_jsonb(extra),
             )
         )
+
+
+def _shown(value: str) -> str:
+    """A value quoted for an error message, shortened when long."""
+    return repr(value if len(value) <= 40 else value[:37] + "…")
 
 
 def _int_or_none(v: str, path: str, line_no: int, what: str) -> int | None:

@@ -6,7 +6,9 @@ Contract:
    reader reaches the cut, never a silent short read.
 2. ``read_header`` consumes the ``##`` meta lines and the ``#CHROM`` line and stops at the first data line;
    a file without a ``#CHROM`` line (or whose first line is not ``##fileformat=VCF…``) is refused.
-3. ``Header.csq_fields`` / ``ann_fields`` are the ``|``-separated names from the CSQ / ANN description
+3. Text is UTF-8: ``open_text`` keeps undecodable bytes as surrogates (never U+FFFD) and ``read_header`` refuses
+   a header line holding them, naming the line; ``check_text`` does the same for a data line (and a NUL byte).
+4. ``Header.csq_fields`` / ``ann_fields`` are the ``|``-separated names from the CSQ / ANN description
    (``Format: Allele|Consequence|…`` for VEP, ``'Allele | Annotation | …'`` for SnpEff).
 """
 
@@ -87,9 +89,26 @@ def open_text(path: str | Path) -> IO[str]:
     path = Path(path)
     if _is_gzip(path):
         return io.TextIOWrapper(
-            io.BufferedReader(_CheckedGzip(path), 1 << 20), encoding="utf-8", errors="replace", newline="\n"
+            io.BufferedReader(_CheckedGzip(path), 1 << 20), encoding="utf-8", errors="surrogateescape", newline="\n"
         )
-    return open(path, encoding="utf-8", errors="replace", newline="\n")
+    return open(path, encoding="utf-8", errors="surrogateescape", newline="\n")
+
+
+def check_text(path: str, line_no: int, line: str) -> None:
+    """Refuse a line from ``open_text`` that holds a NUL byte or bytes that are not UTF-8 (contract, point 3)."""
+    if "\x00" in line:
+        raise VcfFormatError(path, line_no, "the line contains a NUL byte")
+    if not line.isascii():
+        try:
+            line.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            byte = ord(line[exc.start]) & 0xFF
+            raise VcfFormatError(
+                path,
+                line_no,
+                f"byte 0x{byte:02x} is not UTF-8 text (VCF files are UTF-8; a Latin-1 file can be converted with "
+                "iconv -f latin1 -t utf-8)",
+            ) from None
 
 
 def open_binary(path: str | Path) -> IO[bytes]:
@@ -152,6 +171,7 @@ def read_header(path: str, stream: Iterator[str]) -> tuple[Header, str | None]:
         line_no += 1
         if line_no == 1 and not line.startswith("##fileformat=VCF"):
             raise VcfFormatError(path, 1, "not a VCF file: the first line must be ##fileformat=VCFv4.x")
+        check_text(path, line_no, line)
         if line.startswith("##"):
             _meta_line(header, line.rstrip("\r\n"))
             continue

@@ -30,6 +30,8 @@ def test_cli_loads_with_json(db_url, tmp_path, capsys) -> None:
         "sequences_new": 3,
         "sequences_reused": 1,
         "query_set_id": None,
+        "sequences_changed": 0,
+        "warnings": [],
     }
     qs = _json(capsys, ["load-fasta", str(tmp_path / "q.fasta"), "--query-set", "mine", "--json"])
     assert (qs["proteins"], qs["sequences_new"], qs["sequences_reused"]) == (1, 0, 1)

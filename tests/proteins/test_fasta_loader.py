@@ -44,7 +44,14 @@ def test_load_reference_proteins_dedups_sequences(db_url, tmp_path) -> None:
     with session_scope() as s:
         result = load_fasta(s, path, CURATOR)
     # P12345-2 and Q9Y6K9 share one sequence (the terminal '*' is dropped).
-    assert result.as_dict() == {"proteins": 4, "sequences_new": 3, "sequences_reused": 1, "query_set_id": None}
+    assert result.as_dict() == {
+        "proteins": 4,
+        "sequences_new": 3,
+        "sequences_reused": 1,
+        "query_set_id": None,
+        "sequences_changed": 0,
+        "warnings": [],
+    }
     with session_scope() as s:
         iso = s.get(Protein, "P12345-2")
         assert (iso.canonical_accession, iso.isoform_index, iso.is_canonical) == ("P12345", 2, False)
@@ -56,7 +63,14 @@ def test_load_reference_proteins_dedups_sequences(db_url, tmp_path) -> None:
     # Loading again reuses every sequence and refreshes the proteins in place.
     with session_scope() as s:
         again = load_fasta(s, path, CURATOR)
-        assert again.as_dict() == {"proteins": 4, "sequences_new": 0, "sequences_reused": 4, "query_set_id": None}
+        assert again.as_dict() == {
+            "proteins": 4,
+            "sequences_new": 0,
+            "sequences_reused": 4,
+            "query_set_id": None,
+            "sequences_changed": 0,
+            "warnings": [],
+        }
         assert s.scalar(select(func.count()).select_from(Sequence)) == 3
         assert s.scalar(select(func.count()).select_from(Protein)) == 4
 

@@ -158,6 +158,7 @@ def test_cli_json_and_exit_codes(db_url, capsys, tmp_path) -> None:
         "samples",
         "seconds",
         "error",
+        "warnings",
     }
     assert (out["status"], out["records"], out["variants_loaded"], out["samples"]) == ("completed", 13, 16, 2)
     assert main(["load-vcf", str(GOOD), "--json"]) == 0

@@ -45,6 +45,7 @@ HEADER = """##fileformat=VCFv4.2
 ##INFO=<ID=END,Number=1,Type=Integer,Description="e">
 @CSQ@
 @ANN@
+##contig=<ID=scaffold_7>
 ##FORMAT=<ID=GT,Number=1,Type=String,Description="g">
 ##FORMAT=<ID=GQ,Number=1,Type=Integer,Description="q">
 ##FORMAT=<ID=DP,Number=1,Type=Integer,Description="d">
@@ -141,7 +142,7 @@ def _info(rng: random.Random, alts: list[str]) -> str:
         lambda: f"CLNREVSTAT={rng.choice(INTS)}",
         lambda: f"UNDECLARED={rng.choice(TEXTS + ['1,2'])}",
         lambda: "FLAGX",
-        lambda: f"END={rng.choice(['5000', '.'])}",
+        lambda: f"END={rng.choice(['5000', '.', '20000', '+20000'])}",
         lambda: "CSQ=" + ",".join(_csq_entry(rng, alts) for _ in range(rng.randint(1, 4))),
         lambda: (
             "ANN="
@@ -188,7 +189,7 @@ def random_lines(seed: int, n: int) -> list[str]:
             rng.choice(CHROMS),
             rng.choice(["100", "2500", "0", "-5", "x1", "123456789"])
             if rng.random() < 0.2
-            else str(rng.randint(1, 10**6)),
+            else str(rng.randint(1, 16_000)),  # within every contig (chrM has 16,569 bases)
             rng.choice(IDS),
             rng.choice(REFS),
             alt,
