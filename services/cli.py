@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import sys
 from collections.abc import Sequence
-from typing import Any
 
+from services.console import print_json
 from services.errors import WorkbenchError
 
 COMMAND_MODULES: tuple[str, ...] = (
@@ -29,10 +28,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "services.variants.commands",
     "services.annotations.source_commands",
 )
-
-
-def print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, default=str))
 
 
 def build_parser() -> argparse.ArgumentParser:

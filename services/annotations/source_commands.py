@@ -9,7 +9,7 @@ import json
 def _add(args: argparse.Namespace) -> int:
     from services.annotations.sources import add_source
     from services.auth import local_identity
-    from services.cli import print_json
+    from services.console import print_json
     from services.errors import InvalidInput
 
     config = None

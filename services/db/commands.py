@@ -46,7 +46,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
 def _maintenance(args: argparse.Namespace) -> int:
     from services.auth import Role, local_identity, require
-    from services.cli import print_json
+    from services.console import print_json
     from services.db.maintenance import run_maintenance
     from services.jobs.progress import ProgressReporter
 

@@ -18,7 +18,7 @@ def _submit(args: argparse.Namespace) -> int:
     import json
 
     from services.auth import local_identity
-    from services.cli import print_json
+    from services.console import print_json
     from services.db.engine import session_scope
     from services.jobs.service import submit
 
@@ -29,7 +29,7 @@ def _submit(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from services.cli import print_json
+    from services.console import print_json
     from services.db.engine import session_scope
     from services.jobs.service import list_jobs
 
@@ -44,7 +44,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from services.cli import print_json
+    from services.console import print_json
     from services.db.engine import session_scope
     from services.jobs.service import get_job, job_events
 

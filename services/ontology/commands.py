@@ -7,7 +7,7 @@ import argparse
 
 def _load_obo(args: argparse.Namespace) -> int:
     from services.auth import local_identity
-    from services.cli import print_json
+    from services.console import print_json
     from services.db.engine import session_scope
     from services.ontology.loader import load_obo
 
@@ -25,7 +25,7 @@ def _load_obo(args: argparse.Namespace) -> int:
 
 
 def _closure(args: argparse.Namespace) -> int:
-    from services.cli import print_json
+    from services.console import print_json
     from services.db.engine import session_scope
     from services.go_annotations.loader import resolve_snapshot
     from services.ontology.closure import ALL_RELATIONS, ancestors, descendants

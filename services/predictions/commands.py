@@ -7,7 +7,7 @@ import argparse
 
 def _predict(args: argparse.Namespace) -> int:
     from services.auth import local_identity
-    from services.cli import print_json
+    from services.console import print_json
     from services.predictions.predict import PredictParams, predict
     from services.predictions.reference import EXPERIMENTAL_EVIDENCE
 

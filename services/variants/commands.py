@@ -7,7 +7,7 @@ import argparse
 
 def _load_vcf(args: argparse.Namespace) -> int:
     from services.auth import local_identity
-    from services.cli import print_json
+    from services.console import print_json
     from services.variants.loader import load_vcf
 
     result = load_vcf(

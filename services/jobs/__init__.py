@@ -1,0 +1,1 @@
+"""The job engine: Job records, the procrastinate app, the worker, the operation registry, progress."""
