@@ -16,6 +16,7 @@ from services.errors import WorkbenchError
 
 COMMAND_MODULES: tuple[str, ...] = (
     "services.db.commands",
+    "services.maintenance.commands",
     "services.jobs.commands",
     "services.settings.commands",
     "services.annotations.commands",

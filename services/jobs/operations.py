@@ -27,7 +27,7 @@ OperationFn = Callable[[dict[str, Any], "ProgressReporter", "Identity"], dict[st
 
 # Modules whose import registers the built-in operations (domains add theirs here).
 BUILTIN_OPERATION_MODULES: tuple[str, ...] = (
-    "services.db.maintenance",
+    "services.maintenance.operations",
     "services.proteins.operations",
     "services.ontology.operations",
     "services.go_annotations.operations",

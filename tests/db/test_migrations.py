@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 
 from services.db import migrate
 from services.db.engine import get_engine
-from services.db.models import metadata
+from services.models import metadata
 
 
 def _tables(url: str) -> set[str]:
