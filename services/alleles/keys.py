@@ -4,7 +4,7 @@ Contract:
 1. ``allele_id`` equals the SQL function ``workbench_allele_id`` (migration 0002) for the same normalised key:
    the first 64 bits of md5("build\\tchrom\\tpos\\tref\\talt") as a signed bigint. ``alleles`` refuses a row
    whose id is not that value (check ``ck_alleles_id_is_key_hash``).
-2. Callers pass keys already normalised (``services.variants.normalize``); this module does not normalise.
+2. Callers pass keys already normalised (``services.alleles.normalize``); this module does not normalise.
 3. ``insert_alleles_from`` / ``upsert_sql`` / ``insert_new_sql`` add the staged alleles that are new; a staged
    id that names a different key in ``alleles`` (a 64-bit collision) raises instead of silently attaching data
    to the wrong allele.

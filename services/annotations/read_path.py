@@ -23,9 +23,9 @@ from sqlalchemy import ColumnElement, column, exists, func, select, table, text,
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
+from services.alleles.keys import allele_id as allele_key_id
+from services.alleles.normalize import normalise_build, normalise_contig
 from services.errors import InvalidInput, NotFound
-from services.variants.alleles import allele_id as allele_key_id
-from services.variants.normalize import normalise_build, normalise_contig
 
 DISPLAY_SETTING = "retired-link-display"
 DISPLAY_CHOICES = ("none", "last-known")

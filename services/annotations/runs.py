@@ -31,6 +31,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from services.alleles.normalize import normalise_build
 from services.annotations import lifecycle
 from services.annotations.health import brake_applies, check_integrity, compute_health
 from services.annotations.staging import (
@@ -47,7 +48,6 @@ from services.db.engine import get_engine
 from services.errors import InvalidInput, NotFound, WorkbenchError
 from services.jobs.operations import operation
 from services.jobs.progress import JobCancelled, ProgressReporter
-from services.variants.normalize import normalise_build
 
 LOST_REASON = "the process running it stopped (killed or crashed) before it finished"
 

@@ -23,7 +23,7 @@ Layout of ``anno_<name>`` (one table per source, shared by its releases)::
 
 * Keys: each source record is normalised exactly like a VCF being loaded (contig names per build, trimming,
   one row per ALT with Number=A/R/G values taken per allele), so ``1:12345`` ClinVar keys meet ``chr1:12345``
-  variants through the same ``alleles.id`` (``services.variants.alleles.allele_id``).
+  variants through the same ``alleles.id`` (``services.alleles.keys.allele_id``).
 * One row per (release, allele): when a release names an allele twice the first record wins and the release
   reports the duplicates it dropped.
 * A release's values: ``SELECT * FROM anno_<name> WHERE release_id = :id``; an allele on a contig in

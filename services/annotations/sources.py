@@ -5,7 +5,7 @@ Contract (see ``services.annotations.source_models`` for the table layout):
    together or not at all. (name, version, genome build) already present is refused with ``InvalidInput``.
 2. Names, aliases and types are validated before any SQL is built, and identifiers are quoted
    (``psycopg.sql.Identifier``); reserved columns (release_id, allele_id, record_id) cannot be aliases.
-3. Records are normalised exactly like the VCF loader (``services.variants.normalize``): contig names per
+3. Records are normalised exactly like the VCF loader (``services.alleles.normalize``): contig names per
    build, split per ALT with Number=A/R/G values per allele, trimming; non-sequence ALTs are skipped.
 4. A field ``CSQ:<name>`` reads that field of the ALT's VEP consequence chosen like the loader does (PICK,
    MANE Select, CANONICAL, severity); other fields are INFO keys.
@@ -23,22 +23,22 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from services.annotations.source_models import SOURCE_KINDS
-from services.auth.identity import Identity, Role, require
-from services.db.engine import database_url
-from services.errors import InputFileError, InvalidInput
-from services.variants.alleles import allele_id, upsert_sql
-from services.variants.consequences import ConsequenceFormat
-from services.variants.loader import file_sha256
-from services.variants.normalize import (
+from services.alleles.consequences import ConsequenceFormat
+from services.alleles.hashing import file_sha256
+from services.alleles.keys import allele_id, upsert_sql
+from services.alleles.normalize import (
     contig_normaliser,
     is_sequence_allele,
     normalise_build,
     split_values,
     trim,
 )
-from services.variants.normalize import variant_type as classify
-from services.variants.vcf_header import VcfFormatError, open_text, read_header
+from services.alleles.normalize import variant_type as classify
+from services.alleles.vcf_header import VcfFormatError, open_text, read_header
+from services.annotations.source_models import SOURCE_KINDS
+from services.auth.identity import Identity, Role, require
+from services.db.engine import database_url
+from services.errors import InputFileError, InvalidInput
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 ALIAS_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")

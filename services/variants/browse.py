@@ -25,11 +25,11 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from services.alleles.consequences import expand
+from services.alleles.normalize import contig_normaliser
 from services.annotations.read_path import displayed_value_condition
 from services.errors import InvalidInput, NotFound
-from services.variants.consequences import expand
 from services.variants.models import LONG_VARIANT_SPAN
-from services.variants.normalize import contig_normaliser
 
 PAGE_COLUMNS = [
     "variant_id",

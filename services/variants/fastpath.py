@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from services.variants.consequences import CODING, LOSS_OF_FUNCTION, RANK, SEVERITY, ConsequenceFormat
+from services.alleles.consequences import CODING, LOSS_OF_FUNCTION, RANK, SEVERITY, ConsequenceFormat
 from services.variants.records import RecordConverter, _float_value, _int_value
 
 try:

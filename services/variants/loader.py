@@ -13,14 +13,13 @@ Contract:
    (``parse_pipeline``) and come back in file order as binary COPY rows that this process streams to
    PostgreSQL, so parsing and ingestion use every core. The parsers never touch the database; the transaction
    belongs to this process.
-5. Alleles of the file are staged and inserted (``services.variants.alleles``) before commit, chunk by chunk:
+5. Alleles of the file are staged and inserted (``services.alleles.keys``) before commit, chunk by chunk:
    the variants go in one COPY statement per ``ALLELE_CHUNK_RECORDS`` records, each followed by that chunk's
    alleles, so that the server inserts alleles while the parsers go on (no allele tail at the end).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import time
@@ -32,15 +31,16 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from services.alleles.hashing import file_sha256
+from services.alleles.normalize import normalise_build
+from services.alleles.vcf_header import Header, VcfFormatError, open_text, read_header
 from services.auth.identity import Identity, Role, require
 from services.db.engine import database_url
 from services.errors import InputFileError, InvalidInput, WorkbenchError
 from services.jobs.progress import JobCancelled, ProgressReporter
 from services.variants import copy_binary as cb
-from services.variants.normalize import normalise_build
 from services.variants.parse_pipeline import ParsedBlocks, ParseSummary
 from services.variants.records import ALLELE_COLUMNS, VARIANT_COLUMNS
-from services.variants.vcf_header import Header, VcfFormatError, open_text, read_header
 
 ALLELE_CHUNK_RECORDS = 250_000  # records per COPY statement; each chunk's alleles are inserted after it
 _log = logging.getLogger(__name__)
@@ -64,14 +64,6 @@ class LoadResult:
         d = asdict(self)
         d.pop("previous_load_id")
         return d
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(4 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def read_ped(path: str | Path) -> dict[str, dict[str, str | None]]:
@@ -342,7 +334,7 @@ def _insert_alleles(conn: psycopg.Connection, parts: list[bytes]) -> None:
     """Stage one chunk's alleles and insert the new ones; an existing id with a different key (a 64-bit
     collision) raises. The cheap plain INSERT is tried first (``insert_new_sql``); when another load inserted
     some of the same alleles meanwhile, the chunk is merged with ``upsert_sql`` instead."""
-    from services.variants.alleles import AlleleKeyCollision, insert_new_sql, upsert_sql
+    from services.alleles.keys import AlleleKeyCollision, insert_new_sql, upsert_sql
 
     conn.execute(f"TRUNCATE {ALLELE_STAGING}")
     with conn.cursor().copy(f"COPY {ALLELE_STAGING} ({', '.join(ALLELE_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
@@ -364,7 +356,7 @@ def _insert_alleles(conn: psycopg.Connection, parts: list[bytes]) -> None:
 
 
 def _consequence_fields(header: Header) -> dict[str, list[str]]:
-    from services.variants.consequences import EFF_FIELDS
+    from services.alleles.consequences import EFF_FIELDS
 
     out: dict[str, list[str]] = {}
     if header.csq_fields:

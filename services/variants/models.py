@@ -3,13 +3,13 @@
 Invariants (guarded by the schema in migration 0002 unless said otherwise):
 1. ``alleles.id`` is a deterministic 64-bit key of the normalised (genome_build, chrom, pos, ref, alt): the
    check ``ck_alleles_id_is_key_hash`` forces ``id = workbench_allele_id(genome_build, chrom, pos, ref, alt)``
-   (SQL function; ``services.variants.alleles.allele_id`` computes the same value in Python). Being the
+   (SQL function; ``services.alleles.keys.allele_id`` computes the same value in Python). Being the
    primary key, it also makes the normalised key unique: one row per allele, whatever the allele's length.
    Loaders compute ids without a round trip; a 64-bit collision of two different keys is detected and refused
-   (``services.variants.alleles.insert_alleles_from``), never merged.
+   (``services.alleles.keys.insert_alleles_from``), never merged.
 2. ``variants`` is partitioned by ``LIST (chrom)``: chr1–chr22, chrX, chrY, chrM and ``variants_default`` for
    every other contig (alt, decoy, chrUn, HLA, EBV, non-human genomes). ``chrom`` holds the contig name
-   normalised for the load's genome build (``services.variants.normalize``).
+   normalised for the load's genome build (``services.alleles.normalize``).
 3. ``variants.allele_id`` names an ``alleles`` row. It is not a foreign key (a per-row check would slow bulk
    COPY); the loader inserts a file's alleles in the same transaction as its variants, before commit.
 4. Each variant row belongs to one ``variant_load_audit`` row (``load_batch_id``) and names its sample
@@ -25,7 +25,7 @@ Invariants (guarded by the schema in migration 0002 unless said otherwise):
 7. ``vep_annotations`` holds every consequence of the row's ALT compactly, as
    ``{"CSQ": ["G|missense_variant|MODERATE|…", …], "ANN": […], "EFF": […]}``: each entry is the file's own
    ``|``-joined values (no keys); the field names are stored once per load in
-   ``variant_load_audit.consequence_fields`` and ``services.variants.consequences.expand`` names them.
+   ``variant_load_audit.consequence_fields`` and ``services.alleles.consequences.expand`` names them.
 8. ``pos``/``end_pos`` are 1-based inclusive; ``pos_range`` is ``[pos, end_pos + 1)``.
 """
 

@@ -25,17 +25,15 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from services.variants import copy_binary as cb
-from services.variants.alleles import allele_id as compute_allele_id
-from services.variants.consequences import (
+from services.alleles.consequences import (
     CODING,
     EFF_FIELDS,
     LOSS_OF_FUNCTION,
     ConsequenceFormat,
     parse_eff,
 )
-from services.variants.copy_binary import INT8_MAX, INT8_MIN
-from services.variants.normalize import (
+from services.alleles.keys import allele_id as compute_allele_id
+from services.alleles.normalize import (
     contig_normaliser,
     is_sequence_allele,
     left_align,
@@ -43,7 +41,9 @@ from services.variants.normalize import (
     trim,
     variant_type,
 )
-from services.variants.vcf_header import Header, VcfFormatError
+from services.alleles.vcf_header import Header, VcfFormatError
+from services.variants import copy_binary as cb
+from services.variants.copy_binary import INT8_MAX, INT8_MIN
 
 VARIANT_COLUMNS = (
     "chrom",

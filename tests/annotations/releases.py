@@ -18,8 +18,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from services.alleles.keys import allele_id
 from services.annotations.canonical import quote_identifier
-from services.variants.alleles import allele_id
 
 GENOME = "GRCh38"
 SOURCES = ("vep", "gnomad", "clinvar")

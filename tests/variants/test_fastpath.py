@@ -16,10 +16,10 @@ from pathlib import Path
 import orjson
 import pytest
 
+from services.alleles.keys import allele_id
+from services.alleles.vcf_header import VcfFormatError, open_text, read_header
 from services.variants import fastpath
-from services.variants.alleles import allele_id
 from services.variants.records import RecordConverter
-from services.variants.vcf_header import VcfFormatError, open_text, read_header
 
 from .conftest import DATA
 
