@@ -38,6 +38,7 @@ from services.alleles.vcf_header import VcfFormatError, open_text, read_header
 from services.annotations.source_models import SOURCE_KINDS
 from services.auth.identity import Identity, Role, require
 from services.db.engine import database_url
+from services.db.errors import translated
 from services.errors import InputFileError, InvalidInput
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -172,7 +173,7 @@ def add_source(
     table = f"anno_{name}"
     digest = file_sha256(path)
 
-    with psycopg.connect(url or database_url()) as conn:
+    with translated(), psycopg.connect(url or database_url()) as conn:
         if conn.execute(
             "SELECT 1 FROM annotation_sources WHERE name = %s AND version = %s AND genome_build = %s",
             (name, version, build),

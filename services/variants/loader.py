@@ -36,6 +36,7 @@ from services.alleles.normalize import normalise_build
 from services.alleles.vcf_header import Header, VcfFormatError, open_text, read_header
 from services.auth.identity import Identity, Role, require
 from services.db.engine import database_url
+from services.db.errors import domain_error
 from services.errors import InputFileError, InvalidInput, WorkbenchError
 from services.jobs.progress import JobCancelled, ProgressReporter
 from services.variants import copy_binary as cb
@@ -182,9 +183,9 @@ def load_vcf(
 
 
 def _database_message(exc: psycopg.Error) -> str:
-    diag = getattr(exc, "diag", None)
-    if diag is not None and diag.constraint_name == "uq_variant_load_audit_live_content":
-        return "the same file content was loaded concurrently for this genome build"
+    translated = domain_error(exc)  # a declared constraint's violation, in words (services.db.errors)
+    if translated is not None:
+        return str(translated)
     return f"the database refused the load: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
 
 

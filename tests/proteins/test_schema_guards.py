@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.db.engine import session_scope
 from tests.go_annotations.fixtures import seed_catalog
+from tests.support.constraints import raises_constraint
 
 
 @pytest.mark.parametrize(
@@ -52,7 +53,7 @@ from tests.go_annotations.fixtures import seed_catalog
 )
 def test_violating_writes_fail(db_url, tmp_path, statement, constraint) -> None:
     seed_catalog(tmp_path)
-    with pytest.raises(IntegrityError, match=constraint), session_scope() as s:
+    with raises_constraint(constraint), session_scope() as s:
         s.execute(text(statement))
 
 
