@@ -48,3 +48,17 @@ def worker_heartbeat_seconds() -> float:
 def stalled_worker_seconds() -> float:
     """After how long without a heartbeat a worker counts as dead (``$WORKBENCH_STALLED_SECONDS``, default 30)."""
     return float(os.environ.get("WORKBENCH_STALLED_SECONDS", "30"))
+
+
+def load_parsers() -> int:
+    """Parser processes per VCF load (``$WORKBENCH_LOAD_PARSERS``, default 2; at least 1; not a number: 2)."""
+    try:
+        return max(1, int(os.environ.get("WORKBENCH_LOAD_PARSERS", "2")))
+    except ValueError:
+        return 2
+
+
+def fast_convert() -> bool:
+    """Whether VCF parsers may use the compiled record converter (``$WORKBENCH_FAST_CONVERT``; ``0`` switches
+    it off, default on)."""
+    return os.environ.get("WORKBENCH_FAST_CONVERT", "1") != "0"

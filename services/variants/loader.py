@@ -21,7 +21,6 @@ Contract:
 from __future__ import annotations
 
 import logging
-import os
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -31,6 +30,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from services import config
 from services.alleles.hashing import file_sha256
 from services.alleles.normalize import normalise_build
 from services.alleles.vcf_header import Header, VcfFormatError, open_text, read_header
@@ -89,11 +89,8 @@ def read_ped(path: str | Path) -> dict[str, dict[str, str | None]]:
 
 
 def parser_processes() -> int:
-    """How many parser processes a load uses (``$WORKBENCH_LOAD_PARSERS``, default 2)."""
-    try:
-        return max(1, int(os.environ.get("WORKBENCH_LOAD_PARSERS", "2")))
-    except ValueError:
-        return 2
+    """How many parser processes a load uses (``config.load_parsers``: ``$WORKBENCH_LOAD_PARSERS``, default 2)."""
+    return config.load_parsers()
 
 
 def load_vcf(
