@@ -24,12 +24,14 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Identity,
+    Index,
     Integer,
     SmallInteger,
     String,
     Text,
     UniqueConstraint,
     func,
+    literal_column,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -61,6 +63,16 @@ class Protein(Base):
             "(is_canonical AND isoform_index IS NULL AND canonical_accession = accession) OR "
             "(NOT is_canonical AND isoform_index IS NOT NULL AND canonical_accession <> accession)",
             name="isoform_shape",
+        ),
+        # Text search on the Proteins page (accession/gene/organism/name substrings).
+        Index(
+            "ix_protein_search_trgm",
+            literal_column(
+                "lower(accession || ' ' || coalesce(entry_name, '') || ' ' || coalesce(gene_name, '') || ' ' || "
+                "coalesce(protein_name, '') || ' ' || coalesce(organism, ''))"
+            ).label("search_text"),
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
         ),
     )
 
