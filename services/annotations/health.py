@@ -21,7 +21,6 @@ from sqlalchemy import Connection, text
 
 from services.annotations.staging import Release, release_from_row, release_select
 
-DEFAULT_ERROR_BUDGET = 0.001
 MAX_RECORD_DROP = 0.10
 BRAKE_MIN_LIVE_LINKS = 100
 BRAKE_MAX_RETIRED_FRACTION = 0.05

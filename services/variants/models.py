@@ -6,7 +6,7 @@ Invariants (guarded by the schema in migration 0002 unless said otherwise):
    (SQL function; ``services.alleles.keys.allele_id`` computes the same value in Python). Being the
    primary key, it also makes the normalised key unique: one row per allele, whatever the allele's length.
    Loaders compute ids without a round trip; a 64-bit collision of two different keys is detected and refused
-   (``services.alleles.keys.insert_alleles_from``), never merged.
+   (``services.alleles.keys.upsert_sql``), never merged.
 2. ``variants`` is partitioned by ``LIST (chrom)``: chr1–chr22, chrX, chrY, chrM and ``variants_default`` for
    every other contig (alt, decoy, chrUn, HLA, EBV, non-human genomes). ``chrom`` holds the contig name
    normalised for the load's genome build (``services.alleles.normalize``).
