@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +22,14 @@ from services.db.engine import _engine_for
 
 TEMPLATE = "workbench_template"
 REPO = Path(__file__).resolve().parent.parent
+E2E = REPO / "tests" / "e2e"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every browser test (tests/e2e) carries the ``e2e`` marker: ``-m "not e2e"`` is the fast loop."""
+    for item in items:
+        if E2E in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 def _with_database(url: str, name: str) -> str:
@@ -131,14 +138,3 @@ def start_worker(db_url: str):
     yield start
     for w in workers:
         w.stop()
-
-
-def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2, message: str = "condition"):
-    """Poll ``predicate`` until it returns a truthy value; fail the test after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    pytest.fail(f"timed out after {timeout}s waiting for {message}")

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, wait_for
+from tests.conftest import REPO
+from tests.support.waiting import wait_for
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
