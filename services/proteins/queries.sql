@@ -59,3 +59,11 @@ FROM query_set_entry e JOIN sequence s ON s.id = e.sequence_id
 WHERE e.query_set_id = :id
 ORDER BY e.position
 LIMIT :limit OFFSET :offset;
+
+-- name: upsert_staged_metadata
+-- {assignments}: "column" = excluded."column" for every metadata column (names quoted by services.db.identifiers).
+WITH up AS (
+    INSERT INTO protein_uniprot_metadata AS m SELECT * FROM metadata_stage
+    ON CONFLICT (canonical_accession) DO UPDATE SET {assignments}, updated_at = now()
+    RETURNING (xmax = 0) AS inserted)
+SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up;
