@@ -138,8 +138,10 @@ def add_config(
         description=description,
         created_by=identity.user,
     )
-    session.add(row)
-    with translated():  # uq_embedding_config_name refuses a taken name as DuplicateRecord (no check-then-insert)
+    # Insert and translate (no check-then-insert race): uq_embedding_config_name refuses a taken name as
+    # DuplicateRecord; the savepoint leaves the caller's unit of work usable after the refusal.
+    with translated(), session.begin_nested():
+        session.add(row)
         session.flush()
     session.refresh(row)
     return ConfigView.from_row(row)

@@ -81,7 +81,7 @@ def load_fasta(
             raise InvalidInput("a query set needs a name")
         # Insert first (before the file is read): uq_query_set_name refuses a taken name, also one a concurrent
         # load takes, as DuplicateRecord (services.db.errors) — no check-then-insert race.
-        with translated():
+        with translated(), session.begin_nested():  # a refusal leaves the caller's unit of work usable
             query_set_id = session.execute(
                 text(
                     "INSERT INTO query_set (name, description, source_file, created_by) "
