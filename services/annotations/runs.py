@@ -612,3 +612,12 @@ def refresh_operation(payload: dict[str, Any], progress: ProgressReporter, ident
     if result.health == "errored":
         raise RunErrored(f"run #{result.run_id} errored: {result.error}")
     return result.as_json()
+
+
+@operation("annotations.decide", title="Decide a braked annotation run", min_role=Role.LEAD, retry_safe=False)
+def decide_operation(payload: dict[str, Any], progress: ProgressReporter, identity: Identity) -> dict[str, Any]:
+    """A lead's confirm/reject of a braked run, off the page: it restages the run's whole allele set.
+
+    A worker lost mid-decision changes nothing (the decision commits at its end): the run stays braked.
+    """
+    return decide_braked_run(identity, int(payload["run_id"]), confirm=bool(payload["confirm"])).as_json()
