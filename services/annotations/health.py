@@ -120,5 +120,6 @@ def compute_health(
 
 
 def brake_applies(would_retire: int, live_links: int) -> bool:
-    """The safety brake: a healthy run that would retire > 5 % of a source's live links (when > 100)."""
+    """The safety brake: a healthy run that would retire more than ``BRAKE_MAX_RETIRED_FRACTION`` of a source's
+    live links (when it has more than ``BRAKE_MIN_LIVE_LINKS``)."""
     return live_links > BRAKE_MIN_LIVE_LINKS and would_retire > BRAKE_MAX_RETIRED_FRACTION * live_links

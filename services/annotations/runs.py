@@ -33,7 +33,12 @@ from sqlalchemy.orm import Session
 
 from services.alleles.normalize import normalise_build
 from services.annotations import lifecycle
-from services.annotations.health import brake_applies, check_integrity, compute_health
+from services.annotations.health import (
+    BRAKE_MAX_RETIRED_FRACTION,
+    brake_applies,
+    check_integrity,
+    compute_health,
+)
 from services.annotations.staging import (
     AlleleSet,
     Release,
@@ -455,7 +460,10 @@ def _gate_and_apply(
     elif brake_applies(outcomes.would_retire, live := _live_links(conn, release.source)):
         lifecycle.hold_outcomes(*args, record_held=False)
         status = "braked"
-        reasons.append(f"would retire {outcomes.would_retire:,} of {live:,} live links (> 5 %): a lead must confirm")
+        reasons.append(
+            f"would retire {outcomes.would_retire:,} of {live:,} live links "
+            f"(> {BRAKE_MAX_RETIRED_FRACTION * 100:g} %): a lead must confirm"
+        )
     else:
         lifecycle.apply_outcomes(*args)
         status = "applied"
