@@ -122,6 +122,7 @@ class WorkerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self.log.close()
         Path(self.log.name).unlink(missing_ok=True)
 
 

@@ -84,6 +84,7 @@ def live_app(db_url: str, start_worker, monkeypatch) -> Iterator[str]:
             proc.wait(15)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
         Path(log.name).unlink(missing_ok=True)
 
 
