@@ -21,4 +21,3 @@ def test_import_contracts_are_kept() -> None:
         [str(lint_imports), "--no-cache"], cwd=REPO, env=env, capture_output=True, text=True, timeout=240
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert " 0 broken" in result.stdout or "broken" not in result.stdout, result.stdout[-6000:]
