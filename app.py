@@ -1,8 +1,16 @@
-"""Curation Workbench — the router: page config, the signed-in identity, the navigation. Nothing else."""
+"""Curation Workbench — the router: page config, the signed-in identity, the navigation. Nothing else.
+
+(And the app's composition root: the operation registry the pages submit jobs through is filled once here.)
+"""
 
 import streamlit as st
 
 from pages.ui.identity import sign_in
+from pages.ui.usage import counted_view, feedback_sidebar
+from services.auth.identity import Role
+from services.composition import load_operations
+
+load_operations()
 
 st.set_page_config(page_title="Curation Workbench", page_icon=":material/genetics:", layout="wide")
 identity = sign_in()
@@ -12,6 +20,11 @@ PAGES = {
         st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
         st.Page("pages/jobs.py", title="Jobs", icon=":material/schedule:", url_path="jobs"),
         st.Page("pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
+        *(
+            [st.Page("pages/usage.py", title="Usage", icon=":material/monitoring:", url_path="usage")]
+            if identity.can(Role.LEAD)
+            else []
+        ),
     ],
     "Proteins": [
         st.Page("pages/proteins.py", title="Proteins", icon=":material/biotech:", url_path="proteins"),
@@ -40,4 +53,7 @@ PAGES = {
 }
 
 st.sidebar.caption(f"Signed in as **{identity.user}** ({identity.role.label})")
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+feedback_sidebar()
+with counted_view(page):
+    page.run()

@@ -30,6 +30,20 @@ def import_folders() -> list[Path]:
     return folders or [data_dir().parent / "imports"]
 
 
+DEFAULT_OUTBOUND_HOSTS = ("rest.uniprot.org", "www.ebi.ac.uk")
+
+
+def outbound_hosts() -> list[str]:
+    """Hosts the workers may fetch from (``$WORKBENCH_OUTBOUND_HOSTS``, ','-separated ``host`` or ``host:port``).
+
+    Default: UniProt REST and EBI (QuickGO). A ``base_url`` naming any other host is refused.
+    """
+    raw = os.environ.get("WORKBENCH_OUTBOUND_HOSTS")
+    if raw is None:
+        return list(DEFAULT_OUTBOUND_HOSTS)
+    return [h.strip().lower() for h in raw.split(",") if h.strip()]
+
+
 def local_user() -> str:
     """The single local user of an install without OIDC (``$WORKBENCH_USER``, default ``local``)."""
     return os.environ.get("WORKBENCH_USER", "local")
@@ -62,3 +76,15 @@ def fast_convert() -> bool:
     """Whether VCF parsers may use the compiled record converter (``$WORKBENCH_FAST_CONVERT``; ``0`` switches
     it off, default on)."""
     return os.environ.get("WORKBENCH_FAST_CONVERT", "1") != "0"
+
+
+def worker_reconnect_seconds() -> float:
+    """How long a worker whose database went away keeps trying to reconnect before it exits
+    (``$WORKBENCH_WORKER_RECONNECT_SECONDS``, default 120); ``workbench serve`` then starts a new one."""
+    return float(os.environ.get("WORKBENCH_WORKER_RECONNECT_SECONDS", "120"))
+
+
+def trusted_proxies() -> str:
+    """Addresses of reverse proxies whose ``X-Forwarded-For`` may name the client (``$WORKBENCH_TRUSTED_PROXIES``,
+    ``,``-separated; default none: the client address is always the connection's own)."""
+    return os.environ.get("WORKBENCH_TRUSTED_PROXIES", "").strip()

@@ -1,7 +1,8 @@
 """``workbench serve``: database up and migrated, one worker, and Streamlit — the README's run command.
 
 Contract: the app binds to a loopback address unless OIDC is configured; a non-loopback address without
-auth is refused before anything starts.
+auth is refused before anything starts. The workers are supervised (``services.supervisor``): one that dies
+is started again with back-off, for as long as the app runs.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import subprocess
 import sys
 
 from services import config
+from services.auth.identity import Role
 from services.auth.oidc import auth_configured
 from services.errors import InvalidInput
+from services.supervisor import WorkerSupervisor
 
 
 def is_loopback(address: str) -> bool:
@@ -34,16 +37,19 @@ def check_bind_address(address: str, auth: bool) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from services.auth import local_identity
     from services.db import embedded, migrate
 
     check_bind_address(args.address, auth_configured())
-    url = config.external_database_url() or embedded.start_detached()
-    migrate.upgrade(url)
+    url = config.external_database_url()
+    if url is None:
+        embedded.start_detached()
+        url = embedded.app_url()
+    migrate.ensure_current(local_identity(), url)
     print(f"database: {url}", flush=True)
-    workers = [
-        subprocess.Popen([sys.executable, "-m", "services.cli", "worker"], cwd=config.REPO_ROOT)
-        for _ in range(args.workers)
-    ]
+    workers = WorkerSupervisor(
+        [sys.executable, "-m", "services.cli", "worker"], args.workers, cwd=config.REPO_ROOT
+    ).start()
     try:
         return subprocess.call(
             [
@@ -64,10 +70,7 @@ def _serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
-        for w in workers:
-            w.terminate()
-        for w in workers:
-            w.wait(30)
+        workers.stop(timeout=30)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -75,4 +78,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--address", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8501)
     serve.add_argument("--workers", type=int, default=1)
-    serve.set_defaults(handler=_serve)
+    serve.set_defaults(handler=_serve, min_role=Role.VIEWER, mutating=False)

@@ -17,8 +17,13 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
+from services.composition import load_operations
 from services.db import embedded, migrate
 from services.db.engine import _engine_for
+
+# The test session is a composition root too: the domains' operations (and the test-only ones) are registered
+# once, as the worker, the app and the CLI do at their start.
+load_operations(("tests.support.operations",))
 
 TEMPLATE = "workbench_template"
 REPO = Path(__file__).resolve().parent.parent
@@ -92,19 +97,12 @@ def session(db_url: str):
 class WorkerProcess:
     """A real ``workbench worker`` subprocess on the test database."""
 
-    def __init__(self, db_url: str, *extra_args: str, env: dict[str, str] | None = None):
+    def __init__(self, db_url: str, *extra_args: str, env: dict[str, str] | None = None, test_operations: bool = True):
         full_env = {**os.environ, "DATABASE_URL": db_url, "PYTHONUNBUFFERED": "1", **(env or {})}
         self.log = tempfile.NamedTemporaryFile(prefix="worker-", suffix=".log", delete=False)
+        plugins = ["--import-module", "tests.support.operations"] if test_operations else []
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "services.cli",
-                "worker",
-                "--import-module",
-                "tests.support.operations",
-                *extra_args,
-            ],
+            [sys.executable, "-m", "services.cli", "worker", *plugins, *extra_args],
             cwd=REPO,
             env=full_env,
             stdout=self.log,
@@ -131,8 +129,8 @@ def start_worker(db_url: str):
     """Factory starting real worker subprocesses; all are stopped after the test."""
     workers: list[WorkerProcess] = []
 
-    def start(*extra_args: str, env: dict[str, str] | None = None) -> WorkerProcess:
-        worker = WorkerProcess(db_url, *extra_args, env=env)
+    def start(*extra_args: str, env: dict[str, str] | None = None, test_operations: bool = True) -> WorkerProcess:
+        worker = WorkerProcess(db_url, *extra_args, env=env, test_operations=test_operations)
         workers.append(worker)
         return worker
 

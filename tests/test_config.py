@@ -35,15 +35,35 @@ def test_every_variable_config_reads_is_in_the_readme_table() -> None:
     assert read - _variables_in_readme_table() == set()
 
 
+def _is_os_environ(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "environ"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "os"
+    )
+
+
+def _reads_environment(node: ast.AST) -> bool:
+    """``os.getenv(…)``, ``os.environ.get(…)``, ``os.environ[…]`` read; setting a variable for a child does not."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        func = node.func
+        if func.attr == "getenv" and isinstance(func.value, ast.Name) and func.value.id == "os":
+            return True
+        return func.attr in {"get", "copy", "items"} and _is_os_environ(func.value)
+    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+        return _is_os_environ(node.value)
+    return isinstance(node, ast.Starred | ast.Dict) and any(_is_os_environ(v) for v in ast.iter_child_nodes(node))
+
+
 def test_no_other_module_reads_the_environment() -> None:
     offenders = []
     for path in [*(REPO / "services").rglob("*.py"), *(REPO / "pages").rglob("*.py"), REPO / "app.py"]:
         if path == CONFIG:
             continue
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Attribute) and node.attr in {"environ", "getenv", "environb"}:
-                if isinstance(node.value, ast.Name) and node.value.id == "os":
-                    offenders.append(f"{path.relative_to(REPO)}:{node.lineno}")
+            if _reads_environment(node):
+                offenders.append(f"{path.relative_to(REPO)}:{node.lineno}")
     assert offenders == [], "read the environment through services/config.py: " + ", ".join(offenders)
 
 

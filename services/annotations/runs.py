@@ -49,12 +49,16 @@ from services.annotations.staging import (
     stage,
 )
 from services.auth.identity import Identity, Role, require
+from services.db import sql_blocks
 from services.db.engine import get_engine
 from services.errors import InvalidInput, NotFound, WorkbenchError
+from services.jobs import leases
+from services.jobs.errors import JobCancelled
 from services.jobs.operations import operation
-from services.jobs.progress import JobCancelled, ProgressReporter
+from services.jobs.progress import ProgressReporter
 
-LOST_REASON = "the process running it stopped (killed or crashed) before it finished"
+Q = sql_blocks.load(__file__)
+LOST_REASON = "the process running it stopped (killed, crashed or cut off from the database) before it finished"
 
 
 class AlreadyApplied(WorkbenchError):
@@ -598,6 +602,19 @@ def mark_lost_runs_partial(job_id: uuid.UUID) -> None:
             ),
             {"job": job_id, "why": LOST_REASON},
         )
+
+
+@leases.sweep("annotation_run")
+def sweep_dead_runs() -> int:
+    """Contract 1 for every source at once: a ``running`` run whose source lock nobody holds belonged to a dead
+    process (SIGKILL, crash, database outage) and ends ``partial`` — without waiting for the next run of its
+    source. Workers run it at start-up and every minute."""
+    ended = 0
+    with get_engine().begin() as conn:
+        for run_id, source in conn.execute(Q.running_runs).all():
+            if not leases.is_held(conn, _lock_key(source)):
+                ended += conn.execute(Q.end_dead_run, {"id": run_id, "why": LOST_REASON}).rowcount
+    return ended
 
 
 @operation(

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import uuid
 
+from services.auth.identity import Role
+
 
 def _worker(args: argparse.Namespace) -> int:
     from services.jobs.worker import run_worker
 
     queues = [q for q in (args.queues or "").split(",") if q] or None
-    run_worker(queues=queues, concurrency=args.concurrency, extra_modules=tuple(args.import_module or ()))
-    return 0
+    return run_worker(queues=queues, concurrency=args.concurrency, extra_modules=tuple(args.import_module or ()))
 
 
 def _submit(args: argparse.Namespace) -> int:
@@ -66,27 +67,47 @@ def _cancel(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sweep(args: argparse.Namespace) -> int:
+    from services.auth import Role, local_identity, require
+    from services.console import print_json
+    from services.jobs.recovery import sweep
+
+    require(local_identity(), Role.CURATOR, "sweep the work of dead processes")
+    result = sweep()
+    if args.json:
+        print_json({"failed": result.failed, "requeued": result.requeued, "records": result.records})
+    else:
+        ended = ", ".join(f"{n} in {table}" for table, n in result.records.items() if n) or "no records"
+        print(f"jobs failed: {len(result.failed)}, re-queued: {len(result.requeued)}; records ended: {ended}")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     worker = subparsers.add_parser("worker", help="run a background worker")
     worker.add_argument("--queues", help="comma-separated queues to serve (default: all)")
     worker.add_argument("--concurrency", type=int, default=1)
     worker.add_argument("--import-module", action="append", help="extra module registering operations")
-    worker.set_defaults(handler=_worker)
+    worker.set_defaults(handler=_worker, min_role=Role.VIEWER, mutating=False, uses_operations=True)
 
-    jobs = subparsers.add_parser("jobs", help="background jobs").add_subparsers(dest="jobs_command", required=True)
+    jobs_parser = subparsers.add_parser("jobs", help="background jobs")
+    jobs_parser.set_defaults(uses_operations=True)
+    jobs = jobs_parser.add_subparsers(dest="jobs_command", required=True)
     sub = jobs.add_parser("submit", help="queue an operation")
     sub.add_argument("operation")
     sub.add_argument("--payload", default="{}", help="JSON payload")
     sub.add_argument("--json", action="store_true")
-    sub.set_defaults(handler=_submit)
+    sub.set_defaults(handler=_submit, min_role=Role.CURATOR)
     lst = jobs.add_parser("list", help="list jobs, newest first")
     lst.add_argument("--status", action="append")
     lst.add_argument("--limit", type=int, default=20)
     lst.add_argument("--json", action="store_true")
-    lst.set_defaults(handler=_list)
+    lst.set_defaults(handler=_list, min_role=Role.VIEWER, mutating=False)
     show = jobs.add_parser("show", help="one job with its events (JSON)")
     show.add_argument("job_id")
-    show.set_defaults(handler=_show)
+    show.set_defaults(handler=_show, min_role=Role.VIEWER, mutating=False)
     can = jobs.add_parser("cancel", help="cancel a queued or running job")
     can.add_argument("job_id")
-    can.set_defaults(handler=_cancel)
+    can.set_defaults(handler=_cancel, min_role=Role.CURATOR)
+    swp = jobs.add_parser("sweep", help="end now the jobs, loads and runs whose process died")
+    swp.add_argument("--json", action="store_true")
+    swp.set_defaults(handler=_sweep, min_role=Role.CURATOR)

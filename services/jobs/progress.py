@@ -12,18 +12,18 @@ Contract:
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from typing import Any
 
-from sqlalchemy import text
-
+from services.db import sql_blocks
 from services.db.engine import get_engine
-from services.errors import WorkbenchError
+from services.jobs.errors import JobCancelled
 
+__all__ = ["JobCancelled", "ProgressReporter"]  # JobCancelled stays importable from here (domains raise it)
 
-class JobCancelled(WorkbenchError):
-    code = "cancelled"
+Q = sql_blocks.load(__file__)
 
 
 class ProgressReporter:
@@ -66,10 +66,7 @@ class ProgressReporter:
             return
         with get_engine(self._url).begin() as conn:
             conn.execute(
-                text(
-                    "INSERT INTO job_event (job_id, kind, message, progress_current, progress_total, data) "
-                    "VALUES (:id, :kind, :msg, :cur, :tot, CAST(:data AS jsonb))"
-                ),
+                Q.insert_event,
                 {
                     "id": self.job_id,
                     "kind": kind,
@@ -104,26 +101,19 @@ class ProgressReporter:
         self._last_flush = now
         current = self.current if self.total is None else min(self.current, self.total)
         with get_engine(self._url).begin() as conn:
-            cancel = conn.execute(
-                text(
-                    "UPDATE job SET progress_current = :cur, progress_total = :tot WHERE id = :id "
-                    "RETURNING coalesce((meta->>'cancel_requested')::boolean, false)"
-                ),
-                {"cur": current, "tot": self.total, "id": self.job_id},
-            ).scalar()
+            cancel = conn.execute(Q.update_progress, {"cur": current, "tot": self.total, "id": self.job_id}).scalar()
             self._cancel_requested = bool(cancel)
             if now - self._last_event >= self.event_interval:
                 self._last_event = now
                 conn.execute(
-                    text(
-                        "INSERT INTO job_event (job_id, kind, message, progress_current, progress_total) "
-                        "VALUES (:id, 'progress', :msg, :cur, :tot)"
-                    ),
+                    Q.insert_event,
                     {
                         "id": self.job_id,
+                        "kind": "progress",
                         "msg": _progress_message(current, self.total),
                         "cur": current,
                         "tot": self.total,
+                        "data": None,
                     },
                 )
 
@@ -133,6 +123,4 @@ def _progress_message(current: int, total: int | None) -> str:
 
 
 def _json(data: dict[str, Any] | None) -> str | None:
-    import json
-
     return None if data is None else json.dumps(data, default=str)

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.auth.identity import Identity, Role, require
 from services.errors import InvalidInput, NotFound
 from services.jobs.models import FINISHED_STATUSES, JOB_STATUSES, Job, JobComment, JobEvent
 from services.jobs.operations import get_operation
-from services.jobs.queue import defer_in_transaction
+from services.jobs.queue import cancel_queued, defer_in_transaction
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,10 @@ def submit(
     parent_job_id: uuid.UUID | None = None,
     tags: list[str] | None = None,
 ) -> JobView:
-    """Create a Job for ``operation`` and queue it; raises PermissionDenied for too low a role."""
+    """Create a Job for ``operation`` and queue it.
+
+    Raises ``UnknownOperation`` for a name no module registered and ``PermissionDenied`` for too low a role.
+    """
     op = get_operation(operation)
     require(identity, op.min_role, f"start {op.title.lower()}")
     job = Job(
@@ -121,10 +124,7 @@ def cancel(session: Session, job_id: uuid.UUID, identity: Identity) -> JobView:
     require(identity, Role.CURATOR, "cancel jobs")
     job = _get(session, job_id, lock=True)
     if job.status == "queued":
-        session.execute(
-            text("UPDATE procrastinate_jobs SET status = 'cancelled' WHERE id = :id AND status = 'todo'"),
-            {"id": job.procrastinate_job_id},
-        )
+        cancel_queued(session, job.procrastinate_job_id)
         job.status, job.finished_at = "cancelled", func.now()
         session.add(JobEvent(job_id=job.id, kind="cancelled", message=f"cancelled by {identity.user}"))
     elif job.status == "running":
@@ -196,30 +196,3 @@ def _get(session: Session, job_id: uuid.UUID, lock: bool = False) -> Job:
     if job is None:
         raise NotFound(f"no job {job_id}")
     return job
-
-
-def mark_finished(
-    session: Session,
-    job_id: uuid.UUID,
-    status: str,
-    *,
-    error_code: str | None = None,
-    error_message: str | None = None,
-    findings: dict[str, Any] | None = None,
-) -> None:
-    """Record a job's outcome and its final event (used by the runner and the recovery sweep)."""
-    values: dict[str, Any] = {"status": status, "finished_at": func.now()}
-    if error_code is not None:
-        values |= {"error_code": error_code, "error_message": error_message}
-    if findings is not None:
-        values["findings"] = findings
-    session.execute(update(Job).where(Job.id == job_id).values(**values))
-    message = error_message if status == "failed" else status
-    session.add(
-        JobEvent(
-            job_id=job_id,
-            kind=status,
-            message=message or status,
-            data={"error_code": error_code} if error_code else None,
-        )
-    )

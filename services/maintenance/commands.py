@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from services.auth.identity import Role
+
 
 def _maintenance(args: argparse.Namespace) -> int:
     from services.auth import Role, local_identity, require
@@ -24,4 +26,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     maint = subparsers.add_parser("maintenance", help="ANALYZE (or VACUUM) the workbench tables now")
     maint.add_argument("--vacuum", action="store_true")
     maint.add_argument("--json", action="store_true")
-    maint.set_defaults(handler=_maintenance)
+    maint.set_defaults(handler=_maintenance, min_role=Role.CURATOR)

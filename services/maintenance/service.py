@@ -15,6 +15,7 @@ from sqlalchemy import text
 from services.db import sql_blocks
 from services.db.engine import get_engine
 from services.jobs.progress import ProgressReporter
+from services.usage.retention import purge_expired_usage
 
 Q = sql_blocks.load(__file__)
 
@@ -39,6 +40,7 @@ def table_sizes() -> list[TableSize]:
 
 
 def run_maintenance(vacuum: bool, progress: ProgressReporter) -> dict[str, Any]:
+    usage_purged = purge_expired_usage()  # page views past their retention, salts of finished days
     tables = workbench_tables()
     progress.set_total(len(tables))
     verb = "VACUUM (ANALYZE)" if vacuum else "ANALYZE"
@@ -56,4 +58,5 @@ def run_maintenance(vacuum: bool, progress: ProgressReporter) -> dict[str, Any]:
         "tables": len(tables),
         "total_bytes": sum(s.total_bytes for s in sizes),
         "sizes": [{"table": s.table, "rows": s.rows_estimate, "bytes": s.total_bytes} for s in sizes],
+        "usage": usage_purged,
     }

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from services.auth.identity import Role
+
 
 def _predict(args: argparse.Namespace) -> int:
     from services.auth import local_identity
     from services.console import print_json
+    from services.input_files import resolve_input_path
     from services.predictions.predict import PredictParams, predict
     from services.predictions.reference import EXPERIMENTAL_EVIDENCE
 
@@ -21,7 +24,9 @@ def _predict(args: argparse.Namespace) -> int:
         evidence_codes=evidence,
         engine=args.engine,
         alignments=not args.no_alignments,
-        taxdump=args.taxdump,
+        taxdump=str(resolve_input_path(args.taxdump, "taxdump", confined=False, folder_ok=True))
+        if args.taxdump
+        else None,
     )
     result = predict(
         args.config,
@@ -63,4 +68,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-alignments", action="store_true")
     p.add_argument("--taxdump", help="NCBI taxdump directory (nodes.dmp) for taxonomy features")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=_predict)
+    p.set_defaults(handler=_predict, min_role=Role.CURATOR)

@@ -16,6 +16,10 @@ Contract:
 5. Alleles of the file are staged and inserted (``services.alleles.keys``) before commit, chunk by chunk:
    the variants go in one COPY statement per ``ALLELE_CHUNK_RECORDS`` records, each followed by that chunk's
    alleles, so that the server inserts alleles while the parsers go on (no allele tail at the end).
+6. Liveness: the loading process holds the load's lease (``services.jobs.leases``, key ``load_lease_key``)
+   from before its audit row is written ``running`` until its outcome is committed. A load whose process died
+   (SIGKILL, crash, database outage) — run from the CLI or by a worker — is ended ``failed`` with the reason by
+   the sweep (``sweep_dead_loads``; workers run it at start-up and every minute, ``workbench jobs sweep`` now).
 """
 
 from __future__ import annotations
@@ -35,10 +39,13 @@ from services.alleles.hashing import file_sha256
 from services.alleles.normalize import normalise_build
 from services.alleles.vcf_header import Header, VcfFormatError, open_text, read_header
 from services.auth.identity import Identity, Role, require
-from services.db.engine import database_url
+from services.db import sql_blocks
+from services.db.engine import database_url, get_engine
 from services.db.errors import domain_error
 from services.errors import InputFileError, InvalidInput, WorkbenchError
-from services.jobs.progress import JobCancelled, ProgressReporter
+from services.jobs import leases
+from services.jobs.errors import JobCancelled
+from services.jobs.progress import ProgressReporter
 from services.variants import copy_binary as cb
 from services.variants.parse_pipeline import ParsedBlocks, ParseSummary
 from services.variants.records import ALLELE_COLUMNS, VARIANT_COLUMNS
@@ -46,6 +53,7 @@ from services.variants.records import ALLELE_COLUMNS, VARIANT_COLUMNS
 ALLELE_CHUNK_RECORDS = 250_000  # records per COPY statement; each chunk's alleles are inserted after it
 _log = logging.getLogger(__name__)
 ALLELE_STAGING = "allele_staging"
+Q = sql_blocks.load(__file__)
 
 
 @dataclass
@@ -119,64 +127,64 @@ def load_vcf(
     ped = read_ped(sample_map) if sample_map else {}
     digest = file_sha256(path)
     batch_id = uuid.uuid4()
-
-    with psycopg.connect(url, autocommit=True) as admin:
-        live = admin.execute(
-            "SELECT load_batch_id FROM variant_load_audit WHERE file_hash = %s AND genome_build = %s "
-            "AND status = 'completed'",
-            (digest, build),
-        ).fetchone()
-        previous = live[0] if live else None
-        status = "skipped_duplicate" if previous and not force else "running"
-        admin.execute(
-            "INSERT INTO variant_load_audit (load_batch_id, file_path, file_name, file_hash, file_size, "
-            "genome_build, status, is_reload, previous_load_id, reference_fasta, tool_versions, "
-            "consequence_fields, records_total, variants_loaded, variants_skipped, skip_reasons, warnings, "
-            "samples_count, job_id, loaded_by, finished_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-            "'{}', '{}', 0, 0, 0, '{}', '[]', 0, %s, %s, CASE WHEN %s = 'skipped_duplicate' THEN now() END)",
-            (
-                batch_id,
-                str(path.resolve()),
-                path.name,
-                digest,
-                path.stat().st_size,
-                build,
+    with leases.holding(load_lease_key(batch_id), url):  # contract 6: the load is alive while this is held
+        with psycopg.connect(url, autocommit=True) as admin:
+            live = admin.execute(
+                "SELECT load_batch_id FROM variant_load_audit WHERE file_hash = %s AND genome_build = %s "
+                "AND status = 'completed'",
+                (digest, build),
+            ).fetchone()
+            previous = live[0] if live else None
+            status = "skipped_duplicate" if previous and not force else "running"
+            admin.execute(
+                "INSERT INTO variant_load_audit (load_batch_id, file_path, file_name, file_hash, file_size, "
+                "genome_build, status, is_reload, previous_load_id, reference_fasta, tool_versions, "
+                "consequence_fields, records_total, variants_loaded, variants_skipped, skip_reasons, warnings, "
+                "samples_count, job_id, loaded_by, finished_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+                "'{}', '{}', 0, 0, 0, '{}', '[]', 0, %s, %s, CASE WHEN %s = 'skipped_duplicate' THEN now() END)",
+                (
+                    batch_id,
+                    str(path.resolve()),
+                    path.name,
+                    digest,
+                    path.stat().st_size,
+                    build,
+                    status,
+                    bool(previous and force),
+                    previous,
+                    reference_fasta,
+                    job_id,
+                    identity.user,
+                    status,
+                ),
+            )
+        if status == "skipped_duplicate":
+            return LoadResult(
+                str(batch_id),
                 status,
-                bool(previous and force),
-                previous,
-                reference_fasta,
-                job_id,
-                identity.user,
-                status,
-            ),
-        )
-    if status == "skipped_duplicate":
-        return LoadResult(
-            str(batch_id),
-            status,
-            seconds=round(time.monotonic() - started, 3),
-            previous_load_id=str(previous),
-        )
+                seconds=round(time.monotonic() - started, 3),
+                previous_load_id=str(previous),
+            )
 
-    try:
-        result = _load(path, build, batch_id, previous if force else None, reference_fasta, ped, progress, url)
-    except JobCancelled:
-        _mark_failed(url, batch_id, "cancelled at the user's request", None, time.monotonic() - started)
-        raise
-    except WorkbenchError as exc:
-        line = getattr(exc, "line", None)
-        _mark_failed(url, batch_id, str(exc), line, time.monotonic() - started)
-        return LoadResult(str(batch_id), "failed", seconds=round(time.monotonic() - started, 3), error=str(exc))
-    except psycopg.Error as exc:
-        message = _database_message(exc)
-        _mark_failed(url, batch_id, message, None, time.monotonic() - started)
-        return LoadResult(str(batch_id), "failed", seconds=round(time.monotonic() - started, 3), error=message)
-    except BaseException as exc:
-        _mark_failed(url, batch_id, f"interrupted: {type(exc).__name__}: {exc}", None, time.monotonic() - started)
-        raise
-    result.seconds = round(time.monotonic() - started, 3)
-    progress.finish()
-    return result
+        try:
+            result = _load(path, build, batch_id, previous if force else None, reference_fasta, ped, progress, url)
+        except JobCancelled:
+            _mark_failed(url, batch_id, "cancelled at the user's request", None, time.monotonic() - started)
+            raise
+        except WorkbenchError as exc:
+            line = getattr(exc, "line", None)
+            _mark_failed(url, batch_id, str(exc), line, time.monotonic() - started)
+            return LoadResult(str(batch_id), "failed", seconds=round(time.monotonic() - started, 3), error=str(exc))
+        except psycopg.Error as exc:
+            message = _database_message(exc)
+            _mark_failed(url, batch_id, message, None, time.monotonic() - started)
+            return LoadResult(str(batch_id), "failed", seconds=round(time.monotonic() - started, 3), error=message)
+        except BaseException as exc:
+            _mark_failed(url, batch_id, f"interrupted: {type(exc).__name__}: {exc}", None, time.monotonic() - started)
+            raise
+        result.seconds = round(time.monotonic() - started, 3)
+        progress.finish()
+        return result
 
 
 def _database_message(exc: psycopg.Error) -> str:
@@ -204,6 +212,26 @@ def mark_job_loads_failed(job_id: uuid.UUID, url: str | None = None) -> int:
             "WHERE job_id = %s AND status = 'running'",
             (job_id,),
         ).rowcount
+
+
+DEAD_LOAD_MESSAGE = (
+    "the process loading this file stopped (killed, crashed or cut off from the database) before it "
+    "finished; nothing of the file was kept"
+)
+
+
+def load_lease_key(batch_id: uuid.UUID | str) -> str:
+    return f"variant_load:{batch_id}"
+
+
+def sweep_dead_loads(url: str | None = None) -> int:
+    """Contract 6: ``running`` loads whose lease nobody holds end ``failed`` with the reason; returns how many."""
+    ended = 0
+    with get_engine(url).begin() as conn:
+        for (batch_id,) in conn.execute(Q.running_loads).all():
+            if not leases.is_held(conn, load_lease_key(batch_id)):
+                ended += conn.execute(Q.fail_dead_load, {"id": batch_id, "why": DEAD_LOAD_MESSAGE}).rowcount
+    return ended
 
 
 def _read_header(path: Path) -> Header:

@@ -16,7 +16,8 @@ from services.annotations.runs import (
 from services.annotations.verification import verify_release
 from services.db.engine import get_engine, session_scope
 from services.errors import PermissionDenied
-from services.jobs.progress import JobCancelled, ProgressReporter
+from services.jobs.errors import JobCancelled
+from services.jobs.progress import ProgressReporter
 from tests.support.annotation_releases import (
     COLUMNS,
     CURATOR,

@@ -15,7 +15,7 @@ from services.annotations import staging
 from services.annotations.history import allele_events, allele_links, fold_events
 from services.annotations.runs import refresh
 from services.db.engine import get_engine, session_scope
-from services.jobs.progress import JobCancelled
+from services.jobs.errors import JobCancelled
 from tests.annotations.test_gate import CancelAfterFirstChunk
 from tests.support.annotation_releases import COLUMNS, CURATOR, GENOME, T0, add_alleles, add_release, record, value
 

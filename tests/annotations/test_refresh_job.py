@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 
 from sqlalchemy import text
 
-from services.annotations.runs import refresh
+from services.annotations.runs import LOST_REASON, refresh
 from services.db.engine import get_engine, session_scope
 from services.jobs import service
-from services.jobs.recovery import recover_lost_jobs
+from services.jobs.recovery import recover_lost_jobs, sweep
+from tests.conftest import REPO
 from tests.support.annotation_releases import CURATOR, add_alleles, add_release, at, record
 from tests.support.waiting import wait_for
 
@@ -85,3 +88,42 @@ def test_worker_killed_mid_run_leaves_links_untouched_and_run_partial(conn, star
     assert _run_row(job.id) == ("held", "partial")
     wait_for(lambda: _links() == before, timeout=10, message="the killed run's transaction to roll back")
     assert _links() == before
+
+
+def _cli_run_row() -> tuple | None:
+    """The latest run started without a job (from the CLI)."""
+    with session_scope() as s:
+        row = s.execute(
+            text(
+                "SELECT status, health, health_reasons FROM annotation_run WHERE job_id IS NULL "
+                "ORDER BY id DESC LIMIT 1"
+            )
+        ).first()
+        return None if row is None else tuple(row)
+
+
+def test_cli_refresh_killed_with_sigkill_is_ended_by_the_sweep(conn, db_url, tmp_path) -> None:
+    """A ``workbench refresh`` process killed mid-run: no worker, no job — the sweep still ends its run."""
+    _setup(conn)
+    before = _links()
+    log = (tmp_path / "refresh.log").open("w")
+    with get_engine().connect() as blocker:
+        blocker.execute(text("LOCK TABLE annotation_link IN SHARE MODE"))
+        cli = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", "refresh", "clinvar", "--release", "r2"],
+            cwd=REPO,
+            env={**os.environ, "DATABASE_URL": db_url},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for(_blocked_on_links, message="the CLI run to reach its link changes")
+            assert _cli_run_row()[:2] == ("running", None)
+            assert sweep().records["annotation_run"] == 0  # alive: it holds its source's lock
+            os.kill(cli.pid, signal.SIGKILL)
+            cli.wait()
+        finally:
+            blocker.rollback()
+    wait_for(lambda: sweep().records["annotation_run"], timeout=10, message="the sweep to end the dead run")
+    assert _cli_run_row() == ("held", "partial", [LOST_REASON])
+    wait_for(lambda: _links() == before, timeout=10, message="the killed run's transaction to roll back")

@@ -132,7 +132,8 @@ def test_device_auto_prefers_a_usable_gpu_and_else_the_cpu(monkeypatch) -> None:
 
 
 def test_cancel_stops_at_the_next_batch_and_keeps_finished_pages(db_url, tmp_path) -> None:
-    from services.jobs.progress import JobCancelled, ProgressReporter
+    from services.jobs.errors import JobCancelled
+    from services.jobs.progress import ProgressReporter
 
     seed_catalog(tmp_path)
     with session_scope() as s:

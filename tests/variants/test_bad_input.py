@@ -170,7 +170,8 @@ def test_cli_json_and_exit_codes(db_url, capsys, tmp_path) -> None:
 
 
 def test_cancelled_load_leaves_nothing_and_says_so(db_url, rows) -> None:
-    from services.jobs.progress import JobCancelled, ProgressReporter
+    from services.jobs.errors import JobCancelled
+    from services.jobs.progress import ProgressReporter
 
     class CancelledAtOnce(ProgressReporter):
         def check_cancelled(self) -> None:
