@@ -12,6 +12,10 @@ $(STAMP): pyproject.toml setup.py services/variants/_fastconvert.c
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev,models]'
+	@# the two reference CAFA evaluators (GPLv3, test oracles only) share the import name cafaeval: each gets
+	@# its own folder, loaded in isolation by tests/evaluation/oracles.py
+	$(PY) -m pip install -q --no-deps --target $(VENV)/oracles/cafaeval-1.3.0 cafaeval==1.3.0
+	$(PY) -m pip install -q --no-deps --target $(VENV)/oracles/cafaeval-protea-0.1.0 cafaeval-protea==0.1.0
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -38,6 +38,9 @@ PAGES = {
     "Predictions": [
         st.Page("pages/predictions.py", title="Predictions", icon=":material/insights:", url_path="predictions"),
     ],
+    "Lab lead": [
+        st.Page("pages/evaluation.py", title="Evaluation", icon=":material/leaderboard:", url_path="evaluation"),
+    ],
     "Annotations": [
         st.Page(
             "pages/annotation_runs.py",

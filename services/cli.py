@@ -37,9 +37,11 @@ COMMAND_MODULES: tuple[str, ...] = (
     "services.go_annotations.commands",
     "services.embeddings.commands",
     "services.predictions.commands",
+    "services.evaluation.app_commands",
     "services.variants.commands",
     "services.annotations.source_commands",
     "services.usage.commands",
+    "services.evaluation.commands",
 )
 
 

@@ -19,6 +19,8 @@ OPERATION_MODULES: tuple[str, ...] = (
     "services.predictions.operations",
     "services.variants.operations",
     "services.annotations.runs",
+    "services.evaluation.baselines",
+    "services.evaluation.operations",
 )
 
 

@@ -31,8 +31,8 @@ class PredictionSetView:
     annotation_set: str
     ontology_snapshot_id: int
     query_set: str | None
-    k: int
-    metric: str
+    k: int | None  # None for a baseline set (Naive has no neighbours)
+    metric: str | None  # None for a baseline set (no embedding distance)
     per_aspect: bool
     evidence_codes: list[str]
     query_count: int
@@ -42,10 +42,11 @@ class PredictionSetView:
 
 
 _SET_SQL = (
-    "SELECT ps.id, c.name, ps.annotation_set_id, a.source || ' ' || a.source_version, "
+    "SELECT ps.id, coalesce(c.name, (ps.params->>'method') || ' baseline'), ps.annotation_set_id, "
+    "a.source || ' ' || a.source_version, "
     "ps.ontology_snapshot_id, q.name, ps.k, ps.metric, ps.per_aspect, ps.evidence_codes, ps.query_count, "
     "ps.prediction_count, ps.created_by, ps.created_at FROM prediction_set ps "
-    "JOIN embedding_config c ON c.id = ps.embedding_config_id "
+    "LEFT JOIN embedding_config c ON c.id = ps.embedding_config_id "
     "JOIN annotation_set a ON a.id = ps.annotation_set_id LEFT JOIN query_set q ON q.id = ps.query_set_id "
 )
 

@@ -1,0 +1,1 @@
+"""Evaluation: temporal holdouts (NK/LK/PK), the CAFA evaluator, information accretion, scoring configs."""
