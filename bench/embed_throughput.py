@@ -66,7 +66,7 @@ def main() -> None:
         return
     from transformers.utils import logging as hf_logging
 
-    from tests.embeddings.tiny_models import build_esm
+    from tests.support.tiny_models import build_esm
 
     hf_logging.disable_progress_bar()
 

@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 from services.db.engine import sqlalchemy_url
-from services.db.models import metadata
+from services.models import metadata
 
 config = context.config
 target_metadata = metadata

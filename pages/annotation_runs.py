@@ -7,8 +7,8 @@ import streamlit as st
 
 from pages.ui.errors import shown_errors
 from pages.ui.identity import current_identity
+from pages.ui.query_params import query_int
 from services.annotations import run_views
-from services.annotations.runs import decide_braked_run
 from services.annotations.verification import verify_release
 from services.auth.identity import Role
 from services.db.engine import session_scope
@@ -67,7 +67,7 @@ if not runs:
     st.stop()
 
 st.divider()
-default = int(st.query_params.get("run", runs[0].id))
+default = query_int("run")
 ids = [r.id for r in runs]
 run_id = st.selectbox(
     "Run",
@@ -90,14 +90,17 @@ with shown_errors(), session_scope() as session:
 
     if run.status == "braked" and identity.can(Role.LEAD):
 
-        def _decide(confirm: bool) -> None:
-            with shown_errors():
-                decide_braked_run(identity, run.id, confirm=confirm)
+        def _decide(confirm: bool) -> None:  # a job: the decision restages the run's whole allele set
+            with shown_errors(), session_scope() as s:
+                job = run_views.submit_decision(s, identity, run.id, confirm=confirm)
+                st.session_state["decision_job"] = str(job.id)
 
         st.warning("This run would retire many links: confirm to apply it, or reject to hold it.")
         b1, b2 = st.columns(2)
         b1.button("Confirm and apply", key="brake_confirm", on_click=_decide, args=(True,), type="primary")
         b2.button("Reject", key="brake_reject", on_click=_decide, args=(False,))
+        if st.session_state.get("decision_job"):
+            st.success(f"Queued job {st.session_state['decision_job']} — progress on the Jobs page.")
 
     st.subheader("Change report")
     f1, f2 = st.columns(2)

@@ -9,6 +9,7 @@ from pages.ui.errors import shown_errors
 from pages.ui.file_source import file_inputs, submit_file_job
 from pages.ui.go_dag import dag_dot
 from pages.ui.identity import current_identity
+from pages.ui.query_params import query_int
 from services.auth.identity import Role
 from services.db.engine import session_scope
 from services.ontology.browse import find_terms, list_snapshots, obsolete_terms, term_detail
@@ -51,9 +52,9 @@ if not snapshots:
     st.stop()
 
 by_id = {s.id: s for s in snapshots}
-requested = st.query_params.get("snapshot")
+requested = query_int("snapshot")
 ids = list(by_id)
-default = ids.index(int(requested)) if requested and requested.isdigit() and int(requested) in by_id else 0
+default = ids.index(requested) if requested in by_id else 0
 snapshot = st.selectbox("Snapshot", ids, index=default, format_func=lambda i: by_id[i].label, key="ontology_snap")
 
 st.subheader("Term look-up")

@@ -8,12 +8,16 @@ import streamlit as st
 
 from pages.ui.errors import shown_errors
 from pages.ui.identity import current_identity
+from pages.ui.query_params import query_int
 from pages.ui.term_graph import term_graph_figure
 from services.auth.identity import Role
 from services.db.engine import session_scope
 from services.embeddings.backends.registry import available_backends
 from services.jobs import service as jobs
+from services.ontology.models import ASPECT_NAMES
 from services.predictions import browse
+from services.predictions.knn import METRICS
+from services.predictions.predict import ASPECTS
 
 identity = current_identity()
 st.title("Predictions")
@@ -60,7 +64,7 @@ if identity.can(Role.CURATOR):
         p_qs = st.selectbox("Query set", choices.query_sets, key="predict_query_set")
         c1, c2, c3 = st.columns(3)
         p_k = c1.number_input("k", min_value=1, max_value=100, value=5, key="predict_k")
-        p_metric = c2.selectbox("Metric", ["cosine", "l2"], key="predict_metric")
+        p_metric = c2.selectbox("Metric", METRICS, key="predict_metric")
         p_aspect = c3.checkbox("Search per aspect", key="predict_per_aspect")
         if st.button("Start prediction job", key="predict_start", disabled=not (p_config and p_qs and p_as)):
             _submit(
@@ -93,7 +97,7 @@ st.dataframe(
     width="stretch",
 )
 ids = [s.id for s in sets]
-default = int(st.query_params.get("set", ids[0]))
+default = query_int("set")
 set_id = st.selectbox("Prediction set", ids, index=ids.index(default) if default in ids else 0, key="pred_set")
 chosen = next(s for s in sets if s.id == set_id)
 
@@ -107,7 +111,7 @@ if accessions.empty:
 
 f1, f2, f3, f4 = st.columns([2, 2, 1, 1])
 accession = f1.selectbox("Protein", list(accessions["accession"]), key="pred_protein")
-aspects = f2.multiselect("Aspect", ["F", "P", "C"], key="pred_aspects")
+aspects = f2.multiselect("Aspect", ASPECTS, format_func=lambda a: ASPECT_NAMES.get(a, a), key="pred_aspects")
 min_score = f3.slider("Min score", 0.0, 1.0, 0.0, 0.05, key="pred_min_score")
 max_distance = f4.number_input("Max distance", min_value=0.0, value=None, key="pred_max_distance")
 

@@ -10,7 +10,6 @@ from pages.ui.errors import shown_errors
 from pages.ui.go_dag import dag_dot
 from pages.ui.identity import current_identity
 from services.db.engine import session_scope
-from services.errors import WorkbenchError
 from services.go_annotations.browse import list_annotation_sets, protein_annotations
 from services.ontology.closure import ALL_RELATIONS, ancestor_graph
 from services.ontology.models import ASPECT_NAMES
@@ -23,14 +22,13 @@ if not accession.strip():
     st.info("Type an accession, or open one from the Proteins page.")
     st.stop()
 
-try:
-    with session_scope() as session:
-        detail = protein_detail(session, accession)
-        sets = list_annotation_sets(session)
-        annotations = protein_annotations(session, detail.accession)
-except WorkbenchError as exc:
-    st.error(str(exc))
+loaded = None
+with shown_errors(), session_scope() as session:  # the one renderer of domain errors
+    found = protein_detail(session, accession)
+    loaded = found, list_annotation_sets(session), protein_annotations(session, found.accession)
+if loaded is None:
     st.stop()
+detail, sets, annotations = loaded
 
 status = {True: "reviewed (Swiss-Prot)", False: "unreviewed (TrEMBL)", None: ""}[detail.reviewed]
 st.subheader(f"{detail.accession} · {detail.entry_name or ''}")

@@ -8,30 +8,28 @@ import streamlit as st
 
 from pages.ui.errors import shown_errors
 from pages.ui.identity import current_identity
-from services.annotations.read_path import DISPLAY_SETTING, retired_display_impact
+from services.annotations.read_path import (
+    DISPLAY_CHOICES,
+    DISPLAY_EXPLANATIONS,
+    DISPLAY_SETTING,
+    retired_display_impact,
+)
 from services.auth.identity import Role
 from services.db.engine import session_scope
-from services.settings.registry import SETTINGS, SettingSpec, spec
+from services.settings.registry import SETTINGS, SettingSpec
 from services.settings.service import all_settings, get_setting, set_setting, setting_history
 
 identity = current_identity()
 st.title("Settings")
 st.subheader("How retired annotation links show")
 
-OPTIONS = {
-    "none": "**Show nothing** — a retired link gives no current value; the allele shows "
-    "“retired in <source> <version> on <date>”. Filters never match it.",
-    "last-known": "**Show the last known value** — marked retired, with its source version "
-    "(“last known: Ensembl 110”). Filters match it only when “include retired” is ticked.",
-}
-
 with session_scope() as session:
     current = get_setting(session, DISPLAY_SETTING)
     impact = retired_display_impact(session)
     history = setting_history(session, DISPLAY_SETTING)
 
-for name, text in OPTIONS.items():
-    st.markdown(("✅ " if name == current else "") + text)
+for name in DISPLAY_CHOICES:
+    st.markdown(("✅ " if name == current else "") + DISPLAY_EXPLANATIONS.get(name, f"**{name}**"))
 total = sum(impact.values())
 st.markdown(
     f"Right now **{total:,}** allele–source pairs have a retired link and would be affected by this choice"
@@ -39,8 +37,13 @@ st.markdown(
 )
 
 if identity.can(Role.CURATOR):
-    choices = list(spec(DISPLAY_SETTING).choices or ())
-    choice = st.radio("Display", choices, index=choices.index(current), horizontal=True, key="display_choice")
+    choice = st.radio(
+        "Display",
+        DISPLAY_CHOICES,
+        index=DISPLAY_CHOICES.index(current) if current in DISPLAY_CHOICES else 0,
+        horizontal=True,
+        key="display_choice",
+    )
 
     def _save() -> None:
         with shown_errors(), session_scope() as s:

@@ -23,16 +23,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from services.auth.identity import Role, local_identity, require
+from services.console import print_json
 from services.errors import WorkbenchError
 
 COMMAND_MODULES: tuple[str, ...] = (
     "services.db.commands",
+    "services.maintenance.commands",
     "services.jobs.commands",
     "services.settings.commands",
     "services.annotations.commands",
@@ -48,10 +48,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "services.usage.commands",
     "services.evaluation.commands",
 )
-
-
-def print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, default=str))
 
 
 def build_parser() -> argparse.ArgumentParser:

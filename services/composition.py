@@ -11,7 +11,7 @@ import importlib
 
 # Importing each module registers its ``@operation``s (and its ``@leases.sweep``s, if it keeps audit rows).
 OPERATION_MODULES: tuple[str, ...] = (
-    "services.db.maintenance",
+    "services.maintenance.operations",
     "services.proteins.operations",
     "services.ontology.operations",
     "services.go_annotations.operations",

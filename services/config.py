@@ -64,6 +64,20 @@ def stalled_worker_seconds() -> float:
     return float(os.environ.get("WORKBENCH_STALLED_SECONDS", "30"))
 
 
+def load_parsers() -> int:
+    """Parser processes per VCF load (``$WORKBENCH_LOAD_PARSERS``, default 2; at least 1; not a number: 2)."""
+    try:
+        return max(1, int(os.environ.get("WORKBENCH_LOAD_PARSERS", "2")))
+    except ValueError:
+        return 2
+
+
+def fast_convert() -> bool:
+    """Whether VCF parsers may use the compiled record converter (``$WORKBENCH_FAST_CONVERT``; ``0`` switches
+    it off, default on)."""
+    return os.environ.get("WORKBENCH_FAST_CONVERT", "1") != "0"
+
+
 def worker_reconnect_seconds() -> float:
     """How long a worker whose database went away keeps trying to reconnect before it exits
     (``$WORKBENCH_WORKER_RECONNECT_SECONDS``, default 120); ``workbench serve`` then starts a new one."""

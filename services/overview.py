@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
+
+from services.db import sql_blocks
+from services.db.identifiers import quote_identifier
+
+Q = sql_blocks.load(__file__, "overview.sql")
 
 HOLDINGS: tuple[tuple[str, str], ...] = (
     ("Jobs", "job"),
@@ -42,19 +46,11 @@ class Holding:
 def holdings(session: Session) -> list[Holding]:
     result: list[Holding] = []
     for label, table in HOLDINGS:
-        estimate = session.execute(
-            text(
-                "SELECT CASE WHEN c.relkind = 'p' THEN (SELECT coalesce(sum(greatest(p.reltuples, 0)), 0) "
-                "FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhrelid WHERE i.inhparent = c.oid) "
-                "ELSE greatest(c.reltuples, 0) END FROM pg_class c WHERE c.oid = to_regclass(:t)"
-            ),
-            {"t": table},
-        ).scalar()
+        estimate = session.execute(Q.estimated_rows, {"t": table}).scalar()
         if estimate is None:
             continue
         if estimate < EXACT_BELOW:
-            # Identifier comes from the constant HOLDINGS table above, never from user input.
-            exact = session.execute(text(f'SELECT count(*) FROM "{table}"')).scalar_one()
+            exact = session.execute(Q.formatted("exact_rows", table=quote_identifier(table))).scalar_one()
             result.append(Holding(label, table, int(exact), False))
         else:
             result.append(Holding(label, table, int(estimate), True))

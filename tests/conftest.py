@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +27,14 @@ load_operations(("tests.support.operations",))
 
 TEMPLATE = "workbench_template"
 REPO = Path(__file__).resolve().parent.parent
+E2E = REPO / "tests" / "e2e"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every browser test (tests/e2e) carries the ``e2e`` marker: ``-m "not e2e"`` is the fast loop."""
+    for item in items:
+        if E2E in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 def _with_database(url: str, name: str) -> str:
@@ -113,6 +120,7 @@ class WorkerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self.log.close()
         Path(self.log.name).unlink(missing_ok=True)
 
 
@@ -129,14 +137,3 @@ def start_worker(db_url: str):
     yield start
     for w in workers:
         w.stop()
-
-
-def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2, message: str = "condition"):
-    """Poll ``predicate`` until it returns a truthy value; fail the test after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    pytest.fail(f"timed out after {timeout}s waiting for {message}")

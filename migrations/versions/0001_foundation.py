@@ -11,8 +11,6 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
-from services.db.ddl import append_only_statements
-
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -25,12 +23,6 @@ BEGIN
         USING ERRCODE = 'restrict_violation';
 END $$;
 """
-
-
-def append_only(table: str) -> None:
-    """Make ``table`` append-only: the database itself refuses UPDATE, DELETE and TRUNCATE."""
-    for statement in append_only_statements(table):
-        op.execute(statement)
 
 
 def upgrade() -> None:
@@ -84,7 +76,15 @@ def upgrade() -> None:
         sa.Column("data", pg.JSONB()),
     )
     op.create_index("ix_job_event_job_id_at", "job_event", ["job_id", "at"])
-    append_only("job_event")
+    # job_event is append-only: the database itself refuses UPDATE, DELETE and TRUNCATE.
+    op.execute(
+        "CREATE TRIGGER job_event_append_only BEFORE UPDATE OR DELETE ON job_event "
+        "FOR EACH ROW EXECUTE FUNCTION workbench_reject_change()"
+    )
+    op.execute(
+        "CREATE TRIGGER job_event_no_truncate BEFORE TRUNCATE ON job_event "
+        "FOR EACH STATEMENT EXECUTE FUNCTION workbench_reject_change()"
+    )
 
     op.create_table(
         "job_comment",
@@ -114,7 +114,15 @@ def upgrade() -> None:
         sa.Column("changed_at", sa.DateTime(timezone=True), server_default=sa.func.clock_timestamp(), nullable=False),
     )
     op.create_index("ix_app_setting_audit_key", "app_setting_audit", ["key"])
-    append_only("app_setting_audit")
+    # app_setting_audit is append-only.
+    op.execute(
+        "CREATE TRIGGER app_setting_audit_append_only BEFORE UPDATE OR DELETE ON app_setting_audit "
+        "FOR EACH ROW EXECUTE FUNCTION workbench_reject_change()"
+    )
+    op.execute(
+        "CREATE TRIGGER app_setting_audit_no_truncate BEFORE TRUNCATE ON app_setting_audit "
+        "FOR EACH STATEMENT EXECUTE FUNCTION workbench_reject_change()"
+    )
 
 
 def downgrade() -> None:

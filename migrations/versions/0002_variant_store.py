@@ -19,7 +19,7 @@ depends_on = None
 PARTITION_CONTIGS = [f"chr{i}" for i in range(1, 23)] + ["chrX", "chrY", "chrM"]
 
 # The allele key: the first 64 bits of md5("build<TAB>chrom<TAB>pos<TAB>ref<TAB>alt") as a signed bigint.
-# services/variants/alleles.py computes the same value in Python; a test checks that they agree.
+# services/alleles/keys.py computes the same value in Python; a test checks that they agree.
 ALLELE_ID_FUNCTION = r"""
 CREATE FUNCTION workbench_allele_id(genome_build text, chrom text, pos bigint, ref text, alt text)
 RETURNS bigint LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$

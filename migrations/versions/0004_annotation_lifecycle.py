@@ -11,8 +11,6 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
-from services.db.ddl import append_only_statements
-
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -30,12 +28,6 @@ SELECT l.allele_id, l.source, l.value, l.source_version, l.run_id, l.valid_from,
     OR NOT EXISTS (SELECT 1 FROM annotation_link n
                     WHERE n.allele_id = l.allele_id AND n.source = l.source AND n.valid_from >= l.valid_to)
 """
-
-
-def _append_only(table: str) -> None:
-    """Make ``table`` append-only: the database itself refuses UPDATE, DELETE and TRUNCATE."""
-    for statement in append_only_statements(table):
-        op.execute(statement)
 
 
 def upgrade() -> None:
@@ -130,7 +122,15 @@ def upgrade() -> None:
     )
     op.create_index("ix_annotation_event_allele_id_source", "annotation_event", ["allele_id", "source", "at"])
     op.create_index("ix_annotation_event_run_id", "annotation_event", ["run_id", "kind"])
-    _append_only("annotation_event")
+    # annotation_event is append-only: the database itself refuses UPDATE, DELETE and TRUNCATE.
+    op.execute(
+        "CREATE TRIGGER annotation_event_append_only BEFORE UPDATE OR DELETE ON annotation_event "
+        "FOR EACH ROW EXECUTE FUNCTION workbench_reject_change()"
+    )
+    op.execute(
+        "CREATE TRIGGER annotation_event_no_truncate BEFORE TRUNCATE ON annotation_event "
+        "FOR EACH STATEMENT EXECUTE FUNCTION workbench_reject_change()"
+    )
 
     op.create_table(
         "annotation_release_verification",
@@ -151,7 +151,16 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_annotation_release_verification_release_id", "annotation_release_verification", ["release_id"])
-    _append_only("annotation_release_verification")
+    # annotation_release_verification is append-only.
+    op.execute(
+        "CREATE TRIGGER annotation_release_verification_append_only BEFORE UPDATE OR DELETE "
+        "ON annotation_release_verification "
+        "FOR EACH ROW EXECUTE FUNCTION workbench_reject_change()"
+    )
+    op.execute(
+        "CREATE TRIGGER annotation_release_verification_no_truncate BEFORE TRUNCATE ON annotation_release_verification "
+        "FOR EACH STATEMENT EXECUTE FUNCTION workbench_reject_change()"
+    )
     op.execute(CURRENT_VIEW)
 
 

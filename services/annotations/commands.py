@@ -17,7 +17,7 @@ EXIT_ALREADY_APPLIED = 4
 def _refresh(args: argparse.Namespace) -> int:
     from services.annotations.runs import AlreadyApplied, refresh
     from services.auth import local_identity
-    from services.cli import print_json
+    from services.console import print_json
 
     try:
         result = refresh(
@@ -43,7 +43,7 @@ def _refresh(args: argparse.Namespace) -> int:
 
 def _allele(args: argparse.Namespace) -> int:
     from services.annotations.allele_view import allele_report
-    from services.cli import print_json
+    from services.console import print_json
     from services.db.engine import session_scope
     from services.errors import InvalidInput
 

@@ -21,7 +21,6 @@ from sqlalchemy import Connection, text
 
 from services.annotations.staging import Release, release_from_row, release_select
 
-DEFAULT_ERROR_BUDGET = 0.001
 MAX_RECORD_DROP = 0.10
 BRAKE_MIN_LIVE_LINKS = 100
 BRAKE_MAX_RETIRED_FRACTION = 0.05
@@ -121,5 +120,6 @@ def compute_health(
 
 
 def brake_applies(would_retire: int, live_links: int) -> bool:
-    """The safety brake: a healthy run that would retire > 5 % of a source's live links (when > 100)."""
+    """The safety brake: a healthy run that would retire more than ``BRAKE_MAX_RETIRED_FRACTION`` of a source's
+    live links (when it has more than ``BRAKE_MIN_LIVE_LINKS``)."""
     return live_links > BRAKE_MIN_LIVE_LINKS and would_retire > BRAKE_MAX_RETIRED_FRACTION * live_links

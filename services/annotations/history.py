@@ -7,7 +7,7 @@ Contract:
    link is open) raises ``InconsistentHistory`` — the log would not be the whole truth.
 2. For every (allele, source), folding its events gives exactly the stored ``annotation_link`` rows (the
    property test checks this after random sequences of runs).
-3. ``as_of(links, t)`` / ``links_as_of(session, allele_id, t)`` use the half-open ``[valid_from, valid_to)``
+3. ``as_of(links, t)`` / ``allele_links(session, allele_id, at=t)`` use the half-open ``[valid_from, valid_to)``
    predicate (``ValidTimeMixin.as_of``): at the instant of a supersession only the new value is valid.
 """
 
@@ -98,8 +98,3 @@ def allele_links(session: Session, allele_id: int, *, at: datetime | None = None
         query = query.where(AnnotationLink.as_of(at))
     rows = session.scalars(query.order_by(AnnotationLink.source, AnnotationLink.valid_from))
     return [LinkInterval(r.source, r.value, r.source_version, r.valid_from, r.valid_to, r.run_id) for r in rows]
-
-
-def links_as_of(session: Session, allele_id: int, at: datetime) -> dict[str, LinkInterval]:
-    """Rule 3 in the database."""
-    return {link.source: link for link in allele_links(session, allele_id, at=at)}

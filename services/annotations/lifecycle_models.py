@@ -22,11 +22,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, Text, func, text
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, Text, func, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID, ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.db.base import Base
+from services.db.base import Base, with_triggers
 from services.db.valid_time import ValidTimeMixin
 
 RUN_STATUSES = ("running", "applied", "held", "braked", "rejected", "failed")
@@ -45,6 +45,12 @@ class AnnotationRun(Base):
             "source",
             unique=True,
             postgresql_where=text("status IN ('running', 'braked')"),
+        ),
+        CheckConstraint(
+            "status IN ('running', 'applied', 'held', 'braked', 'rejected', 'failed')", name="ck_annotation_run_status"
+        ),
+        CheckConstraint(
+            "health IS NULL OR health IN ('healthy', 'degraded', 'partial', 'errored')", name="ck_annotation_run_health"
         ),
     )
 
@@ -93,6 +99,14 @@ class AnnotationLink(ValidTimeMixin, Base):
             unique=True,
             postgresql_where=text("valid_to IS NULL"),
         ),
+        ExcludeConstraint(
+            ("allele_id", "="),
+            ("source", "="),
+            (text("tstzrange(valid_from, valid_to, '[)')"), "&&"),
+            name="ex_annotation_link_no_overlap",
+            using="gist",
+        ),
+        CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="ck_annotation_link_valid_interval"),
         # No btree on (allele_id, source, valid_from) (dropped in 0007): the exclusion constraint's GiST index
         # (allele_id, source, validity) serves per-(allele, source) lookups, and a supersession writes one
         # index fewer.
@@ -114,6 +128,10 @@ class AnnotationEvent(Base):
     __table_args__ = (
         Index("ix_annotation_event_allele_id_source", "allele_id", "source", "at"),
         Index("ix_annotation_event_run_id", "run_id", "kind"),
+        CheckConstraint(
+            "kind IN ('LINKED', 'SUPERSEDED', 'ABSENT', 'RETIRED', 'RELINKED', 'HELD')", name="ck_annotation_event_kind"
+        ),
+        with_triggers("annotation_event_append_only", "annotation_event_no_truncate"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
@@ -133,6 +151,9 @@ class ReleaseVerification(Base):
     """A lead's audited statement that a release is sound: it lifts the release-integrity check."""
 
     __tablename__ = "annotation_release_verification"
+    __table_args__ = (
+        with_triggers("annotation_release_verification_append_only", "annotation_release_verification_no_truncate"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     release_id: Mapped[int] = mapped_column(

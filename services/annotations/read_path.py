@@ -23,12 +23,20 @@ from sqlalchemy import ColumnElement, column, exists, func, select, table, text,
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
+from services.alleles.keys import allele_id as allele_key_id
+from services.alleles.normalize import normalise_build, normalise_contig
 from services.errors import InvalidInput, NotFound
-from services.variants.alleles import allele_id as allele_key_id
-from services.variants.normalize import normalise_build, normalise_contig
+from services.settings.registry import spec
 
 DISPLAY_SETTING = "retired-link-display"
-DISPLAY_CHOICES = ("none", "last-known")
+DISPLAY_CHOICES: tuple[str, ...] = spec(DISPLAY_SETTING).choices or ()  # the settings registry owns them
+#: What each retired-link display does, in the words the Settings page shows (one entry per choice).
+DISPLAY_EXPLANATIONS: dict[str, str] = {
+    "none": "**Show nothing** — a retired link gives no current value; the allele shows "
+    "“retired in <source> <version> on <date>”. Filters never match it.",
+    "last-known": "**Show the last known value** — marked retired, with its source version "
+    "(“last known: Ensembl 110”). Filters match it only when “include retired” is ticked.",
+}
 
 
 @dataclass(frozen=True)

@@ -215,3 +215,16 @@ def submit_refresh(
     """Queue ``annotations.refresh`` (role checked by the job service)."""
     payload = {"source": source, "release": release, "genome": genome, "force": force}
     return submit(session, "annotations.refresh", payload, identity, description=f"Refresh {source} {release}")
+
+
+def submit_decision(session: Session, identity: Identity, run_id: int, *, confirm: bool) -> JobView:
+    """Queue ``annotations.decide``: confirm (apply) or reject (hold) a braked run (leads; checked by the job
+    service and again by ``decide_braked_run``)."""
+    verb = "Confirm" if confirm else "Reject"
+    return submit(
+        session,
+        "annotations.decide",
+        {"run_id": int(run_id), "confirm": bool(confirm)},
+        identity,
+        description=f"{verb} braked run #{run_id}",
+    )

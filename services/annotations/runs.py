@@ -31,8 +31,14 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from services.alleles.normalize import normalise_build
 from services.annotations import lifecycle
-from services.annotations.health import brake_applies, check_integrity, compute_health
+from services.annotations.health import (
+    BRAKE_MAX_RETIRED_FRACTION,
+    brake_applies,
+    check_integrity,
+    compute_health,
+)
 from services.annotations.staging import (
     AlleleSet,
     Release,
@@ -50,7 +56,6 @@ from services.jobs import leases
 from services.jobs.errors import JobCancelled
 from services.jobs.operations import operation
 from services.jobs.progress import ProgressReporter
-from services.variants.normalize import normalise_build
 
 Q = sql_blocks.load(__file__)
 LOST_REASON = "the process running it stopped (killed, crashed or cut off from the database) before it finished"
@@ -459,7 +464,10 @@ def _gate_and_apply(
     elif brake_applies(outcomes.would_retire, live := _live_links(conn, release.source)):
         lifecycle.hold_outcomes(*args, record_held=False)
         status = "braked"
-        reasons.append(f"would retire {outcomes.would_retire:,} of {live:,} live links (> 5 %): a lead must confirm")
+        reasons.append(
+            f"would retire {outcomes.would_retire:,} of {live:,} live links "
+            f"(> {BRAKE_MAX_RETIRED_FRACTION * 100:g} %): a lead must confirm"
+        )
     else:
         lifecycle.apply_outcomes(*args)
         status = "applied"
@@ -629,3 +637,12 @@ def refresh_operation(payload: dict[str, Any], progress: ProgressReporter, ident
     if result.health == "errored":
         raise RunErrored(f"run #{result.run_id} errored: {result.error}")
     return result.as_json()
+
+
+@operation("annotations.decide", title="Decide a braked annotation run", min_role=Role.LEAD, retry_safe=False)
+def decide_operation(payload: dict[str, Any], progress: ProgressReporter, identity: Identity) -> dict[str, Any]:
+    """A lead's confirm/reject of a braked run, off the page: it restages the run's whole allele set.
+
+    A worker lost mid-decision changes nothing (the decision commits at its end): the run stays braked.
+    """
+    return decide_braked_run(identity, int(payload["run_id"]), confirm=bool(payload["confirm"])).as_json()

@@ -11,7 +11,7 @@ from services.auth.identity import Role
 def _add(args: argparse.Namespace) -> int:
     from services.annotations.sources import add_source
     from services.auth import local_identity
-    from services.cli import print_json
+    from services.console import print_json
     from services.errors import InvalidInput
     from services.input_files import resolve_input_path
 

@@ -23,7 +23,7 @@ Layout of ``anno_<name>`` (one table per source, shared by its releases)::
 
 * Keys: each source record is normalised exactly like a VCF being loaded (contig names per build, trimming,
   one row per ALT with Number=A/R/G values taken per allele), so ``1:12345`` ClinVar keys meet ``chr1:12345``
-  variants through the same ``alleles.id`` (``services.variants.alleles.allele_id``).
+  variants through the same ``alleles.id`` (``services.alleles.keys.allele_id``).
 * One row per (release, allele): when a release names an allele twice the first record wins and the release
   reports the duplicates it dropped.
 * A release's values: ``SELECT * FROM anno_<name> WHERE release_id = :id``; an allele on a contig in
@@ -38,7 +38,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, Text, UniqueConstraint, func
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Integer, Text, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -51,7 +51,12 @@ class AnnotationSource(Base):
     """One release of an annotation source (e.g. ClinVar 2026-11-03 on GRCh38)."""
 
     __tablename__ = "annotation_sources"
-    __table_args__ = (UniqueConstraint("name", "version", "genome_build"),)
+    __table_args__ = (
+        UniqueConstraint("name", "version", "genome_build"),
+        CheckConstraint("kind IN ('vep', 'gnomad', 'clinvar', 'dbsnp', 'custom')", name="ck_annotation_sources_kind"),
+        CheckConstraint("name ~ '^[a-z][a-z0-9_]{0,39}$'", name="ck_annotation_sources_name"),
+        CheckConstraint("table_name = 'anno_' || name", name="ck_annotation_sources_table_name"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(Text)

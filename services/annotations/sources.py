@@ -5,7 +5,7 @@ Contract (see ``services.annotations.source_models`` for the table layout):
    together or not at all. (name, version, genome build) already present is refused with ``InvalidInput``.
 2. Names, aliases and types are validated before any SQL is built, and identifiers are quoted
    (``psycopg.sql.Identifier``); reserved columns (release_id, allele_id, record_id) cannot be aliases.
-3. Records are normalised exactly like the VCF loader (``services.variants.normalize``): contig names per
+3. Records are normalised exactly like the VCF loader (``services.alleles.normalize``): contig names per
    build, split per ALT with Number=A/R/G values per allele, trimming; non-sequence ALTs are skipped.
 4. A field ``CSQ:<name>`` reads that field of the ALT's VEP consequence chosen like the loader does (PICK,
    MANE Select, CANONICAL, severity); other fields are INFO keys.
@@ -30,25 +30,26 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from services.annotations.source_models import SOURCE_KINDS
-from services.auth.identity import Identity, Role, require
-from services.db.engine import database_url
-from services.errors import InputFileError, InvalidInput
-from services.variants.alleles import allele_id, upsert_sql
-from services.variants.consequences import ConsequenceFormat
-from services.variants.copy_binary import INT8_MAX, INT8_MIN
-from services.variants.genomes import MAX_POSITION, header_build, known_build
-from services.variants.loader import file_sha256
-from services.variants.normalize import (
+from services.alleles.consequences import ConsequenceFormat
+from services.alleles.genomes import MAX_POSITION, header_build, known_build
+from services.alleles.hashing import file_sha256
+from services.alleles.keys import allele_id, upsert_sql
+from services.alleles.normalize import (
     contig_normaliser,
     is_sequence_allele,
     split_values,
     trim,
+    valid_alt,
 )
-from services.variants.normalize import variant_type as classify
-from services.variants.records import valid_alt
-from services.variants.vcf_header import VcfFormatError, check_text, open_text, read_header
+from services.alleles.normalize import variant_type as classify
+from services.alleles.vcf_header import VcfFormatError, check_text, open_text, read_header
+from services.annotations.source_models import SOURCE_KINDS
+from services.auth.identity import Identity, Role, require
+from services.db.engine import database_url
+from services.db.errors import translated
+from services.errors import InputFileError, InvalidInput
 
+_BIGINT_MIN, _BIGINT_MAX = -(2**63), 2**63 - 1  # a PostgreSQL bigint
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 ALIAS_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 RESERVED = {"release_id", "allele_id", "record_id"}
@@ -144,7 +145,7 @@ def _convert(kind: str, raw: object, missing: str, where: str) -> object:
     try:
         if kind == "integer":
             value = int(text)
-            if not INT8_MIN <= value <= INT8_MAX:
+            if not _BIGINT_MIN <= value <= _BIGINT_MAX:
                 raise InvalidInput(f"{where}: value {text} is beyond a 64-bit integer")
             return value
         if kind == "float":
@@ -187,7 +188,7 @@ def add_source(
     table = f"anno_{name}"
     digest = file_sha256(path)
 
-    with psycopg.connect(url or database_url()) as conn:
+    with translated(), psycopg.connect(url or database_url()) as conn:
         conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_SOURCE_LOCK, name))
         if conn.execute(
             "SELECT 1 FROM annotation_sources WHERE name = %s AND version = %s AND genome_build = %s",

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.annotations.lifecycle_models import ReleaseVerification
@@ -35,10 +34,3 @@ def verify_release(session: Session, identity: Identity, release_id: int, note: 
     session.flush()
     session.refresh(row)
     return Verification(row.release_id, row.verified_by, row.note, row.verified_at)
-
-
-def verifications(session: Session, release_id: int) -> list[Verification]:
-    rows = session.scalars(
-        select(ReleaseVerification).where(ReleaseVerification.release_id == release_id).order_by(ReleaseVerification.id)
-    )
-    return [Verification(r.release_id, r.verified_by, r.note, r.verified_at) for r in rows]

@@ -16,3 +16,12 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def with_triggers(*names: str) -> dict[str, dict[str, tuple[str, ...]]]:
+    """``__table_args__`` options naming the triggers a migration creates on the table.
+
+    SQLAlchemy does not model triggers; naming them here lets the schema test (tests/db/test_migrations.py)
+    check that the migrated database has exactly the declared ones.
+    """
+    return {"info": {"triggers": names}}

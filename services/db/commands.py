@@ -1,4 +1,4 @@
-"""``workbench db …`` (start, stop, url, migrate) and ``workbench maintenance``."""
+"""``workbench db …`` (start, stop, url, migrate)."""
 
 from __future__ import annotations
 
@@ -49,21 +49,6 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _maintenance(args: argparse.Namespace) -> int:
-    from services.auth import Role, local_identity, require
-    from services.cli import print_json
-    from services.db.maintenance import run_maintenance
-    from services.jobs.progress import ProgressReporter
-
-    require(local_identity(), Role.CURATOR, "run database maintenance")
-    result = run_maintenance(args.vacuum, ProgressReporter(None))
-    if args.json:
-        print_json(result)
-    else:
-        print(f"{result['action']}: {result['tables']} tables, {result['total_bytes'] / 1e6:.1f} MB in all")
-    return 0
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     db = subparsers.add_parser("db", help="the database server").add_subparsers(dest="db_command", required=True)
     start = db.add_parser("start", help="start the embedded server (detached), migrate, print the URL")
@@ -76,8 +61,3 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     mig.add_argument("--revision", default="head")
     mig.add_argument("--downgrade", metavar="REV")
     mig.set_defaults(handler=_migrate, min_role=Role.LEAD)
-
-    maint = subparsers.add_parser("maintenance", help="ANALYZE (or VACUUM) the workbench tables now")
-    maint.add_argument("--vacuum", action="store_true")
-    maint.add_argument("--json", action="store_true")
-    maint.set_defaults(handler=_maintenance, min_role=Role.CURATOR)

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from services import config
+from services.db.errors import translated
 
 
 def database_url() -> str:
@@ -47,11 +48,16 @@ def get_engine(url: str | None = None) -> Engine:
 
 @contextmanager
 def session_scope(url: str | None = None) -> Iterator[Session]:
-    """A unit of work: commits when the block succeeds, rolls back on any exception."""
+    """A unit of work: commits when the block succeeds, rolls back on any exception.
+
+    A violation of a constraint the schema declares leaves it as the domain error ``services.db.errors`` maps
+    it to (e.g. a duplicate name as ``DuplicateRecord``), whether it happens in the block or at commit.
+    """
     session = sessionmaker(get_engine(url), expire_on_commit=False)()
     try:
-        yield session
-        session.commit()
+        with translated():
+            yield session
+            session.commit()
     except BaseException:
         session.rollback()
         raise

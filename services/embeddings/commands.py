@@ -18,7 +18,7 @@ def _parse_layers(raw: str) -> list[int]:
 
 def _add(args: argparse.Namespace) -> int:
     from services.auth import local_identity
-    from services.cli import print_json
+    from services.console import print_json
     from services.db.engine import session_scope
     from services.embeddings.configs import add_config
 
@@ -45,7 +45,7 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from services.cli import print_json
+    from services.console import print_json
     from services.db.engine import session_scope
     from services.embeddings.configs import list_configs
 
@@ -60,7 +60,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _backends(args: argparse.Namespace) -> int:
-    from services.cli import print_json
+    from services.console import print_json
     from services.embeddings.backends.registry import available_backends
 
     statuses = available_backends()
@@ -77,7 +77,7 @@ def _backends(args: argparse.Namespace) -> int:
 
 def _embed(args: argparse.Namespace) -> int:
     from services.auth import local_identity
-    from services.cli import print_json
+    from services.console import print_json
     from services.embeddings.compute import EmbedTarget, compute_embeddings
 
     target = EmbedTarget.from_payload(

@@ -15,7 +15,7 @@ Contract:
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -45,15 +45,6 @@ class EmbedTarget:
     sequence_ids: tuple[int, ...] | None = None
     all_sequences: bool = False
 
-    def describe(self) -> str:
-        if self.query_set is not None:
-            return f"query set {self.query_set!r}"
-        if self.annotation_set_id is not None:
-            return f"annotation set {self.annotation_set_id}"
-        if self.sequence_ids is not None:
-            return f"{len(self.sequence_ids)} sequences"
-        return "all sequences"
-
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> EmbedTarget:
         ids = payload.get("sequence_ids")
@@ -78,7 +69,6 @@ class ComputeResult:
     seconds: float = 0.0
     device: str | None = None
     oom_splits: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.auth.identity import Identity, Role, require
+from services.db.errors import translated
 from services.embeddings.models import BACKENDS, LAYER_AGGREGATIONS, POOLINGS, EmbeddingConfig
 from services.embeddings.pooling import PoolingRecipe
 from services.errors import InvalidInput, NotFound
@@ -121,8 +122,6 @@ def add_config(
     validate_recipe(
         backend, model_name, layers, layer_agg, pooling, max_length, use_chunking, chunk_size, chunk_overlap
     )
-    if session.scalar(select(EmbeddingConfig.id).where(EmbeddingConfig.name == name)) is not None:
-        raise InvalidInput(f"an embedding config named {name!r} already exists")
     row = EmbeddingConfig(
         name=name,
         model_name="composition" if backend == "composition" else model_name.strip(),
@@ -139,8 +138,11 @@ def add_config(
         description=description,
         created_by=identity.user,
     )
-    session.add(row)
-    session.flush()
+    # Insert and translate (no check-then-insert race): uq_embedding_config_name refuses a taken name as
+    # DuplicateRecord; the savepoint leaves the caller's unit of work usable after the refusal.
+    with translated(), session.begin_nested():
+        session.add(row)
+        session.flush()
     session.refresh(row)
     return ConfigView.from_row(row)
 

@@ -9,7 +9,7 @@ from services.auth.identity import Role
 
 def _create_set(args: argparse.Namespace) -> int:
     from services.auth import local_identity
-    from services.cli import print_json
+    from services.console import print_json
     from services.db.engine import session_scope
     from services.evaluation.holdout import create_evaluation_set
 
@@ -30,7 +30,7 @@ def _create_set(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from services.auth import local_identity
-    from services.cli import print_json
+    from services.console import print_json
     from services.db.engine import session_scope
     from services.evaluation.information_accretion import resolve_ia_choice
     from services.evaluation.results import run_evaluation
@@ -65,7 +65,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _list_sets(args: argparse.Namespace) -> int:
-    from services.cli import print_json
+    from services.console import print_json
     from services.db.engine import session_scope
     from services.evaluation.browse import list_evaluation_sets
 
@@ -97,7 +97,7 @@ def _pairs(values: list[str] | None, what: str) -> dict[str, float]:
 
 def _add_scoring(args: argparse.Namespace) -> int:
     from services.auth import local_identity
-    from services.cli import print_json
+    from services.console import print_json
     from services.db.engine import session_scope
     from services.evaluation.scoring import create_scoring_config
 
@@ -115,7 +115,7 @@ def _add_scoring(args: argparse.Namespace) -> int:
 
 
 def _list_scoring(args: argparse.Namespace) -> int:
-    from services.cli import print_json
+    from services.console import print_json
     from services.db.engine import session_scope
     from services.evaluation.scoring import list_scoring_configs
 

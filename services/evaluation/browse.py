@@ -236,7 +236,7 @@ def compare_results(session: Session, first: int, second: int) -> pd.DataFrame:
         return f.join(s, how="outer")
 
     a, b = pick(first), pick(second)
-    both = a.join(b, how="outer", lsuffix="_a", rsuffix="_b")
+    both = a.add_suffix("_a").join(b.add_suffix("_b"), how="outer")  # lsuffix/rsuffix are deprecated
     out = pd.DataFrame(
         {
             f"Fmax #{first}": both["f_a"],

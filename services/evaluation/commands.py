@@ -81,7 +81,7 @@ def _print_table(report: dict[str, Any]) -> None:
 
 
 def _cafa_eval(args: argparse.Namespace) -> int:
-    from services.cli import print_json
+    from services.console import print_json
 
     report = run_cafa_eval(args)
     if args.json:
@@ -94,7 +94,7 @@ def _cafa_eval(args: argparse.Namespace) -> int:
 def _baseline(args: argparse.Namespace) -> int:
     """``workbench predict --method naive|homology``: a baseline prediction set (issue 11)."""
     from services.auth import local_identity
-    from services.cli import print_json
+    from services.console import print_json
     from services.evaluation.baselines import BaselineParams, predict_baseline
     from services.predictions.reference import EXPERIMENTAL_EVIDENCE
 

@@ -39,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.db.base import Base
+from services.db.base import Base, with_triggers
 
 CATEGORIES = ("NK", "LK", "PK")
 NAMESPACES = ("BPO", "MFO", "CCO")
@@ -111,7 +111,8 @@ class InformationAccretionSet(Base):
     __tablename__ = "information_accretion_set"
     __table_args__ = (
         UniqueConstraint("ontology_snapshot_id", "name"),
-        CheckConstraint("source IN ('file', 'annotation_set')", name="source"),
+        # Named as migration 0013 names it (the naming convention doubles the prefix, then truncates to 63).
+        CheckConstraint("source IN ('file', 'annotation_set')", name="ck_information_accretion_set_source"),
     )
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
@@ -148,6 +149,7 @@ class ScoringConfig(Base):
     __table_args__ = (
         UniqueConstraint("name"),
         CheckConstraint("formula IN ('linear', 'evidence_weighted')", name="formula"),
+        with_triggers("scoring_config_immutable"),  # an UPDATE is refused: results name the config they used
     )
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)

@@ -9,7 +9,7 @@ from services.go_annotations.models import ANNOTATION_SOURCES
 
 
 def _report(args: argparse.Namespace, r) -> int:
-    from services.cli import print_json
+    from services.console import print_json
 
     if args.json:
         print_json({k: v for k, v in r.as_dict().items()})

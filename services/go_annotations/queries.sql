@@ -1,11 +1,5 @@
 -- SQL of the GO annotation domain (named blocks, see services/db/sql_blocks.py).
 
--- name: snapshot_by_id
-SELECT id FROM ontology_snapshot WHERE id = :id;
-
--- name: snapshots_by_version
-SELECT id FROM ontology_snapshot WHERE obo_version = :v ORDER BY id;
-
 -- name: existing_set
 SELECT id FROM annotation_set
 WHERE source = :source AND source_version = :version AND ontology_snapshot_id = :snapshot;

@@ -17,7 +17,7 @@ def _worker(args: argparse.Namespace) -> int:
 
 def _submit(args: argparse.Namespace) -> int:
     from services.auth import local_identity
-    from services.cli import print_json
+    from services.console import print_json
     from services.db.engine import session_scope
     from services.errors import NotFound
     from services.jobs.operations import all_operations, get_operation
@@ -35,7 +35,7 @@ def _submit(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from services.cli import print_json
+    from services.console import print_json
     from services.db.engine import session_scope
     from services.jobs.service import list_jobs
 
@@ -50,7 +50,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from services.cli import print_json
+    from services.console import print_json
     from services.db.engine import session_scope
     from services.jobs.service import get_job, job_events
 
@@ -74,7 +74,7 @@ def _cancel(args: argparse.Namespace) -> int:
 
 def _sweep(args: argparse.Namespace) -> int:
     from services.auth import Role, local_identity, require
-    from services.cli import print_json
+    from services.console import print_json
     from services.jobs.recovery import sweep
 
     require(local_identity(), Role.CURATOR, "sweep the work of dead processes")

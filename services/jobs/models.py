@@ -12,11 +12,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, func, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.db.base import Base
+from services.db.base import Base, with_triggers
 
 JOB_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 FINISHED_STATUSES = ("succeeded", "failed", "cancelled")
@@ -24,6 +24,13 @@ FINISHED_STATUSES = ("succeeded", "failed", "cancelled")
 
 class Job(Base):
     __tablename__ = "job"
+    __table_args__ = (
+        CheckConstraint(
+            "status::text IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')", name="ck_job_status"
+        ),
+        CheckConstraint("progress_total IS NULL OR progress_current <= progress_total", name="ck_job_progress"),
+        Index("ix_job_created_at", text("created_at DESC")),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     operation: Mapped[str] = mapped_column(String(100), index=True)
@@ -49,7 +56,13 @@ class Job(Base):
 
 
 class JobEvent(Base):
+    """Append-only (triggers ``job_event_append_only`` / ``job_event_no_truncate``): a job's history."""
+
     __tablename__ = "job_event"
+    __table_args__ = (
+        Index("ix_job_event_job_id_at", "job_id", "at"),
+        with_triggers("job_event_append_only", "job_event_no_truncate"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     job_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("job.id", ondelete="CASCADE"))
@@ -63,6 +76,10 @@ class JobEvent(Base):
 
 class JobComment(Base):
     __tablename__ = "job_comment"
+    __table_args__ = (
+        CheckConstraint("length(btrim(body)) > 0", name="ck_job_comment_body_not_blank"),
+        Index("ix_job_comment_job_id", "job_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     job_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("job.id", ondelete="CASCADE"))

@@ -9,7 +9,7 @@ from services.auth.identity import Role
 
 def _load_obo(args: argparse.Namespace) -> int:
     from services.auth import local_identity
-    from services.cli import print_json
+    from services.console import print_json
     from services.db.engine import session_scope
     from services.input_files import resolve_input_path
     from services.ontology.loader import load_obo
@@ -28,10 +28,10 @@ def _load_obo(args: argparse.Namespace) -> int:
 
 
 def _closure(args: argparse.Namespace) -> int:
-    from services.cli import print_json
+    from services.console import print_json
     from services.db.engine import session_scope
-    from services.go_annotations.loader import resolve_snapshot
     from services.ontology.closure import ALL_RELATIONS, ancestors, descendants
+    from services.ontology.snapshots import resolve_snapshot
 
     walk = ancestors if args.go_command == "ancestors" else descendants
     relations = ALL_RELATIONS if args.all_relations else None

@@ -76,6 +76,7 @@ class GOTerm(Base):
         # The target of the relationships' (snapshot, term) foreign keys.
         UniqueConstraint("ontology_snapshot_id", "id"),
         CheckConstraint("aspect IN ('F', 'P', 'C')", name="aspect"),
+        Index("ix_go_term_alt_ids", "alt_ids", postgresql_using="gin"),  # alt id -> primary term look-ups
     )
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)

@@ -134,3 +134,9 @@ LIMIT :limit OFFSET :offset;
 
 -- name: count_obsolete
 SELECT count(*) FROM go_term WHERE ontology_snapshot_id = :s AND is_obsolete;
+
+-- name: snapshot_by_id
+SELECT id FROM ontology_snapshot WHERE id = :id;
+
+-- name: snapshots_by_version
+SELECT id FROM ontology_snapshot WHERE obo_version = :v ORDER BY id;

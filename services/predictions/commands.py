@@ -9,7 +9,7 @@ from services.auth.identity import Role
 
 def _predict(args: argparse.Namespace) -> int:
     from services.auth import local_identity
-    from services.cli import print_json
+    from services.console import print_json
     from services.errors import InvalidInput
     from services.input_files import resolve_input_path
     from services.predictions.predict import PredictParams, predict

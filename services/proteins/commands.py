@@ -8,7 +8,7 @@ from services.auth.identity import Role
 
 
 def _emit(args: argparse.Namespace, data: dict, line: str) -> int:
-    from services.cli import print_json
+    from services.console import print_json
 
     print_json(data) if args.json else print(line)
     return 0

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from services.auth.identity import Identity, Role, require
 from services.db import sql_blocks
+from services.db.errors import translated
 from services.db.pg_copy import copy_rows
 from services.errors import InputFileError, InvalidInput
 from services.input_files import InputFile
@@ -84,13 +85,21 @@ def load_fasta(
     """Load ``source`` as reference proteins, or as the new query set ``query_set``."""
     require(identity, Role.CURATOR, "load FASTA files")
     progress = progress or ProgressReporter(None)
+    query_set_id: int | None = None
     if query_set is not None:
         query_set = query_set.strip()
         if not query_set:
             raise InvalidInput("a query set needs a name")
-        exists = session.execute(text("SELECT 1 FROM query_set WHERE name = :n"), {"n": query_set}).first()
-        if exists:
-            raise InvalidInput(f"a query set named {query_set!r} already exists")
+        # Insert first (before the file is read): uq_query_set_name refuses a taken name, also one a concurrent
+        # load takes, as DuplicateRecord (services.db.errors) — no check-then-insert race.
+        with translated(), session.begin_nested():  # a refusal leaves the caller's unit of work usable
+            query_set_id = session.execute(
+                text(
+                    "INSERT INTO query_set (name, description, source_file, created_by) "
+                    "VALUES (:n, :d, :f, :u) RETURNING id"
+                ),
+                {"n": query_set, "d": description, "f": source_name or _name_of(source), "u": identity.user},
+            ).scalar_one()
 
     session.execute(
         text(
@@ -114,7 +123,6 @@ def load_fasta(
         )
     ).rowcount
 
-    query_set_id: int | None = None
     warnings: list[str] = []
     if query_set is None:
         changed = session.execute(Q.changed_sequences).all()
@@ -143,13 +151,6 @@ def load_fasta(
         )
         session.execute(Q.record_sequence_versions)
     else:
-        query_set_id = session.execute(
-            text(
-                "INSERT INTO query_set (name, description, source_file, created_by) "
-                "VALUES (:n, :d, :f, :u) RETURNING id"
-            ),
-            {"n": query_set, "d": description, "f": source_name or _name_of(source), "u": identity.user},
-        ).scalar_one()
         session.execute(
             text(
                 "INSERT INTO query_set_entry (query_set_id, position, accession, header, sequence_id) "

@@ -21,11 +21,15 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from services.auth.identity import Identity, Role, require
+from services.db import sql_blocks
+from services.db.identifiers import quote_identifier
 from services.db.pg_copy import copy_rows
 from services.errors import InputFileError
 from services.input_files import InputFile
 from services.jobs.progress import ProgressReporter
 from services.proteins.fasta import split_accession
+
+Q = sql_blocks.load(__file__)
 
 # column → accepted header spellings (UniProt labels and REST field names), compared case-insensitively
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -74,15 +78,9 @@ def load_uniprot_metadata(
     with InputFile(source, name=source_name) as infile:
         progress.set_total(infile.total_bytes)
         entries = copy_rows(session, "metadata_stage", COLUMNS, _rows(infile, progress))
-    counts = session.execute(
-        text(
-            "WITH up AS (INSERT INTO protein_uniprot_metadata AS m SELECT * FROM metadata_stage "
-            "ON CONFLICT (canonical_accession) DO UPDATE SET "
-            + ", ".join(f"{c} = excluded.{c}" for c in (*FIELDS, "extra", "source"))
-            + ", updated_at = now() RETURNING (xmax = 0) AS inserted) "
-            "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up"
-        )
-    ).one()
+    columns = [quote_identifier(c) for c in (*FIELDS, "extra", "source")]
+    assignments = ", ".join(f"{c} = excluded.{c}" for c in columns)
+    counts = session.execute(Q.formatted("upsert_staged_metadata", assignments=assignments)).one()
     session.execute(text("DROP TABLE metadata_stage"))
     return MetadataLoadResult(entries, int(counts[0]), int(counts[1]))
 

@@ -34,6 +34,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    literal_column,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -66,6 +67,16 @@ class Protein(Base):
             "(is_canonical AND isoform_index IS NULL AND canonical_accession = accession) OR "
             "(NOT is_canonical AND isoform_index IS NOT NULL AND canonical_accession <> accession)",
             name="isoform_shape",
+        ),
+        # Text search on the Proteins page (accession/gene/organism/name substrings).
+        Index(
+            "ix_protein_search_trgm",
+            literal_column(
+                "lower(accession || ' ' || coalesce(entry_name, '') || ' ' || coalesce(gene_name, '') || ' ' || "
+                "coalesce(protein_name, '') || ' ' || coalesce(organism, ''))"
+            ).label("search_text"),
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
         ),
     )
 

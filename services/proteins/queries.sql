@@ -83,3 +83,11 @@ SELECT f.accession, coalesce((SELECT max(v.version) FROM protein_sequence_versio
        p.sequence_id, f.sequence_version
 FROM fasta_stage f JOIN protein p ON p.accession = f.accession
 WHERE NOT EXISTS (SELECT 1 FROM protein_sequence_version v WHERE v.accession = f.accession AND v.replaced_at IS NULL);
+
+-- name: upsert_staged_metadata
+-- {assignments}: "column" = excluded."column" for every metadata column (names quoted by services.db.identifiers).
+WITH up AS (
+    INSERT INTO protein_uniprot_metadata AS m SELECT * FROM metadata_stage
+    ON CONFLICT (canonical_accession) DO UPDATE SET {assignments}, updated_at = now()
+    RETURNING (xmax = 0) AS inserted)
+SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up;

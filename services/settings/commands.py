@@ -9,7 +9,7 @@ from services.settings.registry import BY_NAME, SETTINGS
 
 
 def _list(args: argparse.Namespace) -> int:
-    from services.cli import print_json
+    from services.console import print_json
     from services.db.engine import session_scope
     from services.settings.service import all_settings
 

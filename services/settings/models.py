@@ -13,7 +13,7 @@ from sqlalchemy import BigInteger, DateTime, String, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.db.base import Base
+from services.db.base import Base, with_triggers
 
 
 class AppSetting(Base):
@@ -26,7 +26,10 @@ class AppSetting(Base):
 
 
 class AppSettingAudit(Base):
+    """Append-only (triggers ``app_setting_audit_append_only`` / ``…_no_truncate``): who changed what, when."""
+
     __tablename__ = "app_setting_audit"
+    __table_args__ = (with_triggers("app_setting_audit_append_only", "app_setting_audit_no_truncate"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(100), index=True)

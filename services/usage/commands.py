@@ -10,7 +10,7 @@ from services.auth.identity import Role
 
 def _report(args: argparse.Namespace) -> int:
     from services.auth import local_identity
-    from services.cli import print_json
+    from services.console import print_json
     from services.db.engine import session_scope
     from services.usage.feedback import feedback_summary
     from services.usage.reports import usage_report

@@ -3,7 +3,10 @@
 Contract:
 1. ``VariantFilter`` holds the page's filters; ``where(filter)`` turns it into one parameterised SQL condition
    from fixed snippets (no user text is ever spliced into SQL). A region is ``chr1:1,000,000-2,000,000`` (or
-   ``1:100-200``, contig names normalised like the loader does); overlap semantics as in ``queries``.
+   ``1:100-200``, contig names normalised like the loader does). A region finds every variant overlapping
+   ``[start, end]``: short ones through the ``(chrom, pos)`` btree (``pos ≥ start − LONG_VARIANT_SPAN``), longer
+   ones through the partial GiST index on ``pos_range`` (``end_pos − pos ≥ LONG_VARIANT_SPAN``); both are
+   needed for a complete answer.
 2. ``variant_page`` is keyset-paged: the cursor is the last row's sort key, so page N costs what page 1 does.
    Sorts: ``position`` (chrom, pos, variant_id) and ``gene`` (gene, chrom, pos, variant_id).
 3. ``export_csv`` / ``export_parquet`` stream the whole filtered set in batches (never all in memory); CSV
@@ -25,11 +28,11 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from services.alleles.consequences import expand
+from services.alleles.normalize import contig_normaliser
 from services.annotations.read_path import displayed_value_condition
 from services.errors import InvalidInput, NotFound
-from services.variants.consequences import expand
 from services.variants.models import LONG_VARIANT_SPAN
-from services.variants.normalize import contig_normaliser
 
 PAGE_COLUMNS = [
     "variant_id",

@@ -10,7 +10,7 @@ from services.auth.identity import Role
 
 def _load_vcf(args: argparse.Namespace) -> int:
     from services.auth import local_identity
-    from services.cli import print_json
+    from services.console import print_json
     from services.input_files import resolve_input_path
     from services.variants.loader import load_vcf
 

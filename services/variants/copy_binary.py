@@ -23,7 +23,6 @@ _len = struct.Struct(">i").pack
 _int8 = struct.Struct(">iq").pack
 _int4 = struct.Struct(">ii").pack
 _float8 = struct.Struct(">id").pack
-_float4 = struct.Struct(">if").pack
 _range = struct.Struct(">ibiqiq").pack
 _array_head = struct.Struct(">iiiiii").pack
 _dumps = orjson.dumps
@@ -56,10 +55,6 @@ def enc_int4(value: int | None) -> bytes:
 
 def enc_float8(value: float | None) -> bytes:
     return NULL if value is None else _float8(8, value)
-
-
-def enc_float4(value: float | None) -> bytes:
-    return NULL if value is None else _float4(4, value)
 
 
 def enc_bool(value: bool | None) -> bytes:

@@ -17,12 +17,12 @@ Contract:
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from services.variants.consequences import CODING, LOSS_OF_FUNCTION, RANK, SEVERITY, ConsequenceFormat
+from services import config
+from services.alleles.consequences import CODING, LOSS_OF_FUNCTION, RANK, SEVERITY, ConsequenceFormat
+from services.alleles.vcf_header import VcfFormatError
 from services.variants.records import RecordConverter, _float_value, _int_value
-from services.variants.vcf_header import VcfFormatError
 
 try:
     from services.variants import _fastconvert
@@ -37,7 +37,7 @@ _NUMBER = {"A": 0, "R": 1, "G": 2}  # per-allele Number codes; -1 for any other
 
 def available() -> bool:
     """True when the compiled converter is built and not switched off."""
-    return _fastconvert is not None and os.environ.get("WORKBENCH_FAST_CONVERT", "1") != "0"
+    return _fastconvert is not None and config.fast_convert()
 
 
 def _format_config(fmt: ConsequenceFormat | None, targets: dict[str, int]) -> tuple | None:

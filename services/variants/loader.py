@@ -13,7 +13,7 @@ Contract:
    (``parse_pipeline``) and come back in file order as binary COPY rows that this process streams to
    PostgreSQL, so parsing and ingestion use every core. The parsers never touch the database; the transaction
    belongs to this process.
-5. Alleles of the file are staged and inserted (``services.variants.alleles``) before commit, chunk by chunk:
+5. Alleles of the file are staged and inserted (``services.alleles.keys``) before commit, chunk by chunk:
    the variants go in one COPY statement per ``ALLELE_CHUNK_RECORDS`` records, each followed by that chunk's
    alleles, so that the server inserts alleles while the parsers go on (no allele tail at the end).
 6. Liveness: the loading process holds the load's lease (``services.jobs.leases``, key ``load_lease_key``)
@@ -30,9 +30,7 @@ Contract:
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -42,18 +40,21 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from services import config
+from services.alleles.genomes import header_build, known_build
+from services.alleles.hashing import file_sha256
+from services.alleles.vcf_header import Header, VcfFormatError, open_text, read_header
 from services.auth.identity import Identity, Role, require
 from services.db import sql_blocks
 from services.db.engine import database_url, get_engine
+from services.db.errors import domain_error
 from services.errors import InputFileError, InvalidInput, WorkbenchError
 from services.jobs import leases
 from services.jobs.errors import JobCancelled
 from services.jobs.progress import ProgressReporter
 from services.variants import copy_binary as cb
-from services.variants.genomes import header_build, known_build
 from services.variants.parse_pipeline import ParsedBlocks, ParseSummary
 from services.variants.records import ALLELE_COLUMNS, VARIANT_COLUMNS, RecordPolicy
-from services.variants.vcf_header import Header, VcfFormatError, open_text, read_header
 
 ALLELE_CHUNK_RECORDS = 250_000  # records per COPY statement; each chunk's alleles are inserted after it
 _log = logging.getLogger(__name__)
@@ -83,14 +84,6 @@ class LoadResult:
         d = asdict(self)
         d.pop("previous_load_id")
         return d
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(4 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 _WARNING_TEXT = {
@@ -151,11 +144,8 @@ def read_ped(path: str | Path) -> dict[str, dict[str, str | None]]:
 
 
 def parser_processes() -> int:
-    """How many parser processes a load uses (``$WORKBENCH_LOAD_PARSERS``, default 2)."""
-    try:
-        return max(1, int(os.environ.get("WORKBENCH_LOAD_PARSERS", "2")))
-    except ValueError:
-        return 2
+    """How many parser processes a load uses (``config.load_parsers``: ``$WORKBENCH_LOAD_PARSERS``, default 2)."""
+    return config.load_parsers()
 
 
 def load_vcf(
@@ -258,9 +248,9 @@ def load_vcf(
 
 
 def _database_message(exc: psycopg.Error) -> str:
-    diag = getattr(exc, "diag", None)
-    if diag is not None and diag.constraint_name == "uq_variant_load_audit_live_content":
-        return "the same file content was loaded concurrently for this genome build"
+    translated = domain_error(exc)  # a declared constraint's violation, in words (services.db.errors)
+    if translated is not None:
+        return str(translated)
     if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
         return f"the database connection was lost: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
     return f"the database refused the load: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
@@ -451,7 +441,7 @@ def _insert_alleles(conn: psycopg.Connection, parts: list[bytes]) -> None:
     """Stage one chunk's alleles and insert the new ones; an existing id with a different key (a 64-bit
     collision) raises. The cheap plain INSERT is tried first (``insert_new_sql``); when another load inserted
     some of the same alleles meanwhile, the chunk is merged with ``upsert_sql`` instead."""
-    from services.variants.alleles import AlleleKeyCollision, insert_new_sql, upsert_sql
+    from services.alleles.keys import AlleleKeyCollision, insert_new_sql, upsert_sql
 
     conn.execute(f"TRUNCATE {ALLELE_STAGING}")
     with conn.cursor().copy(f"COPY {ALLELE_STAGING} ({', '.join(ALLELE_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
@@ -473,7 +463,7 @@ def _insert_alleles(conn: psycopg.Connection, parts: list[bytes]) -> None:
 
 
 def _consequence_fields(header: Header) -> dict[str, list[str]]:
-    from services.variants.consequences import EFF_FIELDS
+    from services.alleles.consequences import EFF_FIELDS
 
     out: dict[str, list[str]] = {}
     if header.csq_fields:

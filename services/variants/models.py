@@ -3,13 +3,13 @@
 Invariants (guarded by the schema in migration 0002 unless said otherwise):
 1. ``alleles.id`` is a deterministic 64-bit key of the normalised (genome_build, chrom, pos, ref, alt): the
    check ``ck_alleles_id_is_key_hash`` forces ``id = workbench_allele_id(genome_build, chrom, pos, ref, alt)``
-   (SQL function; ``services.variants.alleles.allele_id`` computes the same value in Python). Being the
+   (SQL function; ``services.alleles.keys.allele_id`` computes the same value in Python). Being the
    primary key, it also makes the normalised key unique: one row per allele, whatever the allele's length.
    Loaders compute ids without a round trip; a 64-bit collision of two different keys is detected and refused
-   (``services.variants.alleles.insert_alleles_from``), never merged.
+   (``services.alleles.keys.upsert_sql``), never merged.
 2. ``variants`` is partitioned by ``LIST (chrom)``: chr1–chr22, chrX, chrY, chrM and ``variants_default`` for
    every other contig (alt, decoy, chrUn, HLA, EBV, non-human genomes). ``chrom`` holds the contig name
-   normalised for the load's genome build (``services.variants.normalize``).
+   normalised for the load's genome build (``services.alleles.normalize``).
 3. ``variants.allele_id`` names an ``alleles`` row. It is not a foreign key (a per-row check would slow bulk
    COPY); the loader inserts a file's alleles in the same transaction as its variants, before commit.
 4. Each variant row belongs to one ``variant_load_audit`` row (``load_batch_id``) and names its sample
@@ -25,7 +25,7 @@ Invariants (guarded by the schema in migration 0002 unless said otherwise):
 7. ``vep_annotations`` holds every consequence of the row's ALT compactly, as
    ``{"CSQ": ["G|missense_variant|MODERATE|…", …], "ANN": […], "EFF": […]}``: each entry is the file's own
    ``|``-joined values (no keys); the field names are stored once per load in
-   ``variant_load_audit.consequence_fields`` and ``services.variants.consequences.expand`` names them.
+   ``variant_load_audit.consequence_fields`` and ``services.alleles.consequences.expand`` names them.
 8. ``pos``/``end_pos`` are 1-based inclusive; ``pos_range`` is ``[pos, end_pos + 1)``.
 """
 
@@ -35,11 +35,25 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Double, Float, ForeignKey, Integer, Sequence, Text, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Double,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Sequence,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, INT8RANGE, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.db.base import Base
+from services.db.base import Base, with_triggers
 
 LOAD_STATUSES = ("running", "completed", "failed", "skipped_duplicate", "replaced")
 
@@ -56,6 +70,12 @@ class Allele(Base):
     """A normalised (genome_build, chrom, pos, ref, alt): the unit annotations attach to."""
 
     __tablename__ = "alleles"
+    __table_args__ = (
+        CheckConstraint(
+            "id = workbench_allele_id(genome_build, chrom, pos, ref, alt)", name="ck_alleles_id_is_key_hash"
+        ),
+        CheckConstraint("end_pos >= pos", name="ck_alleles_positions"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     genome_build: Mapped[str] = mapped_column(Text)
@@ -72,6 +92,7 @@ class Sample(Base):
     """A sample named in a VCF header (``external_id``), with pedigree facts from an optional PED file."""
 
     __tablename__ = "samples"
+    __table_args__ = (with_triggers("guard_variant_reference"),)  # no delete or re-id while variants point here
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     external_id: Mapped[str] = mapped_column(Text, unique=True)
@@ -87,6 +108,22 @@ class VariantLoadAudit(Base):
     """One attempt to load one VCF file: what was found, what was loaded or skipped, or why it failed."""
 
     __tablename__ = "variant_load_audit"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('running', 'completed', 'failed', 'skipped_duplicate', 'replaced')",
+            name="ck_variant_load_audit_status",
+        ),
+        # One completed load per (file content, genome build): a re-load of the same bytes is skipped.
+        Index(
+            "uq_variant_load_audit_live_content",
+            "file_hash",
+            "genome_build",
+            unique=True,
+            postgresql_where=text("status = 'completed'"),
+        ),
+        Index("ix_variant_load_audit_started_at", text("started_at DESC")),
+        with_triggers("guard_variant_reference"),  # no delete or re-id while variants point here
+    )
 
     load_batch_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     file_path: Mapped[str] = mapped_column(Text)
@@ -122,7 +159,21 @@ class Variant(Base):
     """One call: a sample's genotype at an allele (or a site row with no sample), as the file said it."""
 
     __tablename__ = "variants"
-    __table_args__ = {"postgresql_partition_by": "LIST (chrom)"}
+    __table_args__ = (
+        CheckConstraint("end_pos >= pos", name="ck_variants_positions"),
+        Index("ix_variants_chrom_pos", "chrom", "pos"),
+        Index("ix_variants_allele_id", "allele_id"),
+        Index("ix_variants_load_batch_id", "load_batch_id"),
+        Index("ix_variants_gene", "gene", postgresql_where=text("gene IS NOT NULL")),
+        Index("ix_variants_rs_id", "rs_id", postgresql_where=text("rs_id IS NOT NULL")),
+        Index(
+            "ix_variants_long_range",
+            "pos_range",
+            postgresql_using="gist",
+            postgresql_where=text(f"(end_pos - pos) >= {LONG_VARIANT_SPAN}"),
+        ),
+        {"postgresql_partition_by": "LIST (chrom)"},
+    )
 
     variant_id: Mapped[int] = mapped_column(
         BigInteger, variant_id_seq, primary_key=True, server_default=variant_id_seq.next_value()

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
-from services.variants.vcf_header import VcfFormatError, open_binary, open_text, read_header
+from services.alleles.vcf_header import VcfFormatError, open_binary, open_text, read_header
 
 BLOCK_BYTES = 2 << 20  # uncompressed bytes per block
 IN_FLIGHT = 3  # blocks queued or being parsed per parser process

@@ -32,25 +32,26 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from services.variants import copy_binary as cb
-from services.variants.alleles import allele_id as compute_allele_id
-from services.variants.consequences import (
+from services.alleles.consequences import (
     CODING,
     EFF_FIELDS,
     LOSS_OF_FUNCTION,
     ConsequenceFormat,
     parse_eff,
 )
-from services.variants.copy_binary import INT8_MAX, INT8_MIN
-from services.variants.genomes import MAX_POSITION, ContigCatalog
-from services.variants.normalize import (
+from services.alleles.genomes import MAX_POSITION, ContigCatalog
+from services.alleles.keys import allele_id as compute_allele_id
+from services.alleles.normalize import (
     is_sequence_allele,
     left_align,
     split_values,
     trim,
+    valid_alt,
     variant_type,
 )
-from services.variants.vcf_header import Header, VcfFormatError
+from services.alleles.vcf_header import Header, VcfFormatError
+from services.variants import copy_binary as cb
+from services.variants.copy_binary import INT8_MAX, INT8_MIN
 
 VARIANT_COLUMNS = (
     "chrom",
@@ -97,7 +98,6 @@ _GQ_DP_AD2 = struct.Struct(">iiii" + "iiiiii" + "iiii").pack
 _NO_GENOTYPE = cb.NULL * 5  # sample_id, gt, gq, dp, ad of a row without a sample
 _CONSEQUENCE_KEYS = {"CSQ", "ANN", "EFF"}
 _IUPAC = "ACGTNRYSWKMBDHV"  # a REF may carry the reference's ambiguity codes; an ALT may not
-_BREAKEND = re.compile(r"^([ACGTNacgtn]*)([\[\]])[^\[\]:]+:\d+\2([ACGTNacgtn]*)$|^\.[ACGTNacgtn]+$|^[ACGTNacgtn]+\.$")
 
 
 @dataclass(frozen=True)
@@ -106,15 +106,6 @@ class RecordPolicy:
 
     allow_unknown_contigs: bool = False
     allow_out_of_range: bool = False
-
-
-def valid_alt(alt: str) -> bool:
-    """An ALT the loader understands: DNA, ``*``, ``.``, a ``<symbolic>`` allele or a breakend."""
-    if is_sequence_allele(alt) or alt == "*" or alt == ".":
-        return True
-    if len(alt) > 2 and alt[0] == "<" and alt[-1] == ">" and ">" not in alt[1:-1]:
-        return True
-    return _BREAKEND.match(alt) is not None
 
 
 def _canon(name: str) -> str:

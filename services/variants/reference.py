@@ -15,7 +15,7 @@ def fasta_fetcher(fasta_path: str | None, build: str) -> Callable[[str, int, int
         return None
     from pyfaidx import Fasta
 
-    from services.variants.normalize import contig_normaliser
+    from services.alleles.normalize import contig_normaliser
 
     fasta = Fasta(fasta_path, as_raw=True, sequence_always_upper=True)
     norm = contig_normaliser(build)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from services.cli import main
-from tests.annotations.releases import COLUMNS, add_alleles, add_release, record, value
+from tests.support.annotation_releases import COLUMNS, add_alleles, add_release, record, value
 
 KEYS = {
     "run_id",

@@ -7,8 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from services.annotations.runs import refresh
-from tests.annotations.conftest import CURATOR, at
-from tests.annotations.releases import add_alleles, add_release, record
+from tests.support.annotation_releases import CURATOR, add_alleles, add_release, at, record
 
 INSERT_LINK = (
     "INSERT INTO annotation_link (allele_id, source, value, source_version, run_id, valid_from, valid_to) "

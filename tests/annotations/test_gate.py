@@ -18,8 +18,18 @@ from services.db.engine import get_engine, session_scope
 from services.errors import PermissionDenied
 from services.jobs.errors import JobCancelled
 from services.jobs.progress import ProgressReporter
-from tests.annotations.conftest import CURATOR, LEAD, at
-from tests.annotations.releases import COLUMNS, GENOME, SOURCES, add_alleles, add_release, record, value
+from tests.support.annotation_releases import (
+    COLUMNS,
+    CURATOR,
+    GENOME,
+    LEAD,
+    SOURCES,
+    add_alleles,
+    add_release,
+    at,
+    record,
+    value,
+)
 
 
 def run(source: str, version: str, day: int, **kw):
@@ -298,7 +308,7 @@ def test_refused_write_errors_the_run_and_changes_nothing(conn, source, linked) 
 
 
 def test_viewer_cannot_refresh_or_decide(conn) -> None:
-    from tests.annotations.conftest import VIEWER
+    from tests.support.annotation_releases import VIEWER
 
     with pytest.raises(PermissionDenied, match="viewer"):
         refresh(VIEWER, "clinvar", "r1", GENOME)

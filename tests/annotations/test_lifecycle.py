@@ -8,8 +8,7 @@ from services.annotations.history import allele_events, allele_links, fold_event
 from services.annotations.read_path import current_annotation
 from services.annotations.runs import refresh
 from services.db.engine import session_scope
-from tests.annotations.conftest import CURATOR, at
-from tests.annotations.releases import GENOME, SOURCES, add_alleles, add_release, record, value
+from tests.support.annotation_releases import CURATOR, GENOME, SOURCES, add_alleles, add_release, at, record, value
 
 
 def run(source: str, version: str, day: int, **kw):

@@ -16,9 +16,8 @@ from services.annotations.history import allele_events, allele_links, fold_event
 from services.annotations.runs import refresh
 from services.db.engine import get_engine, session_scope
 from services.jobs.errors import JobCancelled
-from tests.annotations.conftest import CURATOR, T0
-from tests.annotations.releases import COLUMNS, GENOME, add_alleles, add_release, record, value
 from tests.annotations.test_gate import CancelAfterFirstChunk
+from tests.support.annotation_releases import COLUMNS, CURATOR, GENOME, T0, add_alleles, add_release, record, value
 
 N_ALLELES = 6
 # Per allele: None = absent from the release, else the index of its value (few values, so repeats happen).

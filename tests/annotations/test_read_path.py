@@ -8,8 +8,7 @@ from sqlalchemy import column, select, table
 from services.annotations.read_path import current_annotation, displayed_value_filter, retired_display_impact
 from services.annotations.runs import refresh
 from services.db.engine import session_scope
-from tests.annotations.conftest import CURATOR, at
-from tests.annotations.releases import add_alleles, add_release, value
+from tests.support.annotation_releases import CURATOR, add_alleles, add_release, at, value
 
 alleles = table("alleles", column("id"))
 

@@ -13,9 +13,9 @@ from services.annotations.runs import LOST_REASON, refresh
 from services.db.engine import get_engine, session_scope
 from services.jobs import service
 from services.jobs.recovery import recover_lost_jobs, sweep
-from tests.annotations.conftest import CURATOR, at
-from tests.annotations.releases import add_alleles, add_release, record
-from tests.conftest import REPO, wait_for
+from tests.conftest import REPO
+from tests.support.annotation_releases import CURATOR, add_alleles, add_release, at, record
+from tests.support.waiting import wait_for
 
 FAST = {"WORKBENCH_HEARTBEAT_SECONDS": "0.5", "WORKBENCH_STALLED_SECONDS": "2"}
 

@@ -12,7 +12,7 @@ from services.auth.identity import Identity, Role
 from services.cli import main
 from services.errors import InvalidInput, PermissionDenied
 from services.variants.loader import load_vcf
-from tests.variants.conftest import CURATOR, DATA
+from tests.support.vcf_files import CURATOR, DATA
 
 CLINVAR = DATA / "clinvar_20261103.vcf"
 

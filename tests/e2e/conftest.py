@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, wait_for
+from tests.conftest import REPO
+from tests.support.waiting import wait_for
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -83,6 +84,7 @@ def live_app(db_url: str, start_worker, monkeypatch) -> Iterator[str]:
             proc.wait(15)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
         Path(log.name).unlink(missing_ok=True)
 
 

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from services.db.engine import session_scope
 from services.jobs import service
 from services.proteins.query_sets import list_query_sets
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 
 def test_upload_a_query_set_and_see_it_listed(live_app: str, browser_page) -> None:

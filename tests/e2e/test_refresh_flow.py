@@ -12,8 +12,8 @@ from services.annotations.sources import add_source
 from services.db.engine import session_scope
 from services.jobs import service
 from services.variants.loader import load_vcf
-from tests.conftest import wait_for
-from tests.variants.conftest import CURATOR, DATA
+from tests.support.vcf_files import CURATOR, DATA
+from tests.support.waiting import wait_for
 
 GNOMAD = """##fileformat=VCFv4.2
 ##INFO=<ID=AF,Number=A,Type=Float,Description="Allele frequency">

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from services.db.engine import session_scope
 from services.usage.visitors import client_identity, hash_for_day
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 
 def _views() -> list[tuple[str, str, int]]:

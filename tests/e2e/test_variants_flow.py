@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from services.db.engine import session_scope
 from services.jobs import service
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 DATA = Path(__file__).resolve().parents[1] / "variants" / "data"
 

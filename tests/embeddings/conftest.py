@@ -8,7 +8,7 @@ import pytest
 @pytest.fixture(scope="session")
 def tiny_esm(tmp_path_factory) -> str:
     pytest.importorskip("torch")
-    from tests.embeddings.tiny_models import build_esm
+    from tests.support.tiny_models import build_esm
 
     return str(build_esm(tmp_path_factory.mktemp("models") / "esm2_tiny"))
 
@@ -22,13 +22,13 @@ def tiny_t5_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def tiny_prott5(tiny_t5_dir) -> str:
-    from tests.embeddings.tiny_models import build_t5
+    from tests.support.tiny_models import build_t5
 
     return str(build_t5(tiny_t5_dir / "prot_t5_tiny"))
 
 
 @pytest.fixture(scope="session")
 def tiny_prostt5(tiny_t5_dir) -> str:
-    from tests.embeddings.tiny_models import build_t5
+    from tests.support.tiny_models import build_t5
 
     return str(build_t5(tiny_t5_dir / "ProstT5_tiny"))

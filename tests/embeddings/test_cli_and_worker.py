@@ -10,8 +10,8 @@ from sqlalchemy import text
 from services.cli import main
 from services.db.engine import session_scope
 from services.jobs.service import get_job, submit
-from tests.conftest import wait_for
-from tests.predictions.seed import CURATOR, seed_catalog
+from tests.support.prediction_seed import CURATOR, seed_catalog
+from tests.support.waiting import wait_for
 
 
 def _json_of(capsys) -> dict:

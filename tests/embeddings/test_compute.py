@@ -15,7 +15,7 @@ from services.embeddings.compute import EmbedTarget, compute_embeddings
 from services.embeddings.configs import add_config
 from services.errors import InvalidInput, PermissionDenied
 from services.jobs.service import submit
-from tests.predictions.seed import CURATOR, SEQ_A, VIEWER, seed_catalog
+from tests.support.prediction_seed import CURATOR, SEQ_A, VIEWER, seed_catalog
 
 
 def _rows(config_id: int):
@@ -118,11 +118,17 @@ def test_tiny_esm_through_the_compute_job_path(db_url, tmp_path, tiny_esm) -> No
     assert {r[3] for r in rows} == {32} and all(r[1] == 0 and r[2] == r[5] for r in rows)
 
 
-def test_device_auto_is_cpu_without_a_gpu() -> None:
-    pytest.importorskip("torch")
+def test_device_auto_prefers_a_usable_gpu_and_else_the_cpu(monkeypatch) -> None:
+    """The same on a CPU-only machine and on a CUDA one: which accelerators are usable is pinned here."""
+    torch = pytest.importorskip("torch")
     from services.embeddings.backends.torch_runtime import resolve_device
 
-    assert resolve_device("auto") == "cpu" and resolve_device("cuda") == "cuda"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert resolve_device("auto") == "cpu"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert resolve_device("auto") == "cuda"
+    assert resolve_device("cuda") == "cuda" and resolve_device("cpu") == "cpu"  # an explicit choice passes through
 
 
 def test_cancel_stops_at_the_next_batch_and_keeps_finished_pages(db_url, tmp_path) -> None:

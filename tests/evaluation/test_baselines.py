@@ -14,8 +14,8 @@ from services.errors import InvalidInput, PermissionDenied
 from services.evaluation.baselines import BaselineParams, homology_hits, predict_baseline
 from services.jobs import service
 from services.predictions.reference import Protein
-from tests.conftest import wait_for
-from tests.predictions.seed import CURATOR, VIEWER, seed_catalog
+from tests.support.prediction_seed import CURATOR, VIEWER, seed_catalog
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture

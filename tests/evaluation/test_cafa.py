@@ -10,7 +10,7 @@ from services.errors import InputFileError, InvalidInput
 from services.evaluation.cafa import EvalOptions, evaluate
 from services.evaluation.files import read_ia, read_pairs, read_prediction_file
 from services.evaluation.graph import graph_from_edges, graph_from_obo
-from tests.ontology.fixtures import MINI_GO
+from tests.support.ontology_fixtures import MINI_GO
 
 
 def _ancestors(graph, term):

@@ -9,8 +9,8 @@ from services.auth.identity import Identity, Role
 from services.cli import main
 from services.db.engine import session_scope
 from services.jobs import service
-from tests.conftest import wait_for
 from tests.evaluation.fixtures import seed_prediction_set, seed_releases
+from tests.support.waiting import wait_for
 
 SUMMARY_KEYS = {"fmax", "tau", "precision", "recall", "coverage", "n", "f_micro", "smin", "fmax_w", "f_micro_w"}
 

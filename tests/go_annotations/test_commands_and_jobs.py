@@ -8,10 +8,10 @@ from services.auth.identity import Identity, Role
 from services.cli import main
 from services.db.engine import session_scope
 from services.jobs import service
-from tests.conftest import wait_for
-from tests.go_annotations.fixtures import GAF_22
-from tests.ontology.fixtures import MINI_GO
-from tests.proteins.fixtures import UNIPROT_FASTA
+from tests.support.go_annotation_fixtures import GAF_22
+from tests.support.ontology_fixtures import MINI_GO
+from tests.support.protein_fixtures import UNIPROT_FASTA
+from tests.support.waiting import wait_for
 
 
 def _json(capsys, argv: list[str]) -> dict:

@@ -13,7 +13,7 @@ from services.errors import InputFileError, InvalidInput, NotFound, PermissionDe
 from services.go_annotations.loader import load_gaf
 from services.go_annotations.models import AnnotationSet, ProteinGOAnnotation
 from services.ontology.models import GOTerm
-from tests.go_annotations.fixtures import CURATOR, GAF_22, gaf_line, seed_catalog
+from tests.support.go_annotation_fixtures import CURATOR, GAF_22, gaf_line, seed_catalog
 
 
 def _load(path, snapshot, version="2026-01", **kw):

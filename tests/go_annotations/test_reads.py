@@ -11,7 +11,7 @@ from services.go_annotations.loader import load_gaf
 from services.ontology.browse import find_terms, list_snapshots, obsolete_terms, term_detail
 from services.proteins.catalog import catalog_counts, protein_detail, search_proteins
 from services.proteins.query_sets import check_fasta
-from tests.go_annotations.fixtures import CURATOR, GAF_22, seed_catalog
+from tests.support.go_annotation_fixtures import CURATOR, GAF_22, seed_catalog
 
 
 @pytest.fixture

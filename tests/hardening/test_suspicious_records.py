@@ -13,9 +13,9 @@ import uuid
 import psycopg
 import pytest
 
+from services.alleles.vcf_header import VcfFormatError, open_text, read_header
 from services.variants import fastpath
 from services.variants.records import RecordConverter, RecordPolicy
-from services.variants.vcf_header import VcfFormatError, open_text, read_header
 from tests.hardening.conftest import DATA, without_audit
 from tests.ontology.fixtures import MINI_GO
 

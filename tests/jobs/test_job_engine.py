@@ -16,8 +16,8 @@ from services.db.engine import session_scope
 from services.errors import PermissionDenied
 from services.jobs import service
 from services.jobs.recovery import recover_lost_jobs
-from tests.conftest import wait_for
 from tests.support import operations as _test_ops  # noqa: F401  (registers test operations here too)
+from tests.support.waiting import wait_for
 
 CURATOR = Identity("carol", Role.CURATOR)
 VIEWER = Identity("victor", Role.VIEWER)

@@ -33,8 +33,9 @@ from services.jobs.leases import registered_sweeps
 from services.jobs.recovery import sweep
 from services.supervisor import WorkerSupervisor
 from services.variants.loader import DEAD_LOAD_MESSAGE
-from tests.conftest import REPO, wait_for
-from tests.variants.conftest import DATA
+from tests.conftest import REPO
+from tests.support.vcf_files import DATA
+from tests.support.waiting import wait_for
 
 CURATOR = Identity("carol", Role.CURATOR)
 

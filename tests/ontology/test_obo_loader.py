@@ -19,7 +19,7 @@ from services.ontology.closure import (
 )
 from services.ontology.loader import load_obo
 from services.ontology.models import GOTerm, GOTermRelationship, OntologySnapshot
-from tests.ontology.fixtures import MINI_GO, MINI_GO_FULL
+from tests.support.ontology_fixtures import MINI_GO, MINI_GO_FULL
 
 CURATOR = Identity("cora", Role.CURATOR)
 

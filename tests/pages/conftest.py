@@ -27,11 +27,3 @@ def app(db_url, monkeypatch):
         return at
 
     return open_page
-
-
-def frame_with(at: AppTest, column: str):
-    """The first dataframe on the page that has ``column`` (AppTest does not expose dataframe keys)."""
-    for df in at.dataframe:
-        if column in df.value.columns:
-            return df.value
-    raise AssertionError(f"no dataframe with a {column!r} column")

@@ -10,9 +10,9 @@ from services.annotations.runs import refresh
 from services.db.engine import get_engine, session_scope
 from services.jobs import service
 from services.settings.service import get_setting, setting_history
-from tests.annotations.conftest import CURATOR, at
-from tests.annotations.releases import add_alleles, add_release, record
-from tests.pages.conftest import frame_with
+from tests.support.annotation_releases import CURATOR, add_alleles, add_release, at, record
+from tests.support.page_frames import frame_with
+from tests.support.waiting import wait_for
 
 
 def _history(db_url) -> list[int]:
@@ -50,7 +50,7 @@ def test_curator_starts_a_refresh_job(app, db_url) -> None:
     assert jobs[0].payload["source"] == "clinvar"
 
 
-def test_lead_confirms_a_braked_run(app, db_url) -> None:
+def test_lead_confirms_a_braked_run_through_a_job(app, db_url, start_worker) -> None:
     with get_engine(db_url).begin() as conn:
         ids = add_alleles(conn, 120)
         add_release(conn, "clinvar", "r1", {a: record("clinvar", 1) for a in ids})
@@ -62,7 +62,25 @@ def test_lead_confirms_a_braked_run(app, db_url) -> None:
     at_.button(key="brake_confirm").click().run()
     assert not at_.exception
     with session_scope() as s:
-        assert s.scalar(text("SELECT status FROM annotation_run WHERE id = :i"), {"i": braked.run_id}) == "applied"
+        jobs, total = service.list_jobs(s)
+        assert s.scalar(text("SELECT status FROM annotation_run WHERE id = :i"), {"i": braked.run_id}) == "braked"
+    assert total == 1 and jobs[0].operation == "annotations.decide"
+    assert jobs[0].payload == {"run_id": braked.run_id, "confirm": True}
+    start_worker()
+
+    def _status():
+        with session_scope() as s:
+            return s.scalar(text("SELECT status FROM annotation_run WHERE id = :i"), {"i": braked.run_id})
+
+    assert wait_for(lambda: _status() == "applied", message="the decision job") is True
+
+
+def test_a_bad_run_number_in_the_url_falls_back_to_the_latest_run(app, db_url) -> None:
+    _history(db_url)
+    at_ = app("pages/annotation_runs.py", role="viewer", query={"run": "not-a-number"})
+    with session_scope() as s:
+        latest = s.scalar(text("SELECT max(id) FROM annotation_run"))
+    assert at_.selectbox(key="run_detail").value == latest
 
 
 def test_allele_page_by_url_shows_timeline_events_and_current(app, db_url) -> None:

@@ -12,7 +12,7 @@ from services.evaluation.holdout import create_evaluation_set
 from services.evaluation.results import run_evaluation
 from services.jobs import service as jobs
 from tests.evaluation.fixtures import CURATOR, LEAD, PROTEINS, seed_prediction_set, seed_releases
-from tests.pages.conftest import frame_with
+from tests.support.page_frames import frame_with
 
 
 def _seed(tmp_path, results: bool = True) -> dict:

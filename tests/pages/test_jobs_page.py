@@ -7,7 +7,7 @@ import json
 from services.auth.identity import Identity, Role
 from services.db.engine import session_scope
 from services.jobs import service
-from tests.pages.conftest import frame_with
+from tests.support.page_frames import frame_with
 
 
 def test_home_shows_counts(app) -> None:

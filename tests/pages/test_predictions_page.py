@@ -8,8 +8,8 @@ from services.embeddings.compute import EmbedTarget, compute_embeddings
 from services.embeddings.configs import add_config
 from services.jobs import service as jobs
 from services.predictions.predict import PredictParams, predict
-from tests.pages.conftest import frame_with
-from tests.predictions.seed import CURATOR, seed_catalog
+from tests.support.page_frames import frame_with
+from tests.support.prediction_seed import CURATOR, seed_catalog
 
 
 def _seed_predictions(tmp_path) -> int:

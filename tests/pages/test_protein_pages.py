@@ -9,8 +9,8 @@ from services.go_annotations.loader import load_gaf
 from services.jobs import service
 from services.jobs.runner import execute_job
 from services.proteins.query_sets import list_query_sets
-from tests.go_annotations.fixtures import CURATOR, GAF_22, seed_catalog
-from tests.pages.conftest import frame_with
+from tests.support.go_annotation_fixtures import CURATOR, GAF_22, seed_catalog
+from tests.support.page_frames import frame_with
 
 
 @pytest.fixture

@@ -21,7 +21,8 @@ from services.db.engine import session_scope
 from services.usage.feedback import give_feedback
 from services.usage.recorder import flush_views
 from services.usage.visitors import client_identity, hash_for_day
-from tests.pages.conftest import APP, frame_with
+from tests.pages.conftest import APP
+from tests.support.page_frames import frame_with
 from tests.usage.test_recorder import database_text
 
 ADDRESS = "203.0.113.77"

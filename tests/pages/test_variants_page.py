@@ -8,8 +8,8 @@ from services.db.engine import session_scope
 from services.jobs import service
 from services.variants.browse import VariantFilter, export_csv, neutralise
 from services.variants.loader import load_vcf
-from tests.pages.conftest import frame_with
-from tests.variants.conftest import CURATOR, DATA
+from tests.support.page_frames import frame_with
+from tests.support.vcf_files import CURATOR, DATA
 
 
 def _load():

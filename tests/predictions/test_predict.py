@@ -11,7 +11,7 @@ from services.embeddings.compute import EmbedTarget, compute_embeddings
 from services.embeddings.configs import add_config
 from services.errors import InvalidInput, PermissionDenied
 from services.predictions.predict import PredictParams, predict
-from tests.predictions.seed import CURATOR, VIEWER, seed_catalog
+from tests.support.prediction_seed import CURATOR, VIEWER, seed_catalog
 
 NODES = [(1, 1, "no rank"), (131567, 1, "no rank"), (2, 131567, "superkingdom"), (1224, 2, "phylum"),
          (1236, 1224, "class"), (91347, 1236, "order"), (543, 91347, "family"), (561, 543, "genus"),

@@ -13,7 +13,7 @@ from services.errors import InputFileError, InvalidInput, PermissionDenied
 from services.proteins.fasta import parse_uniprot_header, split_accession
 from services.proteins.fasta_loader import load_fasta
 from services.proteins.models import Protein, QuerySet, QuerySetEntry, Sequence
-from tests.proteins.fixtures import UNIPROT_FASTA, write
+from tests.support.protein_fixtures import UNIPROT_FASTA, write
 
 CURATOR = Identity("cora", Role.CURATOR)
 VIEWER = Identity("vic", Role.VIEWER)

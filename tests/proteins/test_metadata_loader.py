@@ -9,8 +9,8 @@ from services.db.engine import session_scope
 from services.errors import InputFileError
 from services.proteins.metadata_loader import load_uniprot_metadata
 from services.proteins.models import Protein, ProteinUniProtMetadata
-from tests.go_annotations.fixtures import CURATOR
-from tests.proteins.fixtures import UNIPROT_FASTA
+from tests.support.go_annotation_fixtures import CURATOR
+from tests.support.protein_fixtures import UNIPROT_FASTA
 
 TSV = (
     "Entry\tEntry Name\tProtein names\tFunction [CC]\tEC number\tPathway\tKinetics\tKeywords\tRhea ID\n"

@@ -14,8 +14,8 @@ from services.go_annotations.quickgo import fetch_quickgo
 from services.proteins.models import Protein, ProteinUniProtMetadata
 from services.proteins.uniprot_fetch import fetch_uniprot
 from services.web_fetch import SourceUnavailable, retry_after_seconds
-from tests.fake_web import FakeWeb
-from tests.go_annotations.fixtures import CURATOR, seed_catalog
+from tests.support.fake_web import FakeWeb
+from tests.support.go_annotation_fixtures import CURATOR, seed_catalog
 
 HEADER = (
     "Entry\tEntry Name\tReviewed\tProtein names\tGene Names (primary)\tOrganism\tOrganism (ID)\t"

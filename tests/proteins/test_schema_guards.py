@@ -7,7 +7,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from services.db.engine import session_scope
-from tests.go_annotations.fixtures import seed_catalog
+from tests.support.constraints import raises_constraint
+from tests.support.go_annotation_fixtures import seed_catalog
 
 
 @pytest.mark.parametrize(
@@ -52,13 +53,13 @@ from tests.go_annotations.fixtures import seed_catalog
 )
 def test_violating_writes_fail(db_url, tmp_path, statement, constraint) -> None:
     seed_catalog(tmp_path)
-    with pytest.raises(IntegrityError, match=constraint), session_scope() as s:
+    with raises_constraint(constraint), session_scope() as s:
         s.execute(text(statement))
 
 
 def test_annotations_need_catalog_proteins_and_a_consistent_not(db_url, tmp_path) -> None:
     from services.go_annotations.loader import load_gaf
-    from tests.go_annotations.fixtures import CURATOR, GAF_22
+    from tests.support.go_annotation_fixtures import CURATOR, GAF_22
 
     snapshot = seed_catalog(tmp_path)
     (tmp_path / "a.gaf").write_text(GAF_22)

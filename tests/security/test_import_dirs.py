@@ -21,9 +21,9 @@ from services.input_files import resolve_input_path, save_upload
 from services.jobs import service
 from services.jobs.operations import get_operation
 from services.jobs.progress import ProgressReporter
-from tests.conftest import wait_for
-from tests.ontology.fixtures import MINI_GO
-from tests.proteins.fixtures import UNIPROT_FASTA
+from tests.support.ontology_fixtures import MINI_GO
+from tests.support.protein_fixtures import UNIPROT_FASTA
+from tests.support.waiting import wait_for
 
 CURATOR = Identity("cora", Role.CURATOR)
 

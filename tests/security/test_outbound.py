@@ -1,6 +1,6 @@
 """Outbound URLs: the workers fetch only from configured hosts (``WORKBENCH_OUTBOUND_HOSTS``).
 
-The recorded fake web (``tests/fake_web.py``) is allowed the way an operator allows a host — through that
+The recorded fake web (``tests/support/fake_web.py``) is allowed the way an operator allows a host — through that
 setting — so the allow-list is on in every test, including these.
 """
 
@@ -17,8 +17,8 @@ from services.jobs import service
 from services.proteins.models import Protein
 from services.proteins.uniprot_fetch import fetch_uniprot
 from services.web_fetch import OutboundUrlRefused, check_outbound_url, get
-from tests.conftest import wait_for
-from tests.fake_web import FakeWeb
+from tests.support.fake_web import FakeWeb
+from tests.support.waiting import wait_for
 
 CURATOR = Identity("cora", Role.CURATOR)
 TSV = "Entry\tEntry Name\tSequence\nP0DTC2\tSPIKE\tMFVFLVLLPLVSSQ\n"

@@ -22,9 +22,9 @@ from services.errors import PermissionDenied
 from services.jobs import service
 from services.jobs.operations import all_operations, operation
 from services.jobs.progress import ProgressReporter
-from tests.conftest import wait_for
 from tests.pages.conftest import APP
 from tests.security.conftest import workbench
+from tests.support.waiting import wait_for
 
 VIEWER = Identity("victor", Role.VIEWER)
 CURATOR = Identity("cora", Role.CURATOR)

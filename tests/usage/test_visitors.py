@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 
 from services.auth.identity import Identity, Role
 from services.db.engine import session_scope
-from services.db.maintenance import run_maintenance
 from services.jobs.progress import ProgressReporter
+from services.maintenance.service import run_maintenance
 from services.settings.service import set_setting
 from services.usage.retention import purge_usage
 from services.usage.salt import SALT_BYTES, daily_salt

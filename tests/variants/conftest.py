@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import psycopg
 import pytest
-
-from services.auth.identity import Identity, Role
-
-DATA = Path(__file__).resolve().parent / "data"
-CURATOR = Identity("curator1", Role.CURATOR)
 
 
 @pytest.fixture

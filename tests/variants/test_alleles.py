@@ -7,8 +7,8 @@ import threading
 import psycopg
 import pytest
 
+from services.alleles.keys import AlleleKeyCollision, allele_id
 from services.variants import loader
-from services.variants.alleles import AlleleKeyCollision, allele_id
 from services.variants.copy_binary import enc_int8, enc_text, row_header
 
 

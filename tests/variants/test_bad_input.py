@@ -11,7 +11,7 @@ import pytest
 
 from services.cli import main
 from services.variants.loader import load_vcf
-from tests.variants.conftest import CURATOR, DATA
+from tests.support.vcf_files import CURATOR, DATA
 
 GOOD = DATA / "vep_cases.vcf"
 

@@ -7,8 +7,8 @@ from services.annotations.runs import refresh
 from services.db.engine import session_scope
 from services.variants import browse
 from services.variants.loader import load_vcf
-from tests.annotations.conftest import CURATOR, at
-from tests.annotations.test_real_releases import CLINVAR_INFO, add, vcf
+from tests.support.annotation_releases import CURATOR, at
+from tests.support.release_files import CLINVAR_INFO, add, vcf
 
 
 def _positions(**filters) -> list[int]:

@@ -16,12 +16,11 @@ from pathlib import Path
 import orjson
 import pytest
 
+from services.alleles.keys import allele_id
+from services.alleles.vcf_header import VcfFormatError, open_text, read_header
 from services.variants import fastpath
-from services.variants.alleles import allele_id
 from services.variants.records import RecordConverter
-from services.variants.vcf_header import VcfFormatError, open_text, read_header
-
-from .conftest import DATA
+from tests.support.vcf_files import DATA
 
 pytestmark = pytest.mark.skipif(not fastpath.available(), reason="the compiled converter is not built")
 

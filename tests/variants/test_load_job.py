@@ -13,8 +13,8 @@ from services.errors import PermissionDenied
 from services.input_files import resolve_input_path
 from services.jobs import service
 from services.variants.loader import mark_job_loads_failed
-from tests.conftest import wait_for
-from tests.variants.conftest import DATA
+from tests.support.vcf_files import DATA
+from tests.support.waiting import wait_for
 
 
 def _job(job_id):

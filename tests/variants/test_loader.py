@@ -9,7 +9,7 @@ import pytest
 from services.auth.identity import Identity, Role
 from services.errors import PermissionDenied
 from services.variants.loader import load_vcf
-from tests.variants.conftest import CURATOR, DATA
+from tests.support.vcf_files import CURATOR, DATA
 
 
 def _by(rows_, key):

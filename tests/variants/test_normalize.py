@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from services.variants.alleles import allele_id
-from services.variants.normalize import (
+from services.alleles.keys import allele_id
+from services.alleles.normalize import (
     contig_normaliser,
     left_align,
     normalise_build,

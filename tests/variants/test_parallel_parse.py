@@ -6,7 +6,7 @@ from __future__ import annotations
 from bench.vcf_fixture import write_vcf
 from services.variants import loader, parse_pipeline
 from services.variants.loader import load_vcf
-from tests.variants.conftest import CURATOR
+from tests.support.vcf_files import CURATOR
 
 RECORDS = 2300
 

@@ -9,11 +9,11 @@ import uuid
 import pytest
 
 from bench.vcf_fixture import write_vcf
+from services.alleles.vcf_header import VcfFormatError, open_text, read_header
 from services.variants import parse_pipeline
 from services.variants.loader import load_vcf
 from services.variants.parse_pipeline import ParsedBlocks, read_blocks
-from services.variants.vcf_header import VcfFormatError, open_text, read_header
-from tests.variants.conftest import CURATOR
+from tests.support.vcf_files import CURATOR
 
 HEADER = ["##fileformat=VCFv4.2\n", "##source=test\n", "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"]
 

@@ -7,7 +7,7 @@ import psycopg
 import pytest
 
 from services.variants.loader import load_vcf
-from tests.variants.conftest import CURATOR, DATA
+from tests.support.vcf_files import CURATOR, DATA
 
 
 @pytest.fixture

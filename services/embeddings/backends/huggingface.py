@@ -58,10 +58,6 @@ def cached_model(kind: str, model_name: str, device: str, loader) -> tuple[Any, 
     return pair
 
 
-def clear_model_cache() -> None:
-    _CACHE.clear()
-
-
 class HuggingFaceBackend(EmbeddingBackend):
     kind = "hf"
     residue_offset = 0

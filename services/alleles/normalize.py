@@ -16,6 +16,7 @@ Contract:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -134,3 +135,15 @@ def split_values(number: str, values: Sequence[Any], alt_index: int, n_alts: int
         if n == alleles:
             return [values[0], values[k]]
     return list(values)
+
+
+_BREAKEND = re.compile(r"^([ACGTNacgtn]*)([\[\]])[^\[\]:]+:\d+\2([ACGTNacgtn]*)$|^\.[ACGTNacgtn]+$|^[ACGTNacgtn]+\.$")
+
+
+def valid_alt(alt: str) -> bool:
+    """An ALT the loader understands: DNA, ``*``, ``.``, a ``<symbolic>`` allele or a breakend."""
+    if is_sequence_allele(alt) or alt == "*" or alt == ".":
+        return True
+    if len(alt) > 2 and alt[0] == "<" and alt[-1] == ">" and ">" not in alt[1:-1]:
+        return True
+    return _BREAKEND.match(alt) is not None

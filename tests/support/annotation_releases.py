@@ -14,12 +14,25 @@ add`` produces, without parsing files. Values per source:
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, text
 
+from services.alleles.keys import allele_id
 from services.annotations.canonical import quote_identifier
-from services.variants.alleles import allele_id
+from services.auth.identity import Identity, Role
+
+CURATOR = Identity("carol", Role.CURATOR)
+LEAD = Identity("lena", Role.LEAD)
+VIEWER = Identity("victor", Role.VIEWER)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def at(day: float) -> datetime:
+    """A pinned instant: ``T0`` plus ``day`` days."""
+    return T0 + timedelta(days=day)
+
 
 GENOME = "GRCh38"
 SOURCES = ("vep", "gnomad", "clinvar")

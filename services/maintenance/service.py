@@ -1,6 +1,8 @@
-"""Database maintenance: ANALYZE (or VACUUM ANALYZE) the workbench tables and report their sizes.
+"""ANALYZE (or VACUUM ANALYZE) the workbench tables and report their sizes.
 
-Registered as the background operation ``db.maintenance`` (lead or curator); safe to retry.
+Runs from ``workbench maintenance`` and as the background operation ``db.maintenance`` (``operations.py``).
+Each table is analysed in its own autocommit statement (VACUUM cannot run in a transaction); cancelling between
+tables leaves the ones done analysed, which is harmless.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ from typing import Any
 
 from sqlalchemy import text
 
-from services.auth.identity import Identity, Role
+from services.db import sql_blocks
 from services.db.engine import get_engine
-from services.jobs.operations import operation
 from services.jobs.progress import ProgressReporter
 from services.usage.retention import purge_expired_usage
+
+Q = sql_blocks.load(__file__)
 
 
 @dataclass(frozen=True)
@@ -27,27 +30,12 @@ class TableSize:
 def workbench_tables() -> list[str]:
     """Ordinary and partitioned tables of the current schema, procrastinate's included."""
     with get_engine().connect() as conn:
-        return list(
-            conn.execute(
-                text(
-                    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                    "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') "
-                    "AND NOT c.relispartition ORDER BY c.relname"
-                )
-            ).scalars()
-        )
+        return list(conn.execute(Q.workbench_tables).scalars())
 
 
 def table_sizes() -> list[TableSize]:
     with get_engine().connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT c.relname, greatest(c.reltuples, 0)::bigint, pg_total_relation_size(c.oid) "
-                "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
-                "ORDER BY 3 DESC, 1"
-            )
-        ).all()
+        rows = conn.execute(Q.table_sizes).all()
     return [TableSize(*r) for r in rows]
 
 
@@ -61,7 +49,8 @@ def run_maintenance(vacuum: bool, progress: ProgressReporter) -> dict[str, Any]:
         preparer = engine.dialect.identifier_preparer
         for name in tables:
             progress.check_cancelled()
-            conn.execute(text(f"{verb} {preparer.quote(name)}"))
+            # verb: one of two constants; the table name: quoted by the dialect's identifier preparer
+            conn.execute(text(f"{verb} {preparer.quote(name)}"))  # noqa: S608
             progress.advance()
     sizes = table_sizes()
     return {
@@ -71,8 +60,3 @@ def run_maintenance(vacuum: bool, progress: ProgressReporter) -> dict[str, Any]:
         "sizes": [{"table": s.table, "rows": s.rows_estimate, "bytes": s.total_bytes} for s in sizes],
         "usage": usage_purged,
     }
-
-
-@operation("db.maintenance", title="Database maintenance", min_role=Role.CURATOR, retry_safe=True)
-def maintenance_operation(payload: dict[str, Any], progress: ProgressReporter, identity: Identity) -> dict[str, Any]:
-    return run_maintenance(bool(payload.get("vacuum", False)), progress)

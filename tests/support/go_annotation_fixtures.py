@@ -8,8 +8,8 @@ from services.auth.identity import Identity, Role
 from services.db.engine import session_scope
 from services.ontology.loader import load_obo
 from services.proteins.fasta_loader import load_fasta
-from tests.ontology.fixtures import MINI_GO
-from tests.proteins.fixtures import UNIPROT_FASTA
+from tests.support.ontology_fixtures import MINI_GO
+from tests.support.protein_fixtures import UNIPROT_FASTA
 
 CURATOR = Identity("cora", Role.CURATOR)
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from services.alleles.normalize import contig_normaliser, normalise_build
+from services.alleles.vcf_header import Header
 from services.errors import InvalidInput
-from services.variants.normalize import contig_normaliser, normalise_build
-from services.variants.vcf_header import Header
 
 KNOWN_BUILDS = ("GRCh38", "GRCh37")
 MAX_POSITION = 1 << 40  # also in _fastconvert.c (MAX_POSITION)

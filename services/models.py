@@ -1,6 +1,7 @@
-"""Imports every model module so ``metadata`` describes the whole schema (Alembic, schema tests).
+"""Every domain's declared tables in one ``metadata``: the whole schema, for Alembic and the schema tests.
 
-Add a domain's models module here when it gains tables.
+A composition module at the top of the layers (beside the CLI): it imports every domain's models, so the
+foundation (``services.db``) never does. Add a domain's models module here when it gains tables.
 """
 
 from services.annotations import lifecycle_models as _annotation_lifecycle  # noqa: F401
