@@ -15,9 +15,9 @@ import psycopg
 import pytest
 
 from services.variants import loader
-from tests.go_annotations.fixtures import gaf_line, seed_catalog
 from tests.hardening.conftest import DATA, without_audit
-from tests.ontology.fixtures import MINI_GO
+from tests.support.go_annotation_fixtures import gaf_line, seed_catalog
+from tests.support.ontology_fixtures import MINI_GO
 
 VCF_HEAD = (
     "##fileformat=VCFv4.2\n"
@@ -182,7 +182,7 @@ def test_jobs_arguments_in_a_real_process(cli_process) -> None:
 
 def _add_clinvar_concurrently(db_url, tmp_path, versions: list[str]) -> list[tuple[str, object]]:
     from services.annotations.sources import add_source
-    from tests.variants.conftest import CURATOR
+    from tests.support.vcf_files import CURATOR
 
     path = DATA / "clinvar_20261103.vcf"
     start = threading.Barrier(len(versions))

@@ -17,7 +17,7 @@ from services.alleles.vcf_header import VcfFormatError, open_text, read_header
 from services.variants import fastpath
 from services.variants.records import RecordConverter, RecordPolicy
 from tests.hardening.conftest import DATA, without_audit
-from tests.ontology.fixtures import MINI_GO
+from tests.support.ontology_fixtures import MINI_GO
 
 HEAD = (
     "##fileformat=VCFv4.2\n"
