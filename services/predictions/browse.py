@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from services.errors import NotFound
+from services.proteins.fasta import parse_uniprot_header
 
 
 @dataclass(frozen=True)
@@ -103,17 +104,28 @@ def predicted_terms(
     )
 
 
+def catalog_accessions(accession: str) -> list[str]:
+    """The catalog accessions a query entry stands for: a UniProt-style id (``sp|O13297|CET1_YEAST``, kept
+    whole by query sets loaded before entries were resolved) gives ``O13297``; an isoform adds its canonical
+    accession; anything else is looked up as it is."""
+    header = parse_uniprot_header(accession)
+    if header is None:
+        return [accession]
+    return list(dict.fromkeys([header.accession, header.canonical_accession]))
+
+
 def known_terms(session: Session, set_id: int, accession: str) -> pd.DataFrame:
+    """Rule 2: the reference set's annotations of the query's catalog accession (``catalog_accessions``)."""
     ps = get_prediction_set(session, set_id)
     return pd.read_sql_query(
         text(
             "SELECT DISTINCT t.go_id, t.name, a.aspect, a.evidence_code AS evidence, a.qualifier, "
             "a.go_term_id "
             "FROM protein_go_annotation a JOIN go_term t ON t.id = a.go_term_id "
-            "WHERE a.annotation_set_id = :aset AND a.protein_accession = :acc ORDER BY a.aspect, t.go_id"
+            "WHERE a.annotation_set_id = :aset AND a.protein_accession = ANY(:acc) ORDER BY a.aspect, t.go_id"
         ),
         session.connection(),
-        params={"aset": ps.annotation_set_id, "acc": accession},
+        params={"aset": ps.annotation_set_id, "acc": catalog_accessions(accession)},
     )
 
 

@@ -8,8 +8,9 @@ from services.embeddings.compute import EmbedTarget, compute_embeddings
 from services.embeddings.configs import add_config
 from services.jobs import service as jobs
 from services.predictions.predict import PredictParams, predict
+from services.proteins.fasta_loader import load_fasta
 from tests.pages.conftest import frame_with
-from tests.predictions.seed import CURATOR, seed_catalog
+from tests.predictions.seed import CURATOR, SEQ_B, seed_catalog
 
 
 def _seed_predictions(tmp_path) -> int:
@@ -57,3 +58,25 @@ def test_curator_launches_embedding_and_prediction_jobs(app, tmp_path) -> None:
     assert by_op["embeddings.compute"].queue_name == "embeddings"
     assert by_op["embeddings.compute"].payload == {"config": "comp", "all": True}
     assert by_op["predictions.run"].payload["query_set"] == "queries"
+
+
+def test_known_terms_of_a_uniprot_style_query_set(app, tmp_path) -> None:
+    """Issue 17: a query set whose headers are UniProt ids (``sp|P00002|PB_TEST``) shows the catalog's known
+    terms next to the predicted ones (it showed "Known … (0)" while the entry kept the whole FASTA id)."""
+    seeded = seed_catalog(tmp_path)
+    (tmp_path / "uniprot_queries.fasta").write_text(f">sp|P00002|PB_TEST Protein B\n{SEQ_B}\n")
+    with session_scope() as s:
+        add_config(s, CURATOR, "comp", "composition")
+        load_fasta(s, tmp_path / "uniprot_queries.fasta", CURATOR, query_set="uniprot-style")
+    compute_embeddings("comp", EmbedTarget(annotation_set_id=seeded.annotation_set_id), CURATOR)
+    set_id = predict(
+        "comp", seeded.annotation_set_id, CURATOR, query_set="uniprot-style", params=PredictParams(k=3)
+    ).prediction_set_id
+    at = app("pages/predictions.py", role="viewer", query={"set": str(set_id)})
+    assert at.selectbox(key="pred_protein").value == "P00002"
+    known = frame_with(at, "qualifier")
+    assert set(known["go_id"]) == {"GO:0000004"}
+    assert any(h.value.startswith("Known in goa test-1 (1)") for h in at.subheader)
+    # The query is its own catalog protein: never its own neighbour (leakage), so P00002's term is not
+    # predicted back from itself.
+    assert "P00002" not in set(frame_with(at, "carries_term")["reference"])
