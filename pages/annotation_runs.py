@@ -87,6 +87,11 @@ with shown_errors(), session_scope() as session:
     )
     for reason in run.health_reasons:
         st.caption(reason)
+    outcome = run.outcome
+    if outcome.applied:
+        st.success(outcome.headline.capitalize())
+    else:
+        st.warning(outcome.headline.capitalize() + (f"\n\n**Next:** {outcome.next_step}" if outcome.next_step else ""))
 
     if run.status == "braked" and identity.can(Role.LEAD):
 
@@ -118,6 +123,10 @@ with shown_errors(), session_scope() as session:
 
     st.subheader("Release integrity")
     integrity = run.integrity or {}
+    verification = run_views.release_verification(session, run.release_id)
+    verified_text = (
+        f"yes (by {verification.verified_by} on {verification.verified_at:%Y-%m-%d %H:%M})" if verification else "no"
+    )
     if not integrity:
         st.caption("Not checked (the run did not get that far).")
     elif integrity.get("previous_version") is None:
@@ -128,20 +137,28 @@ with shown_errors(), session_scope() as session:
             f"Compared with **{integrity['previous_version']}**: {integrity['records']:,} records "
             f"(before {integrity['previous_records']:,}{'' if change is None else f', {change:+.1%}'}); "
             f"missing contigs: {', '.join(integrity['missing_contigs']) or 'none'}; "
-            f"verified: {'yes' if integrity['verified'] else 'no'}; "
-            f"**{'passed' if integrity['passed'] else 'failed'}**"
+            f"**{'passed' if integrity['passed'] else 'failed'}** when the run checked it"
         )
-    if identity.can(Role.LEAD):
+    st.markdown(f"Release {run.source_version} verified: **{verified_text}**")
+    if identity.can(Role.LEAD) and verification is None:
 
-        def _verify(release_id: int) -> None:
+        def _verify(release_id: int, version: str) -> None:
             with shown_errors(), session_scope() as s:
-                verify_release(s, identity, release_id, st.session_state.get("verify_note", ""))
+                done = verify_release(s, identity, release_id, st.session_state.get("verify_note", ""))
+                st.session_state["verify_message"] = (
+                    f"Release {version} is verified (by {done.verified_by}). Refresh {run.source} {version} again "
+                    "to apply it."
+                    if done.new
+                    else f"Release {version} was already verified by {done.verified_by}."
+                )
 
         st.text_input("Verification note", key="verify_note")
         st.button(
             f"Mark release {run.source_version} as verified",
             key="verify_release",
             on_click=_verify,
-            args=(run.release_id,),
+            args=(run.release_id, run.source_version),
             help="lifts the integrity check for this release (audited)",
         )
+    if st.session_state.get("verify_message"):
+        st.success(st.session_state.pop("verify_message"))

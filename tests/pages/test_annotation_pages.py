@@ -94,3 +94,40 @@ def test_settings_page_changes_the_display_decision(app, db_url) -> None:
 def test_viewer_cannot_change_the_display_decision(app) -> None:
     at_ = app("pages/settings.py", role="viewer")
     assert not at_.radio and not [b for b in at_.button if b.key == "display_save"]
+
+
+def test_first_run_change_report_lists_the_linked_alleles(app, db_url) -> None:
+    """Issue 17: the first ClinVar run's change report showed 0 alleles although 3 were linked."""
+    _history(db_url)
+    with session_scope() as s:
+        first = min(r for r in s.scalars(text("SELECT id FROM annotation_run")))
+    at_ = app("pages/annotation_runs.py", role="viewer", query={"run": str(first)})
+    report = frame_with(at_, "change")
+    assert list(report["change"]) == ["linked"] * 3
+    assert "allele_id" not in report.columns and set(report["build"]) == {"GRCh38"}
+    assert all(report["allele"].str.match(r"^chr1-\d+-[ACGT]+-[ACGT]+$"))
+    assert not any(v.startswith("{") for v in report["new"])  # values in words, not JSON
+    assert any("3 alleles" in c.value for c in at_.caption)
+
+
+def test_lead_verifies_a_held_release_once_with_feedback(app, db_url) -> None:
+    """Issue 17: "Mark release … as verified" gave no feedback and the page still said "verified: no"; a held
+    run read as a success."""
+    with get_engine(db_url).begin() as conn:
+        ids = add_alleles(conn, 10)
+        add_release(conn, "clinvar", "r1", {a: record("clinvar", 1) for a in ids})
+        add_release(conn, "clinvar", "r2", {a: record("clinvar", 2) for a in ids[:8]}, record_count=800)
+    refresh(CURATOR, "clinvar", "r1", at=at(1))
+    held = refresh(CURATOR, "clinvar", "r2", at=at(2))
+    assert held.status == "held"
+    at_ = app("pages/annotation_runs.py", role="lead", query={"run": str(held.run_id)})
+    warning = " ".join(w.value for w in at_.warning)
+    assert "Held — nothing applied" in warning and "verifies it" in warning
+    assert any("verified: **no**" in md.value for md in at_.markdown)
+    at_.button(key="verify_release").click().run()
+    assert not at_.exception
+    assert any("Release r2 is verified" in s.value for s in at_.success)
+    assert any("verified: **yes (by local" in md.value for md in at_.markdown)
+    assert not [b for b in at_.button if b.key == "verify_release"]  # nothing left to click twice
+    with session_scope() as s:
+        assert s.scalar(text("SELECT count(*) FROM annotation_release_verification")) == 1

@@ -62,3 +62,28 @@ def test_posting_a_comment(app) -> None:
     at.button(key="job_comment_post").click().run()
     with session_scope() as s:
         assert [c.body for c in service.job_comments(s, job.id)] == ["checked the sizes"]
+
+
+def test_a_held_refresh_job_reads_as_held_with_labelled_fields_and_calm_colours(app) -> None:
+    """Issue 17: a held run's job said "succeeded" and nothing else; payload and findings were raw ``{...}``
+    blocks; "phase" events were drawn in red."""
+    from services.annotations.runs import RunResult
+    from services.jobs.models import JobEvent
+    from services.jobs.service import mark_finished
+
+    held = RunResult(1, "clinvar", "r2", "GRCh38", "held", "degraded", 10, 10, 0, {"held": 2},
+                     reasons=["15.0% fewer records than r1"])  # fmt: skip
+    with session_scope() as s:
+        job = service.submit(s, "db.maintenance", {"vacuum": True}, Identity("ann", Role.LEAD))
+        s.add(JobEvent(job_id=job.id, kind="phase", message="staging"))
+        s.add(JobEvent(job_id=job.id, kind="held", message="held — nothing applied"))
+        s.flush()
+        mark_finished(s, job.id, "succeeded", findings=held.as_json())
+    at = app("pages/jobs.py", query={"job": str(job.id)})
+    assert any(w.value.startswith("Held — nothing applied") and "**Next:**" in w.value for w in at.warning)
+    assert frame_with(at, "outcome")["outcome"][0].startswith("held — nothing applied")
+    result = frame_with(at, "field")
+    assert not any(str(v).startswith("{") for v in result["value"])
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    colours = {t["name"]: t["marker"]["color"] for t in spec["data"]}
+    assert colours["phase"] != colours.get("failed", "#c0392b") and colours["phase"] == "#2a6f97"
