@@ -131,3 +131,18 @@ def test_lead_verifies_a_held_release_once_with_feedback(app, db_url) -> None:
     assert not [b for b in at_.button if b.key == "verify_release"]  # nothing left to click twice
     with session_scope() as s:
         assert s.scalar(text("SELECT count(*) FROM annotation_release_verification")) == 1
+
+
+def test_allele_page_labels_transitions_by_release_and_shows_values_in_words(app, db_url) -> None:
+    """Issue 17: the timeline read only by wall-clock time and values were ``{'clnsig': …}`` dicts."""
+    _history(db_url)
+    at_ = app("pages/allele.py", role="viewer", query={"allele": "chr1-1000-A-G"})  # superseded r1 → r2
+    spec = json.loads(at_.get("plotly_chart")[0].proto.spec)
+    transition = next(t for t in spec["data"] if t.get("name") == "transition")
+    assert transition["text"] == ["clinvar r1 → r2"]
+    assert any(str(t).startswith("r1: ") for trace in spec["data"] for t in trace.get("text") or [])
+    current = frame_with(at_, "status")
+    assert not current["value"][0].startswith("{") and current["value"][0]
+    events = frame_with(at_, "kind")
+    assert not any(str(v).startswith("{") for v in [*events["value"], *events["previous"]])
+    assert any("GRCh38" in md.value for md in at_.markdown)
