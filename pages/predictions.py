@@ -8,6 +8,7 @@ import streamlit as st
 
 from pages.ui.errors import shown_errors
 from pages.ui.identity import current_identity
+from pages.ui.term_graph import caption as graph_caption
 from pages.ui.term_graph import term_graph_figure
 from services.auth.identity import Role
 from services.db.engine import session_scope
@@ -132,4 +133,6 @@ if not predicted.empty:
         )
     st.dataframe(neighbours, hide_index=True, width="stretch", key="neighbour_table")
     st.subheader("GO graph")
-    st.plotly_chart(term_graph_figure(graph), key="term_graph")
+    figure, drawn = term_graph_figure(graph)
+    st.plotly_chart(figure, key="term_graph")
+    st.caption(graph_caption(drawn))

@@ -13,7 +13,7 @@ Contract:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
@@ -155,6 +155,7 @@ def term_neighbours(session: Session, set_id: int, accession: str, go_term_id: i
 class TermGraph:
     nodes: pd.DataFrame  # go_term_id, go_id, name, aspect, depth, role (predicted/known/both/ancestor)
     edges: pd.DataFrame  # child_id, parent_id, relation_type
+    seed_order: list[int] = field(default_factory=list)  # predicted terms as given (by score), then known
 
 
 def term_graph(session: Session, snapshot_id: int, predicted: list[int], known: list[int]) -> TermGraph:
@@ -194,7 +195,8 @@ def term_graph(session: Session, snapshot_id: int, predicted: list[int], known: 
         "both" if t in pred and t in kn else "predicted" if t in pred else "known" if t in kn else "ancestor"
         for t in nodes["go_term_id"]
     ]
-    return TermGraph(nodes, edges)
+    order = list(dict.fromkeys([*map(int, predicted), *map(int, known)]))
+    return TermGraph(nodes, edges, order)
 
 
 def prediction_tsv(session: Session, set_id: int) -> str:

@@ -3,6 +3,8 @@ graph, export; curators get the launch forms, viewers do not."""
 
 from __future__ import annotations
 
+import json
+
 from services.db.engine import session_scope
 from services.embeddings.compute import EmbedTarget, compute_embeddings
 from services.embeddings.configs import add_config
@@ -35,7 +37,12 @@ def test_viewer_browses_a_prediction_set(app, tmp_path) -> None:
     assert set(known["go_id"]) == {"GO:0000001", "GO:0000002", "GO:0000003"}
     neighbours = frame_with(at, "carries_term")
     assert "P00001" not in set(neighbours["reference"])  # never its own neighbour
-    assert at.get("plotly_chart")
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    nodes = {t["name"]: t for t in spec["data"] if t.get("mode") == "markers+text"}
+    assert {"predicted", "known"} <= set(nodes)  # distinct colours per role
+    assert len({nodes[r]["marker"]["color"] for r in nodes}) == len(nodes)
+    assert "binding D" in nodes["predicted"]["text"]  # names on the nodes, not only ids
+    assert any(h.startswith("GO:0000004 binding D") for h in nodes["predicted"]["hovertext"])
     at.selectbox(key="pred_protein").select("P00002").run()
     assert not at.exception
     assert "GO:0000001" in set(frame_with(at, "reference")["go_id"])
