@@ -16,6 +16,25 @@ def test_home_shows_counts(app) -> None:
     at = app("pages/home.py")
     assert any(m.label == "Jobs" and m.value == "1" for m in at.metric)
     assert "1 queued" in " ".join(md.value for md in at.markdown)
+    # Grouped per domain with full labels, and the next steps of an (almost) empty database.
+    assert {"**Variants**", "**Annotations**", "**Proteins**", "**Predictions**", "**Workbench**"} <= {
+        md.value for md in at.markdown
+    }
+    assert any(m.label == "Annotation releases" for m in at.metric)
+    steps = [link.label for link in at.get("page_link")]
+    assert steps[0] == "1. Load a VCF (upload or a file in an import folder)"
+    assert any("annotation source release" in s for s in steps)
+
+
+def test_settings_page_has_no_emoji_boxes_and_the_toolbar_hides_deploy(app) -> None:
+    import tomllib
+    from pathlib import Path
+
+    at = app("pages/settings.py")
+    assert not any("✅" in md.value for md in at.markdown)
+    assert any("*current choice*" in md.value for md in at.markdown)
+    config = tomllib.loads((Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["toolbarMode"] == "minimal"
 
 
 def test_curator_starts_maintenance_and_sees_it_listed(app) -> None:

@@ -36,6 +36,7 @@ def test_proteins_page_search_filters_and_load(app, seeded) -> None:
     table = frame_with(at, "accession")
     assert list(table["accession"]) == ["P12345", "P12345-2"]
     assert list(table["detail"]) == ["protein?accession=P12345", "protein?accession=P12345-2"]
+    assert list(table.columns)[0] == "detail"  # the "open" link is visible without scrolling
     at.selectbox(key="proteins_annotated").set_value("without").run()
     assert list(frame_with(at, "accession")["accession"]) == ["P12345-2"]
 
