@@ -6,12 +6,14 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.ui.errors import shown_errors
+from pages.ui.file_source import file_inputs, import_folders_note, submit_file_job
 from pages.ui.identity import current_identity
 from services.annotations import run_views
 from services.annotations.runs import decide_braked_run
 from services.annotations.verification import verify_release
 from services.auth.identity import Role
 from services.db.engine import session_scope
+from services.errors import InvalidInput
 
 identity = current_identity()
 st.title("Annotation runs")
@@ -22,10 +24,39 @@ with session_scope() as session:
     samples = run_views.list_samples(session)
 sources = sorted({r.source for r in releases})
 
+RELEASE_KINDS = {
+    "clinvar": "ClinVar VCF",
+    "gnomad": "gnomAD sites VCF",
+    "dbsnp": "dbSNP VCF",
+    "vep": "VEP-annotated VCF",
+}
+
 if identity.can(Role.CURATOR):
-    with st.expander("Refresh a source", expanded=not runs):
+    with st.expander("Add a source release", expanded=not releases):
+        st.caption(import_folders_note())
+        with st.form("add_release_form"):
+            k1, k2, k3, k4 = st.columns(4)
+            kind = k1.selectbox("Kind", list(RELEASE_KINDS), format_func=RELEASE_KINDS.get, key="release_kind")
+            name = k2.text_input("Source name", placeholder="same as the kind", key="release_name")
+            version = k3.text_input("Release version", placeholder="2026-11-03", key="release_version")
+            genome = k4.text_input("Genome build", value="GRCh38", key="release_genome")
+            upload, path = file_inputs("release_file", "release VCF (.vcf or .vcf.gz)", ["vcf", "gz"])
+            add = st.form_submit_button("Add release", type="primary")
+        if add:
+            with shown_errors():
+                if not version.strip():
+                    raise InvalidInput("a release version is required (e.g. 2026-11-03)")
+                submit_file_job(
+                    upload,
+                    path,
+                    "annotations.add_source",
+                    identity,
+                    {"name": (name or kind).strip(), "kind": kind, "version": version.strip(), "genome": genome},
+                    with_name=False,
+                )
+    with st.expander("Refresh a source", expanded=not runs and bool(releases)):
         if not releases:
-            st.info("No annotation releases loaded yet: add one with `workbench source add`.")
+            st.info("No annotation releases loaded yet: add one above (a job; then refresh it here).")
         else:
             c1, c2, c3 = st.columns([1, 2, 1])
             source = c1.selectbox("Source", sources, key="refresh_source")

@@ -11,11 +11,13 @@ import pandas as pd
 import streamlit as st
 
 from pages.ui.errors import shown_errors
+from pages.ui.file_source import checked_server_path, import_folders_note
 from pages.ui.identity import current_identity
 from services.annotations.read_path import current_annotation, display_setting, resolve_allele
 from services.annotations.value_display import value_fields, value_summary
 from services.auth.identity import Role
 from services.db.engine import session_scope
+from services.errors import InvalidInput
 from services.jobs import service as jobs
 from services.variants import browse
 from services.variants.operations import save_upload
@@ -249,6 +251,7 @@ st.dataframe(loads, hide_index=True, width="stretch", key="loads_table")
 
 if identity.can(Role.CURATOR):
     with st.expander("Load VCF"):
+        st.caption(import_folders_note())
         with st.form("load_vcf_form"):
             upload = st.file_uploader("Upload a VCF (.vcf or .vcf.gz)", key="load_upload")
             server_path = st.text_input("…or a path on the server (inside an import folder)", key="load_path")
@@ -257,7 +260,12 @@ if identity.can(Role.CURATOR):
             submitted = st.form_submit_button("Start loading", type="primary")
         if submitted:
             with shown_errors():
-                path = save_upload(upload.name, upload.getvalue(), identity) if upload else server_path.strip()
+                if upload:
+                    path = save_upload(upload.name, upload.getvalue(), identity)
+                elif server_path.strip():
+                    path = checked_server_path(server_path)  # inside an import folder and readable, now
+                else:
+                    raise InvalidInput("choose a VCF to upload or give its path on the server")
                 with session_scope() as session:
                     job = jobs.submit(
                         session,

@@ -35,6 +35,7 @@ BUILTIN_OPERATION_MODULES: tuple[str, ...] = (
     "services.predictions.operations",
     "services.variants.operations",
     "services.annotations.runs",
+    "services.annotations.operations",
 )
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from services.embeddings.backends.registry import BASELINE_BACKENDS
 from services.errors import NotFound
 from services.proteins.fasta import parse_uniprot_header
 
@@ -40,12 +41,18 @@ class PredictionSetView:
     prediction_count: int
     created_by: str
     created_at: datetime
+    backend: str = ""
+
+    @property
+    def baseline(self) -> bool:
+        """Made with a weight-free backend (amino-acid composition): a baseline, not a model's predictions."""
+        return self.backend in BASELINE_BACKENDS
 
 
 _SET_SQL = (
     "SELECT ps.id, c.name, ps.annotation_set_id, a.source || ' ' || a.source_version, "
     "ps.ontology_snapshot_id, q.name, ps.k, ps.metric, ps.per_aspect, ps.evidence_codes, ps.query_count, "
-    "ps.prediction_count, ps.created_by, ps.created_at FROM prediction_set ps "
+    "ps.prediction_count, ps.created_by, ps.created_at, c.model_backend FROM prediction_set ps "
     "JOIN embedding_config c ON c.id = ps.embedding_config_id "
     "JOIN annotation_set a ON a.id = ps.annotation_set_id LEFT JOIN query_set q ON q.id = ps.query_set_id "
 )

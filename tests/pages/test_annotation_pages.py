@@ -146,3 +146,39 @@ def test_allele_page_labels_transitions_by_release_and_shows_values_in_words(app
     events = frame_with(at_, "kind")
     assert not any(str(v).startswith("{") for v in [*events["value"], *events["previous"]])
     assert any("GRCh38" in md.value for md in at_.markdown)
+
+
+def test_curator_adds_a_source_release_from_the_page_as_a_job(app, tmp_path, monkeypatch) -> None:
+    """Issue 17: adding a release needed the CLI; the form checks the path on submit and queues a job whose
+    operation loads the release."""
+    from services.annotations.operations import add_source_operation
+    from services.jobs.progress import ProgressReporter
+    from tests.annotations.test_real_releases import CLINVAR_INFO, vcf
+
+    imports = tmp_path / "imports"
+    monkeypatch.setenv("WORKBENCH_IMPORT_DIRS", str(imports))
+    at_ = app("pages/annotation_runs.py", role="curator")
+    assert imports.is_dir()  # the form creates the import folder it names
+    assert any(str(imports) in c.value for c in at_.caption)
+
+    outside = vcf(tmp_path, "outside.vcf", CLINVAR_INFO, ["chr1\t1000\t1\tA\tG\t.\t.\tCLNSIG=Benign"])
+    at_.text_input(key="release_version").input("2026-11-03")
+    at_.text_input(key="release_file_path").input(str(outside))
+    next(b for b in at_.button if b.label == "Add release").click().run()
+    assert any("outside the import folders" in w.value for w in at_.warning)
+
+    inside = vcf(imports, "clinvar.vcf", CLINVAR_INFO, ["chr1\t1000\t1\tA\tG\t.\t.\tCLNSIG=Benign"])
+    at_.text_input(key="release_file_path").input(str(inside))
+    next(b for b in at_.button if b.label == "Add release").click().run()
+    assert any("Queued job" in s.value for s in at_.success)
+    with session_scope() as s:
+        [job], _ = service.list_jobs(s, operations=["annotations.add_source"])
+    assert job.payload == {
+        "path": str(inside),
+        "name": "clinvar",
+        "kind": "clinvar",
+        "version": "2026-11-03",
+        "genome": "GRCh38",
+    }
+    found = add_source_operation(dict(job.payload), ProgressReporter(None), CURATOR)
+    assert (found["source"], found["version"], found["records"]) == ("clinvar", "2026-11-03", 1)

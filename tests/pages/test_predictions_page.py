@@ -87,3 +87,28 @@ def test_known_terms_of_a_uniprot_style_query_set(app, tmp_path) -> None:
     # The query is its own catalog protein: never its own neighbour (leakage), so P00002's term is not
     # predicted back from itself.
     assert "P00002" not in set(frame_with(at, "carries_term")["reference"])
+
+
+def test_curator_creates_an_embedding_config_from_the_page(app, tmp_path) -> None:
+    """Issue 17: with no config the forms said nothing useful and configs needed the CLI; the backends list
+    says which can run here; weight-free prediction sets carry a "baseline quality" note."""
+    at = app("pages/predictions.py", role="curator")
+    assert any("No embedding config yet" in i.value for i in at.info)
+    assert any("Create an embedding config first" in i.value for i in at.info)
+    backends = frame_with(at, "can run here")
+    assert dict(zip(backends["backend"], backends["can run here"], strict=True))["composition"] == "yes"
+    at.text_input(key="cfg_name").input("comp-ui")
+    at.selectbox(key="cfg_backend").select("composition")
+    at.button(key="cfg_create").click().run()
+    assert not at.exception
+    assert any("Embedding config 'comp-ui' created" in s.value for s in at.success)
+    assert "comp-ui" in at.selectbox(key="embed_config").options
+    at.button(key="cfg_create").click().run()  # the same name again: one sentence, no traceback
+    assert any("already exists" in e.value for e in at.error)
+
+
+def test_weight_free_prediction_sets_say_baseline_quality(app, tmp_path) -> None:
+    set_id = _seed_predictions(tmp_path)
+    at = app("pages/predictions.py", role="viewer", query={"set": str(set_id)})
+    assert list(frame_with(at, "quality")["quality"]) == ["baseline (weight-free)"]
+    assert any(i.value.startswith("Baseline quality") for i in at.info)

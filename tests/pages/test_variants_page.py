@@ -70,6 +70,24 @@ def test_curator_starts_a_load_job(app, tmp_path, monkeypatch) -> None:
     assert total == 1 and listed[0].operation == "variants.load_vcf" and listed[0].payload["path"] == str(vcf)
 
 
+def test_load_form_checks_the_server_path_when_submitted(app, tmp_path, monkeypatch) -> None:
+    """Issue 17: a path outside the import folders (or missing) was only refused later, by the worker."""
+    imports = tmp_path / "imports"
+    monkeypatch.setenv("WORKBENCH_IMPORT_DIRS", str(imports))
+    outside = tmp_path / "cases.vcf"
+    shutil.copy(DATA / "vep_cases.vcf", outside)
+    at = app("pages/variants.py", role="curator")
+    assert any(str(imports) in c.value for c in at.caption) and imports.is_dir()
+    at.text_input(key="load_path").input(str(outside))
+    next(b for b in at.button if b.label == "Start loading").click().run()
+    assert any("outside the import folders" in w.value for w in at.warning)
+    at.text_input(key="load_path").input(str(imports / "missing.vcf"))
+    next(b for b in at.button if b.label == "Start loading").click().run()
+    assert any("no such file" in e.value for e in at.error)
+    with session_scope() as s:
+        assert service.list_jobs(s)[1] == 0  # nothing queued
+
+
 def test_csv_export_neutralises_formulas(db_url) -> None:
     _load()
     assert neutralise("=HYPERLINK(1)") == "'=HYPERLINK(1)" and neutralise("-1") == "'-1" and neutralise(3) == 3
