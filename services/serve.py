@@ -1,19 +1,23 @@
 """``workbench serve``: database up and migrated, one worker, and Streamlit — the README's run command.
 
 Contract: the app binds to a loopback address unless OIDC is configured; a non-loopback address without
-auth is refused before anything starts.
+auth is refused before anything starts. Ctrl-C, SIGTERM or SIGHUP on ``workbench serve`` stops Streamlit and
+every worker it started (each is asked to stop, then killed after ``STOP_GRACE_SECONDS``); the embedded
+database keeps running until ``workbench db stop``.
 """
 
 from __future__ import annotations
 
 import argparse
 import ipaddress
+import signal
 import subprocess
 import sys
 
 from services import config
 from services.auth.oidc import auth_configured
 from services.errors import InvalidInput
+from services.input_files import ensure_import_folders
 
 
 def is_loopback(address: str) -> bool:
@@ -33,6 +37,32 @@ def check_bind_address(address: str, auth: bool) -> None:
         )
 
 
+STOP_GRACE_SECONDS = 30.0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM/SIGHUP end ``serve`` like Ctrl-C does, so its ``finally`` stops the children."""
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def stop_on_signals() -> None:
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
+
+
+def stop_children(children: list[subprocess.Popen], grace: float = STOP_GRACE_SECONDS) -> None:
+    """Ask every child still running to stop (SIGTERM), wait up to ``grace`` seconds, then kill the rest."""
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    for child in children:
+        try:
+            child.wait(grace)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
 def _serve(args: argparse.Namespace) -> int:
     from services.db import embedded, migrate
 
@@ -40,12 +70,16 @@ def _serve(args: argparse.Namespace) -> int:
     url = config.external_database_url() or embedded.start_detached()
     migrate.upgrade(url)
     print(f"database: {url}", flush=True)
+    ensure_import_folders()
+    stop_on_signals()
+    children: list[subprocess.Popen] = []
     workers = [
         subprocess.Popen([sys.executable, "-m", "services.cli", "worker"], cwd=config.REPO_ROOT)
         for _ in range(args.workers)
     ]
+    children.extend(workers)
     try:
-        return subprocess.call(
+        app = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
@@ -61,13 +95,14 @@ def _serve(args: argparse.Namespace) -> int:
             ],
             cwd=config.REPO_ROOT,
         )
+        children.insert(0, app)
+        return app.wait()
     except KeyboardInterrupt:
         return 0
     finally:
-        for w in workers:
-            w.terminate()
-        for w in workers:
-            w.wait(30)
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # a second Ctrl-C must not orphan a child
+            signal.signal(sig, signal.SIG_IGN)
+        stop_children(children)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
