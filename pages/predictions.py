@@ -3,6 +3,8 @@ a GO graph, TSV export; launch forms for embedding and prediction jobs (curators
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -156,8 +158,22 @@ if chosen.baseline:
 
 with session_scope() as session:
     accessions = browse.query_accessions(session, set_id)
-    tsv = browse.prediction_tsv(session, set_id)
-st.download_button("Download TSV", tsv, file_name=f"prediction_set_{set_id}.tsv", mime="text/tab-separated-values")
+
+
+def _tsv(set_id: int) -> str:
+    """The whole set as TSV, built only when the download button is clicked (not on every page run)."""
+    with session_scope() as session:
+        return browse.prediction_tsv(session, set_id)
+
+
+st.download_button(
+    "Download TSV",
+    partial(_tsv, set_id),
+    file_name=f"prediction_set_{set_id}.tsv",
+    mime="text/tab-separated-values",
+    on_click="ignore",
+    key="pred_tsv",
+)
 if accessions.empty:
     st.info("This prediction set has no predictions.")
     st.stop()
