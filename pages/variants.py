@@ -201,7 +201,8 @@ page = None
 with shown_errors(), session_scope() as session:
     page = browse.variant_page(session, filters, sort=sort, after=cursors[-1], limit=PAGE_SIZE)
 if page is not None:
-    st.caption(f"{page.total:,} variants · page {len(cursors)} · click a row for its detail")
+    total = f"~{page.total:,} (estimated)" if page.estimated else f"{page.total:,}"
+    st.caption(f"{total} variants · page {len(cursors)} · click a row for its detail")
     event = st.dataframe(
         page.rows,
         hide_index=True,

@@ -141,6 +141,8 @@ class Page:
     total: int
     next_cursor: tuple | None
     cursors: list = field(default_factory=list)
+    # True when ``total`` is the planner's estimate (an unfiltered store of ≥ EXACT_TOTAL_BELOW rows).
+    estimated: bool = False
 
 
 def parse_region(region: str, genome_build: str = "GRCh38") -> tuple[str, int | None, int | None]:
@@ -256,6 +258,21 @@ def with_current_clinvar(session: Session, rows: list[dict[str, Any]], display: 
     return rows
 
 
+# Below this many rows the unfiltered total is counted exactly; above, the planner's estimate is shown.
+EXACT_TOTAL_BELOW = 200_000
+
+
+def estimated_total(session: Session) -> int | None:
+    """The planner's row estimate of the whole store (the partitions' ``reltuples``); None before ANALYZE."""
+    estimate = session.execute(
+        text(
+            "SELECT sum(greatest(c.reltuples, 0)) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = 'variants'::regclass AND c.reltuples >= 0"
+        )
+    ).scalar()
+    return None if estimate is None else int(estimate)
+
+
 def count_variants(session: Session, f: VariantFilter) -> int:
     cond, params = where(f)
     return int(
@@ -287,7 +304,15 @@ def variant_page(
     records = with_current_clinvar(session, [dict(r) for r in rows], f.retired_display)
     frame = pd.DataFrame(records, columns=[*EXPORT_COLUMNS, "allele_id"])
     next_cursor = tuple(rows[-1][k] for k in key) if more and rows else None
-    return Page(frame[[*PAGE_COLUMNS, "allele_id"]], count_variants(session, f), next_cursor)
+    total, estimated = None, False
+    if f == VariantFilter(genome_build=f.genome_build, retired_display=f.retired_display):
+        # Unfiltered: counting a million rows costs more than the page itself; the estimate is exact enough.
+        estimate = estimated_total(session)
+        if estimate is not None and estimate >= EXACT_TOTAL_BELOW:
+            total, estimated = estimate, True
+    if total is None:
+        total = count_variants(session, f)
+    return Page(frame[[*PAGE_COLUMNS, "allele_id"]], total, next_cursor, estimated=estimated)
 
 
 def variant_detail(session: Session, variant_id: int) -> dict[str, Any]:
