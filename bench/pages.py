@@ -32,7 +32,9 @@ from pathlib import Path
 
 import psycopg
 
-REPO = Path(__file__).resolve().parent.parent
+# The checkout whose app is timed: this one, or another (``BENCH_APP_ROOT=/path/to/checkout`` with its
+# ``PYTHONPATH``) to time a baseline with the same data and the same measurement.
+REPO = Path(os.environ.get("BENCH_APP_ROOT") or Path(__file__).resolve().parent.parent).resolve()
 # This file is bench/pages.py: its own folder must not shadow the app's ``pages`` package.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(REPO))
@@ -73,7 +75,7 @@ def _seed_variants(tmp: Path, records: int) -> None:
     from services.auth.identity import Identity, Role
     from services.variants.loader import load_vcf
 
-    spec = importlib.util.spec_from_file_location("vcf_fixture", REPO / "bench" / "vcf_fixture.py")
+    spec = importlib.util.spec_from_file_location("vcf_fixture", Path(__file__).resolve().parent / "vcf_fixture.py")
     fixture = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(fixture)
     write_vcf = fixture.write_vcf
