@@ -18,7 +18,7 @@ def test_click_a_row_for_its_detail_card_then_the_allele(live_app: str, browser_
     assert load_vcf(DATA / "vep_cases.vcf", CURATOR).status == "completed"
     page = browser_page
     page.goto(f"{live_app}/variants")
-    expect(page.get_by_text("16 variants")).to_be_visible()
+    expect(page.get_by_text("16 variants")).to_be_visible(timeout=30_000)  # a fresh server imports the app first
     expect(page.get_by_role("button", name="Deploy")).to_have_count(0)
 
     grid = page.locator('[data-testid="stDataFrame"]').first
