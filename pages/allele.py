@@ -13,6 +13,7 @@ import streamlit as st
 from pages.ui.errors import shown_errors
 from pages.ui.link_timeline import link_timeline
 from services.annotations.allele_view import allele_report
+from services.annotations.value_display import value_fields, value_summary
 from services.db.engine import session_scope
 
 st.title("Allele")
@@ -40,7 +41,7 @@ if key.strip():
                 current_rows.append(
                     {
                         "source": source,
-                        "value": "" if not current.shown else str(current.value),
+                        "value": "" if not current.shown else value_summary(current.value),
                         "version": current.source_version,
                         "status": current.note if current.retired else "current",
                     }
@@ -51,6 +52,10 @@ if key.strip():
             width="stretch",
             key="allele_current",
         )
+        for source, current in report.current.items():
+            if current is not None and current.shown:
+                with st.expander(f"{source} {current.source_version}: all fields"):
+                    st.table(pd.DataFrame(value_fields(current.value), columns=["field", "value"]))
         st.plotly_chart(link_timeline(report.links, report.events, now=as_of), key="allele_timeline")
         st.dataframe(
             pd.DataFrame(
@@ -61,8 +66,8 @@ if key.strip():
                         "kind": e.kind,
                         "run": e.run_id,
                         "version": e.source_version,
-                        "value": "" if e.value is None else str(e.value),
-                        "previous": "" if e.previous_value is None else str(e.previous_value),
+                        "value": value_summary(e.value),
+                        "previous": value_summary(e.previous_value),
                     }
                     for e in report.events
                 ],

@@ -6,12 +6,14 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.ui.errors import shown_errors
+from pages.ui.file_source import file_inputs, import_folders_note, submit_file_job
 from pages.ui.identity import current_identity
 from pages.ui.query_params import query_int
 from services.annotations import run_views
 from services.annotations.verification import verify_release
 from services.auth.identity import Role
 from services.db.engine import session_scope
+from services.errors import InvalidInput
 
 identity = current_identity()
 st.title("Annotation runs")
@@ -22,10 +24,39 @@ with session_scope() as session:
     samples = run_views.list_samples(session)
 sources = sorted({r.source for r in releases})
 
+RELEASE_KINDS = {
+    "clinvar": "ClinVar VCF",
+    "gnomad": "gnomAD sites VCF",
+    "dbsnp": "dbSNP VCF",
+    "vep": "VEP-annotated VCF",
+}
+
 if identity.can(Role.CURATOR):
-    with st.expander("Refresh a source", expanded=not runs):
+    with st.expander("Add a source release", expanded=not releases):
+        st.caption(import_folders_note())
+        with st.form("add_release_form"):
+            k1, k2, k3, k4 = st.columns(4)
+            kind = k1.selectbox("Kind", list(RELEASE_KINDS), format_func=RELEASE_KINDS.get, key="release_kind")
+            name = k2.text_input("Source name", placeholder="same as the kind", key="release_name")
+            version = k3.text_input("Release version", placeholder="2026-11-03", key="release_version")
+            genome = k4.text_input("Genome build", value="GRCh38", key="release_genome")
+            upload, path = file_inputs("release_file", "release VCF (.vcf or .vcf.gz)", ["vcf", "gz"])
+            add = st.form_submit_button("Add release", type="primary")
+        if add:
+            with shown_errors():
+                if not version.strip():
+                    raise InvalidInput("a release version is required (e.g. 2026-11-03)")
+                submit_file_job(
+                    upload,
+                    path,
+                    "annotations.add_source",
+                    identity,
+                    {"name": (name or kind).strip(), "kind": kind, "version": version.strip(), "genome": genome},
+                    with_name=False,
+                )
+    with st.expander("Refresh a source", expanded=not runs and bool(releases)):
         if not releases:
-            st.info("No annotation releases loaded yet: add one with `workbench source add`.")
+            st.info("No annotation releases loaded yet: add one above (a job; then refresh it here).")
         else:
             c1, c2, c3 = st.columns([1, 2, 1])
             source = c1.selectbox("Source", sources, key="refresh_source")
@@ -87,6 +118,11 @@ with shown_errors(), session_scope() as session:
     )
     for reason in run.health_reasons:
         st.caption(reason)
+    outcome = run.outcome
+    if outcome.applied:
+        st.success(outcome.headline.capitalize())
+    else:
+        st.warning(outcome.headline.capitalize() + (f"\n\n**Next:** {outcome.next_step}" if outcome.next_step else ""))
 
     if run.status == "braked" and identity.can(Role.LEAD):
 
@@ -121,6 +157,10 @@ with shown_errors(), session_scope() as session:
 
     st.subheader("Release integrity")
     integrity = run.integrity or {}
+    verification = run_views.release_verification(session, run.release_id)
+    verified_text = (
+        f"yes (by {verification.verified_by} on {verification.verified_at:%Y-%m-%d %H:%M})" if verification else "no"
+    )
     if not integrity:
         st.caption("Not checked (the run did not get that far).")
     elif integrity.get("previous_version") is None:
@@ -131,20 +171,28 @@ with shown_errors(), session_scope() as session:
             f"Compared with **{integrity['previous_version']}**: {integrity['records']:,} records "
             f"(before {integrity['previous_records']:,}{'' if change is None else f', {change:+.1%}'}); "
             f"missing contigs: {', '.join(integrity['missing_contigs']) or 'none'}; "
-            f"verified: {'yes' if integrity['verified'] else 'no'}; "
-            f"**{'passed' if integrity['passed'] else 'failed'}**"
+            f"**{'passed' if integrity['passed'] else 'failed'}** when the run checked it"
         )
-    if identity.can(Role.LEAD):
+    st.markdown(f"Release {run.source_version} verified: **{verified_text}**")
+    if identity.can(Role.LEAD) and verification is None:
 
-        def _verify(release_id: int) -> None:
+        def _verify(release_id: int, version: str) -> None:
             with shown_errors(), session_scope() as s:
-                verify_release(s, identity, release_id, st.session_state.get("verify_note", ""))
+                done = verify_release(s, identity, release_id, st.session_state.get("verify_note", ""))
+                st.session_state["verify_message"] = (
+                    f"Release {version} is verified (by {done.verified_by}). Refresh {run.source} {version} again "
+                    "to apply it."
+                    if done.new
+                    else f"Release {version} was already verified by {done.verified_by}."
+                )
 
         st.text_input("Verification note", key="verify_note")
         st.button(
             f"Mark release {run.source_version} as verified",
             key="verify_release",
             on_click=_verify,
-            args=(run.release_id,),
+            args=(run.release_id, run.source_version),
             help="lifts the integrity check for this release (audited)",
         )
+    if st.session_state.get("verify_message"):
+        st.success(st.session_state.pop("verify_message"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-import plotly.express as px
+import plotly.graph_objects as go
 import streamlit as st
 
 from pages.ui.errors import shown_errors
@@ -60,15 +60,21 @@ if sets:
         st.info("This set holds no annotations.")
     else:
         by_evidence = stats.groupby(["aspect_name", "evidence_code"], as_index=False)["annotations"].sum()
-        chart = px.bar(
-            by_evidence,
-            x="evidence_code",
-            y="annotations",
-            color="aspect_name",
-            barmode="group",
-            labels={"evidence_code": "evidence code", "aspect_name": "aspect"},
+        # plotly.graph_objects, not plotly.express: express costs ~2 s to import and ~0.3 s per figure here.
+        chart = go.Figure(
+            [
+                go.Bar(x=part["evidence_code"], y=part["annotations"], name=aspect)
+                for aspect, part in by_evidence.groupby("aspect_name")
+            ]
         )
-        chart.update_layout(height=360, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+        chart.update_layout(
+            barmode="group",
+            height=360,
+            margin={"l": 10, "r": 10, "t": 10, "b": 10},
+            xaxis_title="evidence code",
+            yaxis_title="annotations",
+            legend_title="aspect",
+        )
         st.plotly_chart(chart, key="annotation_sets_chart")
         per_aspect = stats.groupby("aspect_name", as_index=False)[["annotations"]].sum()
         st.dataframe(per_aspect, hide_index=True, key="annotation_sets_aspects")

@@ -10,6 +10,7 @@ import streamlit as st
 from pages.ui.errors import shown_errors
 from pages.ui.identity import current_identity
 from pages.ui.job_timeline import event_timeline
+from pages.ui.labelled import fields_frame
 from services.auth.identity import Role
 from services.db.engine import session_scope
 from services.jobs import service
@@ -56,6 +57,7 @@ def _job_frame(jobs: list[service.JobView]) -> pd.DataFrame:
             "done": [f"{j.progress_current:,}/{j.progress_total:,}" if j.progress_total else "" for j in jobs],
             "created by": [j.created_by for j in jobs],
             "created": [j.created_at for j in jobs],
+            "outcome": [(j.findings or {}).get("outcome", "") for j in jobs],
             "error": [j.error_message or "" for j in jobs],
         }
     )
@@ -109,10 +111,17 @@ if chosen:
                 st.progress(job.fraction, text=f"{job.progress_current:,} of {job.progress_total:,}")
             if job.error_message:
                 st.error(job.error_message)
+            findings = dict(job.findings or {})
+            outcome, next_step = findings.pop("outcome", None), findings.pop("next_step", None)
+            if outcome:
+                say = st.success if findings.get("applied", True) else st.warning
+                say(str(outcome).capitalize() + (f"\n\n**Next:** {next_step}" if next_step else ""))
             c1, c2 = st.columns(2)
-            c1.json(job.payload, expanded=False)
-            if job.findings:
-                c2.json(job.findings, expanded=False)
+            c1.markdown("**Request**")
+            c1.dataframe(fields_frame(job.payload), hide_index=True, width="stretch", key="job_payload")
+            if findings:
+                c2.markdown("**Result**")
+                c2.dataframe(fields_frame(findings), hide_index=True, width="stretch", key="job_findings")
             st.plotly_chart(event_timeline(events), key="job_timeline")
             st.dataframe(
                 pd.DataFrame([{"at": e.at, "kind": e.kind, "message": e.message} for e in events]),

@@ -7,9 +7,10 @@ import streamlit as st
 
 from pages.ui.errors import shown_errors
 from pages.ui.file_source import file_inputs, submit_file_job
-from pages.ui.go_dag import dag_dot
 from pages.ui.identity import current_identity
 from pages.ui.query_params import query_int
+from pages.ui.term_graph import caption as graph_caption
+from pages.ui.term_graph import go_graph_figure
 from services.auth.identity import Role
 from services.db.engine import session_scope
 from services.ontology.browse import find_terms, list_snapshots, obsolete_terms, term_detail
@@ -116,8 +117,14 @@ if found:
             hide_index=True,
             key="ontology_descendants",
         )
-        if len(graph_terms) <= 150:
-            st.graphviz_chart(dag_dot(graph_terms, graph_edges, highlight=[term.go_id]))
+        figure, drawn = go_graph_figure(
+            [term.go_id],
+            [(e.child, e.parent, e.relation_type) for e in graph_edges],
+            {t.go_id: (t.name, t.aspect) for t in graph_terms},
+            {term.go_id: "focus"},
+        )
+        st.plotly_chart(figure, key="ontology_dag")
+        st.caption(graph_caption(drawn))
 
 st.subheader("Obsolete terms")
 obs_page = st.number_input("Page", min_value=1, value=1, step=1, key="ontology_obsolete_page")

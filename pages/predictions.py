@@ -3,16 +3,20 @@ a GO graph, TSV export; launch forms for embedding and prediction jobs (curators
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
 from pages.ui.errors import shown_errors
 from pages.ui.identity import current_identity
 from pages.ui.query_params import query_int
+from pages.ui.term_graph import caption as graph_caption
 from pages.ui.term_graph import term_graph_figure
 from services.auth.identity import Role
 from services.db.engine import session_scope
 from services.embeddings.backends.registry import available_backends
+from services.embeddings.configs import add_config
 from services.jobs import service as jobs
 from services.ontology.models import ASPECT_NAMES
 from services.predictions import browse
@@ -29,15 +33,61 @@ def _submit(operation: str, payload: dict) -> None:
         st.success(f"Queued job {job.id} on the {job.queue_name} queue")
 
 
+def _add_config() -> None:
+    state = st.session_state
+    backend = state["cfg_backend"]
+    with shown_errors(), session_scope() as session:
+        made = add_config(
+            session,
+            identity,
+            state["cfg_name"],
+            backend,
+            model_name=None if backend == "composition" else state.get("cfg_model"),
+            pooling=state["cfg_pooling"],
+        )
+        state["cfg_message"] = f"Embedding config {made.name!r} created ({made.model_backend})."
+
+
 if identity.can(Role.CURATOR):
     with session_scope() as session:
         choices = browse.launch_choices(session)
-    with st.expander("Compute embeddings"):
-        backends = available_backends()
-        st.caption(
-            "Backends here: "
-            + ", ".join(f"{b.name} {'✓' if b.available else '✗ (' + (b.reason or '') + ')'}" for b in backends)
+    backends = available_backends()
+    with st.expander("Embedding configs", expanded=not choices.configs):
+        if not choices.configs:
+            st.info("No embedding config yet: create one here, then compute embeddings and predict.")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "backend": b.name,
+                        "can run here": "yes" if b.available else "no",
+                        "why not": b.reason or "",
+                        "weights": b.weights or "",
+                        "what": b.description,
+                    }
+                    for b in backends
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+            key="backends_table",
         )
+        runnable = [b.name for b in backends if b.available]
+        suggested = {b.name: b.suggested_model or "" for b in backends}
+        c1, c2, c3, c4 = st.columns([2, 1, 2, 1])
+        c1.text_input("Config name", placeholder="esm2-small-mean", key="cfg_name")
+        cfg_backend = c2.selectbox("Backend", runnable, key="cfg_backend")
+        if cfg_backend != "composition":
+            c3.text_input("Model (hub name or local folder)", value=suggested.get(cfg_backend, ""), key="cfg_model")
+        else:
+            c3.caption("Weight-free: predictions made with it are a **baseline**, not a model's.")
+        c4.selectbox("Pooling", ["mean", "max", "mean_max", "cls"], key="cfg_pooling")
+        st.button("Create config", key="cfg_create", on_click=_add_config)
+        if st.session_state.get("cfg_message"):
+            st.success(st.session_state.pop("cfg_message"))
+    with st.expander("Compute embeddings"):
+        if not choices.configs:
+            st.info("Create an embedding config first (Embedding configs, above).")
         e_config = st.selectbox("Embedding config", choices.configs, key="embed_config")
         e_target = st.radio("Sequences", ["query set", "annotation set", "all"], horizontal=True, key="embed_target")
         e_qs = st.selectbox("Query set", choices.query_sets, key="embed_query_set") if e_target == "query set" else None
@@ -54,6 +104,8 @@ if identity.can(Role.CURATOR):
             }
             _submit("embeddings.compute", {k: v for k, v in payload.items() if v not in (None, False)})
     with st.expander("Predict GO terms"):
+        if not choices.configs:
+            st.info("Create an embedding config first (Embedding configs, above).")
         p_config = st.selectbox("Embedding config", choices.configs, key="predict_config")
         p_as = st.selectbox(
             "Reference annotation set",
@@ -84,6 +136,7 @@ st.dataframe(
         {
             "id": [s.id for s in sets],
             "config": [s.config for s in sets],
+            "quality": ["baseline (weight-free)" if s.baseline else s.backend for s in sets],
             "annotation set": [s.annotation_set for s in sets],
             "query set": [s.query_set or "" for s in sets],
             "k": [s.k for s in sets],
@@ -100,11 +153,31 @@ ids = [s.id for s in sets]
 default = query_int("set")
 set_id = st.selectbox("Prediction set", ids, index=ids.index(default) if default in ids else 0, key="pred_set")
 chosen = next(s for s in sets if s.id == set_id)
+if chosen.baseline:
+    st.info(
+        f"Baseline quality: set {chosen.id} was made with the weight-free {chosen.backend} backend "
+        "(amino-acid composition), a reference point rather than a model's predictions.",
+        icon=":material/info:",
+    )
 
 with session_scope() as session:
     accessions = browse.query_accessions(session, set_id)
-    tsv = browse.prediction_tsv(session, set_id)
-st.download_button("Download TSV", tsv, file_name=f"prediction_set_{set_id}.tsv", mime="text/tab-separated-values")
+
+
+def _tsv(set_id: int) -> str:
+    """The whole set as TSV, built only when the download button is clicked (not on every page run)."""
+    with session_scope() as session:
+        return browse.prediction_tsv(session, set_id)
+
+
+st.download_button(
+    "Download TSV",
+    partial(_tsv, set_id),
+    file_name=f"prediction_set_{set_id}.tsv",
+    mime="text/tab-separated-values",
+    on_click="ignore",
+    key="pred_tsv",
+)
 if accessions.empty:
     st.info("This prediction set has no predictions.")
     st.stop()
@@ -136,4 +209,6 @@ if not predicted.empty:
         )
     st.dataframe(neighbours, hide_index=True, width="stretch", key="neighbour_table")
     st.subheader("GO graph")
-    st.plotly_chart(term_graph_figure(graph), key="term_graph")
+    figure, drawn = term_graph_figure(graph)
+    st.plotly_chart(figure, key="term_graph")
+    st.caption(graph_caption(drawn))

@@ -7,8 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from pages.ui.errors import shown_errors
-from pages.ui.go_dag import dag_dot
 from pages.ui.identity import current_identity
+from pages.ui.term_graph import caption as graph_caption
+from pages.ui.term_graph import go_graph_figure
 from services.db.engine import session_scope
 from services.go_annotations.browse import list_annotation_sets, protein_annotations
 from services.ontology.closure import ALL_RELATIONS, ancestor_graph
@@ -91,7 +92,7 @@ for aspect in ("F", "P", "C"):
         key=f"protein_annotations_{aspect}",
     )
 
-st.markdown("**Annotated terms and their ancestors** (is_a solid, part_of dashed; annotated terms outlined)")
+st.markdown("**Annotated terms and their ancestors** (is_a solid, part_of dashed; annotated terms in red)")
 regulates = st.checkbox("Follow the regulates relations too", key="protein_dag_regulates")
 positive = sorted({a.go_id for a in mine if not a.negated})
 with shown_errors(), session_scope() as session:
@@ -99,5 +100,11 @@ with shown_errors(), session_scope() as session:
         session, by_id[chosen].ontology_snapshot_id, positive, relations=ALL_RELATIONS if regulates else None
     )
     if terms:
-        st.graphviz_chart(dag_dot(terms, edges, highlight=positive))
-        st.caption(f"{len(terms)} terms, {len(edges)} edges")
+        figure, drawn = go_graph_figure(
+            positive,
+            [(e.child, e.parent, e.relation_type) for e in edges],
+            {t.go_id: (t.name, t.aspect) for t in terms},
+            dict.fromkeys(positive, "annotated"),
+        )
+        st.plotly_chart(figure, key="protein_dag")
+        st.caption(graph_caption(drawn))

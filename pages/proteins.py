@@ -49,6 +49,8 @@ with session_scope() as session:
 st.caption(f"{total:,} matching proteins · page {int(page)} of {max(1, -(-total // PAGE_SIZE))}")
 frame = pd.DataFrame(
     {
+        # The link first, so "open" is visible without scrolling.
+        "detail": [f"protein?accession={r.accession}" for r in rows],
         "accession": [r.accession for r in rows],
         "entry name": [r.entry_name for r in rows],
         "gene": [r.gene_name for r in rows],
@@ -58,7 +60,6 @@ frame = pd.DataFrame(
         "canonical": [r.is_canonical for r in rows],
         "length": [r.length for r in rows],
         "GO annotations": [r.annotations for r in rows],
-        "detail": [f"protein?accession={r.accession}" for r in rows],
     }
 )
 st.dataframe(
@@ -66,7 +67,7 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     key="proteins_table",
-    column_config={"detail": st.column_config.LinkColumn("detail", display_text="open")},
+    column_config={"detail": st.column_config.LinkColumn("detail", display_text="open", width="small")},
 )
 
 if identity.can(Role.CURATOR):

@@ -29,7 +29,7 @@ with session_scope() as session:
     history = setting_history(session, DISPLAY_SETTING)
 
 for name in DISPLAY_CHOICES:
-    st.markdown(("✅ " if name == current else "") + DISPLAY_EXPLANATIONS.get(name, f"**{name}**"))
+    st.markdown(DISPLAY_EXPLANATIONS.get(name, f"**{name}**") + (" — *current choice*" if name == current else ""))
 total = sum(impact.values())
 st.markdown(
     f"Right now **{total:,}** allele–source pairs have a retired link and would be affected by this choice"

@@ -1,18 +1,23 @@
-"""Variants: filters, keyset pages with a total, sorting, CSV/Parquet export, a detail panel, the loads list
-and (for curators) a "Load VCF" form that starts a background job. Thin: widgets → services → rendering."""
+"""Variants: filters, keyset pages with a total, sorting, CSV/Parquet export, a detail card (click a row),
+the loads list and (for curators) a "Load VCF" form that starts a background job.
+Thin: widgets → services → rendering."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import partial
 
+import pandas as pd
 import streamlit as st
 
 from pages.ui.errors import shown_errors
+from pages.ui.file_source import checked_server_path, import_folders_note
 from pages.ui.identity import current_identity
 from services.annotations.read_path import current_annotation, display_setting, resolve_allele
+from services.annotations.value_display import value_fields, value_summary
 from services.auth.identity import Role
 from services.db.engine import session_scope
+from services.errors import InvalidInput
 from services.input_files import save_upload
 from services.jobs import service as jobs
 from services.variants import browse
@@ -20,25 +25,48 @@ from services.variants import browse
 identity = current_identity()
 PAGE_SIZE = 50
 IMPACTS = ["", "HIGH", "MODERATE", "LOW", "MODIFIER"]
+# The grid's columns, key ones first so ClinVar and gnomAD AF are visible without scrolling.
+GRID_COLUMNS = {
+    "chrom": st.column_config.TextColumn("chrom", width="small"),
+    "pos": st.column_config.NumberColumn("pos", format="%d", width="small"),
+    "ref": st.column_config.TextColumn("ref", width="small"),
+    "alt": st.column_config.TextColumn("alt", width="small"),
+    "gene": st.column_config.TextColumn("gene", width="small"),
+    "clinvar_sig": st.column_config.TextColumn("ClinVar (current)", help="the read path's current ClinVar value"),
+    "af_gnomad": st.column_config.NumberColumn("gnomAD AF", format="%.2e"),
+    "consequence": st.column_config.TextColumn("consequence"),
+    "impact": st.column_config.TextColumn("impact", width="small"),
+    "sample": st.column_config.TextColumn("sample", width="small"),
+    "gt": st.column_config.TextColumn("GT", width="small"),
+    "hgvs_c": st.column_config.TextColumn("HGVS c."),
+    "hgvs_p": st.column_config.TextColumn("HGVS p."),
+    "variant_type": st.column_config.TextColumn("type", width="small"),
+    "rs_id": st.column_config.TextColumn("dbSNP", width="small"),
+}
 st.title("Variants")
 
 with session_scope() as session:
     samples = browse.list_samples(session)
     loads = browse.list_loads(session)
     retired_display = display_setting(session)
+    significances = browse.clinvar_significance_choices(session)
 
 with st.container(border=True):
     c1, c2, c3, c4 = st.columns(4)
-    region = c1.text_input("Region", placeholder="chr1:1,000,000-2,000,000", key="var_region")
-    gene = c2.text_input("Gene", key="var_gene")
+    region = c1.text_input(
+        "Region", placeholder="chrX or chr1:1,000,000-2,000,000", key="var_region", help="a contig or a range"
+    )
+    gene = c2.text_input("Gene", key="var_gene", help="case-insensitive, by prefix: 'hba' finds HBA1 and HBA2")
     consequence = c3.text_input("Consequence", placeholder="missense_variant", key="var_consequence")
     impact = c4.selectbox("Impact", IMPACTS, key="var_impact")
     c5, c6, c7, c8 = st.columns(4)
     max_af_text = c5.text_input("Max gnomAD AF", placeholder="0.01", key="var_max_af")
-    clinvar = c6.text_input(
+    clinvar = c6.multiselect(
         "ClinVar significance (current)",
+        significances,
         key="var_clinvar",
-        help="Matches the curated ClinVar value shown for each allele (Annotation runs), not the file's CLNSIG.",
+        help="Exact values of the curated ClinVar value shown for each allele (Annotation runs), "
+        "not the file's CLNSIG: 'Pathogenic' does not include 'Likely_pathogenic'.",
     )
     sample = c7.selectbox("Sample", [""] + samples, key="var_sample")
     load_ids = [""] + list(loads["load_id"]) if not loads.empty else [""]
@@ -69,7 +97,7 @@ filters = browse.VariantFilter(
     consequence=consequence or None,
     impact=impact or None,
     max_af=_max_af(),
-    clinvar_sig=clinvar or None,
+    clinvar_sig=tuple(clinvar) or None,
     sample=sample or None,
     load_batch_id=load or None,
     retired_display=retired_display,
@@ -99,12 +127,92 @@ def _previous_page() -> None:
         st.session_state["var_cursors"].pop()
 
 
+def _detail_card(variant_id: int) -> None:
+    """One variant as a card: where it is, its genotype, consequences, current annotations, its allele."""
+    with shown_errors(), session_scope() as session:
+        detail = browse.variant_detail(session, variant_id)
+        fields = detail["fields"]
+        allele = resolve_allele(session, str(fields["allele_id"])) if fields.get("allele_id") is not None else None
+        current = current_annotation(session, [allele.id], display=retired_display)[allele.id] if allele else {}
+        with st.container(border=True, key="variant_card"):
+            label = allele.label if allele else f"{fields['chrom']}-{fields['pos']}-{fields['ref']}-{fields['alt']}"
+            build = allele.genome_build if allele else fields.get("genome_build", "")
+            st.markdown(f"#### {label} ({build})")
+            facts = [
+                ("type", fields.get("variant_type")),
+                ("gene", fields.get("gene")),
+                ("dbSNP", fields.get("rs_id")),
+                ("QUAL", fields.get("qual")),
+                ("filter", ", ".join(fields.get("filter") or [])),
+            ]
+            st.markdown(" · ".join(f"{k} **{v}**" for k, v in facts if v not in (None, "")))
+            g = detail["genotype"]
+            st.markdown("**Genotype**")
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "sample": g.get("sample"),
+                            "GT": g.get("gt"),
+                            "GQ": g.get("gq"),
+                            "DP": g.get("dp"),
+                            "AD": ", ".join(str(x) for x in g.get("ad") or []),
+                        }
+                    ]
+                ),  # fmt: skip
+                hide_index=True,
+                key="var_genotype",
+            )
+            st.markdown("**Current annotations** (under the retired-link display decision)")
+            rows = []
+            for source, value in current.items():
+                rows.append(
+                    {
+                        "source": source,
+                        "value": "never linked" if value is None else value_summary(value.value) or "(none shown)",
+                        "from": "" if value is None else value.note,
+                    }
+                )
+            st.dataframe(pd.DataFrame(rows, columns=["source", "value", "from"]), hide_index=True, key="var_current")
+            for source, value in current.items():
+                if value is not None and value.shown:
+                    with st.expander(f"{source} fields"):
+                        st.table(pd.DataFrame(value_fields(value.value), columns=["field", "value"]))
+            for kind, table in detail["consequences"].items():
+                st.markdown(f"**{kind} consequences** ({len(table)})")
+                st.dataframe(table, hide_index=True, width="stretch", key=f"var_csq_{kind}")
+            if allele:
+                st.page_link(
+                    "pages/allele.py",
+                    label=f"Allele {allele.label} ({allele.genome_build}): annotation history",
+                    query_params={"allele": allele.label, "genome": allele.genome_build},
+                )
+
+
+if gene and gene.strip():
+    with session_scope() as session:
+        suggestions = browse.gene_suggestions(session, gene)
+    if suggestions:
+        st.caption("Genes starting with " + repr(gene.strip()) + ": " + ", ".join(suggestions))
+    else:
+        st.caption(f"No gene starts with {gene.strip()!r}.")
+
 page = None
 with shown_errors(), session_scope() as session:
     page = browse.variant_page(session, filters, sort=sort, after=cursors[-1], limit=PAGE_SIZE)
 if page is not None:
-    st.caption(f"{page.total:,} variants · page {len(cursors)}")
-    st.dataframe(page.rows, hide_index=True, width="stretch", key="variants_table")
+    total = f"~{page.total:,} (estimated)" if page.estimated else f"{page.total:,}"
+    st.caption(f"{total} variants · page {len(cursors)} · click a row for its detail")
+    event = st.dataframe(
+        page.rows,
+        hide_index=True,
+        width="stretch",
+        column_order=list(GRID_COLUMNS),
+        column_config=GRID_COLUMNS,
+        on_select="rerun",
+        selection_mode="single-row",
+        key="variants_table",
+    )
     b1, b2, _ = st.columns([1, 1, 6])
     b1.button("◀ Previous", disabled=len(cursors) == 1, on_click=_previous_page, key="var_prev")
     b2.button(
@@ -132,34 +240,19 @@ if page is not None:
         key="var_parquet_dl",
     )
 
-    st.subheader("Variant detail")
-    ids = [str(v) for v in page.rows["variant_id"]]
-    chosen = st.selectbox("Variant", [""] + ids, key="var_detail")
-    if chosen:
-        with shown_errors(), session_scope() as session:
-            detail = browse.variant_detail(session, int(chosen))
-            st.json({k: v for k, v in detail["fields"].items() if k not in ("vep_annotations",)}, expanded=False)
-            st.write("Genotype", detail["genotype"])
-            allele_id = detail["fields"].get("allele_id")
-            if allele_id is not None:
-                allele = resolve_allele(session, str(allele_id))
-                current = current_annotation(session, [allele.id], display=retired_display)[allele.id]
-                st.markdown("**Current annotations** (under the retired-link display decision)")
-                for source, value in current.items():
-                    shown = "never linked" if value is None else f"{value.value} — {value.note}"
-                    st.markdown(f"- {source}: {shown}")
-                st.page_link(
-                    "pages/allele.py", label=f"Allele {allele.label}: history", query_params={"allele": allele.label}
-                )
-            for kind, table in detail["consequences"].items():
-                st.caption(f"{kind} consequences ({len(table)})")
-                st.dataframe(table, hide_index=True, width="stretch", key=f"var_csq_{kind}")
+    selected = event.selection.rows if event is not None else []
+    if selected and selected[0] < len(page.rows):
+        st.query_params["variant"] = str(int(page.rows["variant_id"].iloc[selected[0]]))
+    chosen = st.query_params.get("variant", "")
+    if chosen.isdigit():
+        _detail_card(int(chosen))
 
 st.subheader("Loads")
 st.dataframe(loads, hide_index=True, width="stretch", key="loads_table")
 
 if identity.can(Role.CURATOR):
     with st.expander("Load VCF"):
+        st.caption(import_folders_note())
         with st.form("load_vcf_form"):
             upload = st.file_uploader("Upload a VCF (.vcf or .vcf.gz)", key="load_upload")
             server_path = st.text_input("…or a path on the server (inside an import folder)", key="load_path")
@@ -175,7 +268,12 @@ if identity.can(Role.CURATOR):
             submitted = st.form_submit_button("Start loading", type="primary")
         if submitted:
             with shown_errors():
-                path = save_upload(upload.name, upload.getvalue(), identity) if upload else server_path.strip()
+                if upload:
+                    path = save_upload(upload.name, upload.getvalue(), identity)
+                elif server_path.strip():
+                    path = checked_server_path(server_path)  # inside an import folder and readable, now
+                else:
+                    raise InvalidInput("choose a VCF to upload or give its path on the server")
                 with session_scope() as session:
                     job = jobs.submit(
                         session,

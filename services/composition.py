@@ -19,6 +19,7 @@ OPERATION_MODULES: tuple[str, ...] = (
     "services.predictions.operations",
     "services.variants.operations",
     "services.annotations.runs",
+    "services.annotations.operations",
     "services.evaluation.baselines",
     "services.evaluation.operations",
 )

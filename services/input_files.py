@@ -173,6 +173,24 @@ def resolve_input_path(
     return path
 
 
+def ensure_import_folders() -> list[Path]:
+    """Create the import folders (and the first one's ``uploads/``) if missing; returns them. Called at start
+    (``workbench serve``) and by the pages' file forms, so a curator always has a folder to put files in."""
+    from services import config
+
+    folders = config.import_folders()
+    for folder in folders:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:  # a read-only mount: the page still names it; loads from it report their own error
+            continue
+    try:
+        (folders[0] / "uploads").mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass
+    return folders
+
+
 def save_upload(filename: str, data: bytes, identity: Identity) -> Path:
     """Keep an uploaded file under the first import folder's ``uploads/`` so any worker can read it (curators).
 

@@ -2,13 +2,16 @@
 
 Contract: the app binds to a loopback address unless OIDC is configured; a non-loopback address without
 auth is refused before anything starts. The workers are supervised (``services.supervisor``): one that dies
-is started again with back-off, for as long as the app runs.
+is started again with back-off, for as long as the app runs. Ctrl-C, SIGTERM or SIGHUP on ``workbench serve``
+stops Streamlit and every worker it started (each is asked to stop, then killed after ``STOP_GRACE_SECONDS``);
+the embedded database keeps running until ``workbench db stop``.
 """
 
 from __future__ import annotations
 
 import argparse
 import ipaddress
+import signal
 import subprocess
 import sys
 
@@ -16,6 +19,7 @@ from services import config
 from services.auth.identity import Role
 from services.auth.oidc import auth_configured
 from services.errors import InvalidInput
+from services.input_files import ensure_import_folders
 from services.supervisor import WorkerSupervisor
 
 
@@ -36,6 +40,32 @@ def check_bind_address(address: str, auth: bool) -> None:
         )
 
 
+STOP_GRACE_SECONDS = 30.0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM/SIGHUP end ``serve`` like Ctrl-C does, so its ``finally`` stops the children."""
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def stop_on_signals() -> None:
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
+
+
+def stop_children(children: list[subprocess.Popen], grace: float = STOP_GRACE_SECONDS) -> None:
+    """Ask every child still running to stop (SIGTERM), wait up to ``grace`` seconds, then kill the rest."""
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    for child in children:
+        try:
+            child.wait(grace)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
 def _serve(args: argparse.Namespace) -> int:
     from services.auth import local_identity
     from services.db import embedded, migrate
@@ -47,11 +77,14 @@ def _serve(args: argparse.Namespace) -> int:
         url = embedded.app_url()
     migrate.ensure_current(local_identity(), url)
     print(f"database: {url}", flush=True)
+    ensure_import_folders()
+    stop_on_signals()
+    children: list[subprocess.Popen] = []
     workers = WorkerSupervisor(
         [sys.executable, "-m", "services.cli", "worker"], args.workers, cwd=config.REPO_ROOT
     ).start()
     try:
-        return subprocess.call(
+        app = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
@@ -67,10 +100,15 @@ def _serve(args: argparse.Namespace) -> int:
             ],
             cwd=config.REPO_ROOT,
         )
+        children.insert(0, app)
+        return app.wait()
     except KeyboardInterrupt:
         return 0
     finally:
-        workers.stop(timeout=30)
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # a second Ctrl-C must not orphan a child
+            signal.signal(sig, signal.SIG_IGN)
+        workers.stop(timeout=STOP_GRACE_SECONDS)
+        stop_children(children)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -7,20 +7,36 @@ job (an upload is saved under the first import folder), or None when nothing was
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import streamlit as st
 
 from pages.ui.queued import show_queued
-from services import config
 from services.auth.identity import Identity
 from services.db.engine import session_scope
-from services.input_files import resolve_input_path, save_upload
+from services.errors import InputFileError
+from services.input_files import ensure_import_folders, resolve_input_path, save_upload
 from services.jobs import service as jobs
 
 
+def checked_server_path(raw: str) -> Path:
+    """The one place the pages check a server path when a form is submitted: inside the import folders and
+    readable; the worker checks it again with the same resolver."""
+    path = resolve_input_path(raw, "file", confined=True)
+    if not os.access(path, os.R_OK):
+        raise InputFileError(str(path), None, "the app cannot read this file (check its permissions)")
+    return path
+
+
+def import_folders_note() -> str:
+    """Where server files must lie, for the forms (the folders exist: they are created on first use)."""
+    folders = ensure_import_folders()
+    return "Server files must lie in an import folder: " + ", ".join(f"`{f}`" for f in folders)
+
+
 def file_inputs(key: str, label: str, types: list[str] | None = None):
-    folders = ", ".join(str(f) for f in config.import_folders())
+    folders = ", ".join(str(f) for f in ensure_import_folders())
     upload = st.file_uploader(f"Upload a {label}", type=types, key=f"{key}_upload")
     path = st.text_input(f"…or a {label} path on the server (inside {folders})", key=f"{key}_path")
     return upload, path
@@ -32,7 +48,7 @@ def chosen_file(upload, path: str, identity: Identity) -> tuple[Path, str] | Non
     if upload is not None:
         return save_upload(upload.name, upload.getvalue(), identity), upload.name
     if path and path.strip():
-        resolved = resolve_input_path(path, "file", confined=True)
+        resolved = checked_server_path(path)
         return resolved, resolved.name
     return None
 

@@ -22,7 +22,19 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, Text, func, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID, ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -151,7 +163,9 @@ class ReleaseVerification(Base):
     """A lead's audited statement that a release is sound: it lifts the release-integrity check."""
 
     __tablename__ = "annotation_release_verification"
+    # One verification per release (migration 0015): verifying twice is a no-op, not a second audit row.
     __table_args__ = (
+        UniqueConstraint("release_id", name="uq_annotation_release_verification_release_id"),
         with_triggers("annotation_release_verification_append_only", "annotation_release_verification_no_truncate"),
     )
 

@@ -166,18 +166,19 @@ def retired_values_shown(display: str, include_retired: bool) -> bool:
 
 
 def displayed_value_condition(
-    allele_id_sql: str, source: str, field: str, pattern_param: str, *, display: str, include_retired: bool
+    allele_id_sql: str, source: str, field: str, values_param: str, *, display: str, include_retired: bool
 ) -> str:
     """Rule 3 for SQL-text queries (the Variants page): ``allele_id_sql``'s displayed ``source`` value has
-    ``field`` matching the ILIKE pattern bound as ``:pattern_param``. ``source``/``field`` are constants of
+    ``field`` equal (case-insensitively, whole value) to one of the lower-case texts bound as the array
+    ``:values_param`` — "Pathogenic" never matches "Likely_pathogenic". ``source``/``field`` are constants of
     the caller (validated here), never user input."""
-    for name in (source, field, pattern_param):
+    for name in (source, field, values_param):
         if not name.replace("_", "").isalnum():
             raise InvalidInput(f"not a plain name: {name!r}")
     retired = "" if retired_values_shown(display, include_retired) else " AND NOT c.retired"
     return (
         f"EXISTS (SELECT 1 FROM annotation_current c WHERE c.allele_id = {allele_id_sql} "
-        f"AND c.source = '{source}' AND c.value->>'{field}' ILIKE :{pattern_param}{retired})"
+        f"AND c.source = '{source}' AND lower(c.value->>'{field}') = ANY(CAST(:{values_param} AS text[])){retired})"
     )
 
 

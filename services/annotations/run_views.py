@@ -15,13 +15,16 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from services.annotations.lifecycle_models import AnnotationRun
+from services.annotations.outcome import RunOutcome, run_outcome
+from services.annotations.value_display import value_summary
 from services.auth.identity import Identity
 from services.errors import NotFound
 from services.jobs.service import JobView, submit
 
 # Which events make up a run's change report (old → new), by run status.
 REPORT_KINDS = {
-    "applied": ("SUPERSEDED", "RETIRED", "RELINKED"),
+    # LINKED: a first release links alleles that had no value — a change a curator must see too.
+    "applied": ("LINKED", "SUPERSEDED", "RETIRED", "RELINKED"),
     "braked": ("ABSENT",),  # the would-be retirements
     "held": ("HELD",),
     "rejected": ("HELD",),
@@ -56,6 +59,11 @@ class RunView:
     @classmethod
     def from_row(cls, run: AnnotationRun) -> RunView:
         return cls(**{f: getattr(run, f) for f in cls.__dataclass_fields__})
+
+    @property
+    def outcome(self) -> RunOutcome:
+        """What the run did, in words, and what to do next (the same sentences as its job's findings)."""
+        return run_outcome(self.status, self.health, self.source, self.source_version, self.health_reasons)
 
 
 def list_runs(session: Session, *, source: str | None = None, limit: int = 100) -> list[RunView]:
@@ -160,7 +168,8 @@ def list_samples(session: Session) -> list[str]:
 def change_report(
     session: Session, run_id: int, *, sample: str | None = None, significance: str | None = None
 ) -> pd.DataFrame:
-    """Old → new for every allele the run changed (or would have: braked, held), from its events.
+    """Old → new for every allele the run changed (or would have: braked, held), from its events; alleles
+    as CHROM-POS-REF-ALT with their build, values in words (``value_summary``).
 
     ``sample`` keeps alleles that sample carries; ``significance`` keeps rows whose old or new value has that
     ClinVar significance (``clnsig``, case-insensitive substring).
@@ -169,7 +178,7 @@ def change_report(
     kinds = list(REPORT_KINDS.get(run.status, ()))
     rows = session.execute(
         text(
-            "SELECT a.chrom || '-' || a.pos || '-' || a.ref || '-' || a.alt AS allele, e.allele_id, e.kind, "
+            "SELECT a.chrom || '-' || a.pos || '-' || a.ref || '-' || a.alt AS allele, a.genome_build, e.kind, "
             "e.previous_value, e.value, e.at "
             "FROM annotation_event e JOIN alleles a ON a.id = e.allele_id "
             "WHERE e.run_id = :run AND e.kind = ANY(:kinds) "
@@ -185,22 +194,35 @@ def change_report(
         [
             {
                 "allele": r.allele,
-                "allele_id": str(r.allele_id),
+                "build": r.genome_build,
                 "change": r.kind.lower(),
-                "old": _show(r.previous_value),
-                "new": _show(r.value),
+                "old": value_summary(r.previous_value),
+                "new": value_summary(r.value),
                 "at": r.at,
             }
             for r in rows
         ],
-        columns=["allele", "allele_id", "change", "old", "new", "at"],
+        columns=["allele", "build", "change", "old", "new", "at"],
     )
 
 
-def _show(value: Any) -> str:
-    import json
+@dataclass(frozen=True)
+class ReleaseVerificationView:
+    verified_by: str
+    verified_at: datetime
+    note: str
 
-    return "" if value is None else json.dumps(value, sort_keys=True)
+
+def release_verification(session: Session, release_id: int) -> ReleaseVerificationView | None:
+    """Who verified the release and when (the live state, not the run's snapshot); None if not verified."""
+    row = session.execute(
+        text(
+            "SELECT verified_by, verified_at, note FROM annotation_release_verification WHERE release_id = :r "
+            "ORDER BY id LIMIT 1"
+        ),
+        {"r": release_id},
+    ).first()
+    return None if row is None else ReleaseVerificationView(*row)
 
 
 def submit_refresh(

@@ -39,6 +39,7 @@ from services.annotations.health import (
     check_integrity,
     compute_health,
 )
+from services.annotations.outcome import run_outcome
 from services.annotations.staging import (
     AlleleSet,
     Release,
@@ -119,6 +120,10 @@ class RunResult:
             "counts": self.counts,
             "reasons": self.reasons,
         }
+        outcome = run_outcome(self.status, self.health, self.source, self.release, self.reasons)
+        out["outcome"] = outcome.headline
+        if outcome.next_step:
+            out["next_step"] = outcome.next_step
         if self.error:
             out["error"] = self.error
         if self.dry_run:
@@ -636,7 +641,11 @@ def refresh_operation(payload: dict[str, Any], progress: ProgressReporter, ident
     )
     if result.health == "errored":
         raise RunErrored(f"run #{result.run_id} errored: {result.error}")
-    return result.as_json()
+    findings = result.as_json()
+    if not result.applied:
+        # A run that changed nothing must not read as a plain success on the Jobs page.
+        progress.event("held", f"{findings['outcome']}. {findings.get('next_step', '')}".strip())
+    return findings
 
 
 @operation("annotations.decide", title="Decide a braked annotation run", min_role=Role.LEAD, retry_safe=False)

@@ -1,7 +1,9 @@
 """Release verification: a lead's audited statement that a release is sound, which lifts its integrity check.
 
-Contract: only a lead verifies (``require``); every verification is a row of the append-only
-``annotation_release_verification`` (who, when, why) — the audit trail cannot be edited.
+Contract: only a lead verifies (``require``); a release is verified at most once
+(``uq_annotation_release_verification_release_id``): verifying it again changes nothing and says who verified
+it first. Verification rows are append-only (``annotation_release_verification``) — the audit trail cannot be
+edited.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from services.annotations.lifecycle_models import ReleaseVerification
@@ -23,14 +27,19 @@ class Verification:
     verified_by: str
     note: str
     verified_at: datetime
+    # False when the release was verified before (this call stored nothing).
+    new: bool = True
 
 
 def verify_release(session: Session, identity: Identity, release_id: int, note: str = "") -> Verification:
     require(identity, Role.LEAD, "verify an annotation release")
     if session.get(AnnotationSource, release_id) is None:
         raise NotFound(f"no annotation release #{release_id}")
-    row = ReleaseVerification(release_id=release_id, verified_by=identity.user, note=note.strip())
-    session.add(row)
-    session.flush()
-    session.refresh(row)
-    return Verification(row.release_id, row.verified_by, row.note, row.verified_at)
+    stored = session.execute(
+        insert(ReleaseVerification)
+        .values(release_id=release_id, verified_by=identity.user, note=note.strip())
+        .on_conflict_do_nothing(constraint="uq_annotation_release_verification_release_id")
+        .returning(ReleaseVerification.id)
+    ).scalar()
+    row = session.scalars(select(ReleaseVerification).where(ReleaseVerification.release_id == release_id)).one()
+    return Verification(row.release_id, row.verified_by, row.note, row.verified_at, new=stored is not None)

@@ -77,8 +77,12 @@ FROM annotation_set a JOIN ontology_snapshot o ON o.id = a.ontology_snapshot_id
 ORDER BY a.created_at DESC, a.id DESC;
 
 -- name: set_statistics
-SELECT aspect, evidence_code, negated, count(*) AS annotations, count(DISTINCT protein_accession) AS proteins
-FROM protein_go_annotation WHERE annotation_set_id = :id
+-- Two hash aggregations instead of count(DISTINCT …), which sorts every row of the set (1.45 s for the yeast GOA
+-- in bench/pages.py, 0.17 s this way).
+SELECT aspect, evidence_code, negated, sum(n)::bigint AS annotations, count(*) AS proteins
+FROM (SELECT aspect, evidence_code, negated, protein_accession, count(*) AS n
+      FROM protein_go_annotation WHERE annotation_set_id = :id
+      GROUP BY aspect, evidence_code, negated, protein_accession) per_protein
 GROUP BY aspect, evidence_code, negated ORDER BY aspect, evidence_code, negated;
 
 -- name: protein_annotations

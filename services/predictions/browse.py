@@ -13,14 +13,16 @@ Contract:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from services.embeddings.backends.registry import BASELINE_BACKENDS
 from services.errors import NotFound
+from services.proteins.fasta import parse_uniprot_header
 
 
 @dataclass(frozen=True)
@@ -39,13 +41,19 @@ class PredictionSetView:
     prediction_count: int
     created_by: str
     created_at: datetime
+    backend: str = ""
+
+    @property
+    def baseline(self) -> bool:
+        """Made with a weight-free backend (amino-acid composition): a baseline, not a model's predictions."""
+        return self.backend in BASELINE_BACKENDS
 
 
 _SET_SQL = (
     "SELECT ps.id, coalesce(c.name, (ps.params->>'method') || ' baseline'), ps.annotation_set_id, "
     "a.source || ' ' || a.source_version, "
     "ps.ontology_snapshot_id, q.name, ps.k, ps.metric, ps.per_aspect, ps.evidence_codes, ps.query_count, "
-    "ps.prediction_count, ps.created_by, ps.created_at FROM prediction_set ps "
+    "ps.prediction_count, ps.created_by, ps.created_at, c.model_backend FROM prediction_set ps "
     "LEFT JOIN embedding_config c ON c.id = ps.embedding_config_id "
     "JOIN annotation_set a ON a.id = ps.annotation_set_id LEFT JOIN query_set q ON q.id = ps.query_set_id "
 )
@@ -104,17 +112,28 @@ def predicted_terms(
     )
 
 
+def catalog_accessions(accession: str) -> list[str]:
+    """The catalog accessions a query entry stands for: a UniProt-style id (``sp|O13297|CET1_YEAST``, kept
+    whole by query sets loaded before entries were resolved) gives ``O13297``; an isoform adds its canonical
+    accession; anything else is looked up as it is."""
+    header = parse_uniprot_header(accession)
+    if header is None:
+        return [accession]
+    return list(dict.fromkeys([header.accession, header.canonical_accession]))
+
+
 def known_terms(session: Session, set_id: int, accession: str) -> pd.DataFrame:
+    """Rule 2: the reference set's annotations of the query's catalog accession (``catalog_accessions``)."""
     ps = get_prediction_set(session, set_id)
     return pd.read_sql_query(
         text(
             "SELECT DISTINCT t.go_id, t.name, a.aspect, a.evidence_code AS evidence, a.qualifier, "
             "a.go_term_id "
             "FROM protein_go_annotation a JOIN go_term t ON t.id = a.go_term_id "
-            "WHERE a.annotation_set_id = :aset AND a.protein_accession = :acc ORDER BY a.aspect, t.go_id"
+            "WHERE a.annotation_set_id = :aset AND a.protein_accession = ANY(:acc) ORDER BY a.aspect, t.go_id"
         ),
         session.connection(),
-        params={"aset": ps.annotation_set_id, "acc": accession},
+        params={"aset": ps.annotation_set_id, "acc": catalog_accessions(accession)},
     )
 
 
@@ -144,6 +163,7 @@ def term_neighbours(session: Session, set_id: int, accession: str, go_term_id: i
 class TermGraph:
     nodes: pd.DataFrame  # go_term_id, go_id, name, aspect, depth, role (predicted/known/both/ancestor)
     edges: pd.DataFrame  # child_id, parent_id, relation_type
+    seed_order: list[int] = field(default_factory=list)  # predicted terms as given (by score), then known
 
 
 def term_graph(session: Session, snapshot_id: int, predicted: list[int], known: list[int]) -> TermGraph:
@@ -183,7 +203,8 @@ def term_graph(session: Session, snapshot_id: int, predicted: list[int], known: 
         "both" if t in pred and t in kn else "predicted" if t in pred else "known" if t in kn else "ancestor"
         for t in nodes["go_term_id"]
     ]
-    return TermGraph(nodes, edges)
+    order = list(dict.fromkeys([*map(int, predicted), *map(int, known)]))
+    return TermGraph(nodes, edges, order)
 
 
 def prediction_tsv(session: Session, set_id: int) -> str:

@@ -10,7 +10,9 @@ Contract:
    ``sequences_new + sequences_reused == proteins``.
 3. Without a query set, entries are reference proteins upserted by accession (a reload refreshes header
    fields and the sequence link). With one, a new ``QuerySet`` is created (its name must be unused) and each
-   entry keeps its original header; entry ids (first header word) must be unique within the file.
+   entry keeps its original header; its accession is the UniProt accession when the header follows the
+   UniProt rules (``sp|O13297|CET1_YEAST`` → ``O13297``, so predictions meet the catalog's known terms and
+   the leakage rule sees the query), else the first header word; these must be unique within the file.
 4. Writers must be curators (``require``).
 5. A reload never overwrites a reference accession's sequence in place: a changed sequence becomes the
    accession's next version in ``protein_sequence_version`` (the previous one kept, marked replaced), and the
@@ -180,7 +182,9 @@ def _stage_rows(infile: InputFile, *, reference: bool, progress: ProgressReporte
                 )
             key = h.accession
         else:
-            h, key = None, entry_id
+            # A UniProt-style query keeps its header but is known by its catalog accession.
+            parsed = parse_uniprot_header(record.header)
+            h, key = None, parsed.accession if parsed is not None else entry_id
         if key in seen:
             raise InputFileError(infile.name, record.line, f"duplicate entry {key!r} (first seen on line {seen[key]})")
         seen[key] = record.line

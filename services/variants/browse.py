@@ -2,16 +2,21 @@
 
 Contract:
 1. ``VariantFilter`` holds the page's filters; ``where(filter)`` turns it into one parameterised SQL condition
-   from fixed snippets (no user text is ever spliced into SQL). A region is ``chr1:1,000,000-2,000,000`` (or
-   ``1:100-200``, contig names normalised like the loader does). A region finds every variant overlapping
-   ``[start, end]``: short ones through the ``(chrom, pos)`` btree (``pos ≥ start − LONG_VARIANT_SPAN``), longer
-   ones through the partial GiST index on ``pos_range`` (``end_pos − pos ≥ LONG_VARIANT_SPAN``); both are
-   needed for a complete answer.
+   from fixed snippets (no user text is ever spliced into SQL). A region is a range ``chr1:1,000,000-2,000,000``
+   (or ``1:100-200``) or a whole contig (``chrX``, ``X``), contig names normalised like the loader does.
+   A region finds every variant overlapping ``[start, end]``: short ones through the ``(chrom, pos)`` btree
+   (``pos ≥ start − LONG_VARIANT_SPAN``), longer ones through the partial GiST index on ``pos_range``
+   (``end_pos − pos ≥ LONG_VARIANT_SPAN``); both are needed for a complete answer. A gene matches
+   case-insensitively by prefix (``hba`` finds HBA1, HBA2). The ClinVar filter is a set of significance
+   values matched exactly (case-insensitively) against the displayed value of the read path.
 2. ``variant_page`` is keyset-paged: the cursor is the last row's sort key, so page N costs what page 1 does.
    Sorts: ``position`` (chrom, pos, variant_id) and ``gene`` (gene, chrom, pos, variant_id).
 3. ``export_csv`` / ``export_parquet`` stream the whole filtered set in batches (never all in memory); CSV
    cells that start with ``=``, ``+``, ``-`` or ``@`` get a leading ``'`` against spreadsheet formula
    injection.
+4. The ``clinvar_sig``/``clinvar_review`` columns of pages and exports are the read path's current ClinVar
+   value under the retired-link display (``current_annotation``), never the loaded file's own CLNSIG: the
+   column, the detail, the filter and the exports say the same thing.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from services.alleles.consequences import expand
 from services.alleles.normalize import contig_normaliser
-from services.annotations.read_path import displayed_value_condition
+from services.annotations.read_path import current_annotation, displayed_value_condition
 from services.errors import InvalidInput, NotFound
 from services.variants.models import LONG_VARIANT_SPAN
 
@@ -86,7 +91,7 @@ _SELECT = (
     "SELECT v.variant_id, v.chrom, v.pos, v.end_pos, v.ref, v.alt, v.qual, v.variant_type, v.rs_id, v.gene, "
     "v.transcript, v.hgvs_c, v.hgvs_p, v.consequence, v.impact, v.is_coding, v.is_lof, v.af_gnomad, "
     "v.af_gnomad_popmax, v.af_1kg, v.cadd_phred, v.clinvar_sig, v.clinvar_review, s.external_id AS sample, "
-    "v.gt, v.gq, v.dp, v.load_batch_id::text AS load_batch_id FROM variants v "
+    "v.gt, v.gq, v.dp, v.load_batch_id::text AS load_batch_id, v.allele_id FROM variants v "
     "LEFT JOIN samples s ON s.id = v.sample_id"
 )
 SORTS = {
@@ -94,6 +99,24 @@ SORTS = {
     "gene": ("v.gene, v.chrom, v.pos, v.variant_id", ("gene", "chrom", "pos", "variant_id")),
 }
 _REGION = re.compile(r"^\s*([^:\s]+)\s*:\s*([\d,_]+)\s*-\s*([\d,_]+)\s*$")
+_CONTIG = re.compile(r"^\s*([A-Za-z0-9_.]+)\s*$")
+# ClinVar's germline classification vocabulary (CLNSIG), offered even before a release mentions each one.
+CLINVAR_SIGNIFICANCES = (
+    "Pathogenic",
+    "Pathogenic/Likely_pathogenic",
+    "Likely_pathogenic",
+    "Uncertain_significance",
+    "Conflicting_classifications_of_pathogenicity",
+    "Likely_benign",
+    "Benign/Likely_benign",
+    "Benign",
+    "drug_response",
+    "risk_factor",
+    "association",
+    "protective",
+    "not_provided",
+    "other",
+)
 _FORMULA_START = ("=", "+", "-", "@")
 
 
@@ -104,7 +127,7 @@ class VariantFilter:
     consequence: str | None = None
     impact: str | None = None
     max_af: float | None = None
-    clinvar_sig: str | None = None
+    clinvar_sig: tuple[str, ...] | str | None = None
     sample: str | None = None
     load_batch_id: str | None = None
     genome_build: str = "GRCh38"
@@ -120,12 +143,18 @@ class Page:
     total: int
     next_cursor: tuple | None
     cursors: list = field(default_factory=list)
+    # True when ``total`` is the planner's estimate (an unfiltered store of ≥ EXACT_TOTAL_BELOW rows).
+    estimated: bool = False
 
 
-def parse_region(region: str, genome_build: str = "GRCh38") -> tuple[str, int, int]:
+def parse_region(region: str, genome_build: str = "GRCh38") -> tuple[str, int | None, int | None]:
+    """``(contig, start, end)``; a whole contig (``chrX``, ``X``) gives ``(contig, None, None)``."""
+    whole = _CONTIG.match(region or "")
+    if whole:
+        return contig_normaliser(genome_build)(whole.group(1)), None, None
     m = _REGION.match(region or "")
     if not m:
-        raise InvalidInput(f"region {region!r} is not like chr1:1,000,000-2,000,000")
+        raise InvalidInput(f"region {region!r} is not like chrX (a whole contig) or chr1:1,000,000-2,000,000")
     start, end = (int(re.sub(r"[,_]", "", g)) for g in m.group(2, 3))
     if start < 1 or end < start:
         raise InvalidInput(f"region {region!r}: the start must be ≥ 1 and not after the end")
@@ -137,24 +166,29 @@ def where(f: VariantFilter) -> tuple[str, dict[str, Any]]:
     clauses, params = ["TRUE"], {}
     if f.region:
         chrom, start, end = parse_region(f.region, f.genome_build)
-        clauses.append(
-            "v.chrom = :chrom AND ((v.pos BETWEEN :start - :span AND :end AND v.end_pos >= :start) "
-            "OR (v.end_pos - v.pos >= :span AND v.pos_range && int8range(:start, :end + 1)))"
-        )
-        params.update(chrom=chrom, start=start, end=end, span=LONG_VARIANT_SPAN)
-    if f.gene:
-        clauses.append("v.gene = :gene")
-        params["gene"] = f.gene.strip()
+        params["chrom"] = chrom
+        if start is None:
+            clauses.append("v.chrom = :chrom")
+        else:
+            clauses.append(
+                "v.chrom = :chrom AND ((v.pos BETWEEN :start - :span AND :end AND v.end_pos >= :start) "
+                "OR (v.end_pos - v.pos >= :span AND v.pos_range && int8range(:start, :end + 1)))"
+            )
+            params.update(start=start, end=end, span=LONG_VARIANT_SPAN)
+    if f.gene and f.gene.strip():
+        clauses.append("v.gene ILIKE :gene")
+        params["gene"] = _like_escape(f.gene.strip()) + "%"
     if f.consequence:
         clauses.append("v.consequence LIKE :consequence")
-        params["consequence"] = "%" + f.consequence.strip().replace("%", r"\%").replace("_", r"\_") + "%"
+        params["consequence"] = "%" + _like_escape(f.consequence.strip()) + "%"
     if f.impact:
         clauses.append("v.impact = :impact")
         params["impact"] = f.impact
     if f.max_af is not None:
         clauses.append("(v.af_gnomad IS NULL OR v.af_gnomad <= :max_af)")
         params["max_af"] = float(f.max_af)
-    if f.clinvar_sig:
+    significances = _values(f.clinvar_sig)
+    if significances:
         clauses.append(
             displayed_value_condition(
                 "v.allele_id",
@@ -165,7 +199,7 @@ def where(f: VariantFilter) -> tuple[str, dict[str, Any]]:
                 include_retired=f.include_retired,
             )
         )
-        params["clinvar_sig"] = "%" + f.clinvar_sig.strip().replace("%", r"\%").replace("_", r"\_") + "%"
+        params["clinvar_sig"] = [v.lower() for v in significances]
     if f.sample:
         clauses.append("s.external_id = :sample")
         params["sample"] = f.sample
@@ -176,6 +210,69 @@ def where(f: VariantFilter) -> tuple[str, dict[str, Any]]:
             raise InvalidInput(f"{f.load_batch_id!r} is not a load id") from None
         clauses.append("v.load_batch_id = CAST(:load_batch_id AS uuid)")
     return " AND ".join(clauses), params
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+
+
+def _values(value: tuple[str, ...] | list[str] | str | None) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    return [v.strip() for v in value if v and v.strip()]
+
+
+def gene_suggestions(session: Session, prefix: str, limit: int = 8) -> list[str]:
+    """Gene names in the store that start with ``prefix`` (case-insensitive), for the gene filter's hint."""
+    if not prefix.strip():
+        return []
+    rows = session.execute(
+        text("SELECT DISTINCT gene FROM variants WHERE gene ILIKE :p ORDER BY gene LIMIT :l"),
+        {"p": _like_escape(prefix.strip()) + "%", "l": limit},
+    )
+    return list(rows.scalars())
+
+
+def clinvar_significance_choices(session: Session) -> list[str]:
+    """ClinVar's vocabulary, then any other significance the current ClinVar links use (exact values)."""
+    present = session.execute(
+        text(
+            "SELECT DISTINCT value->>'clnsig' FROM annotation_link "
+            "WHERE source = 'clinvar' AND valid_to IS NULL AND value ? 'clnsig' ORDER BY 1"
+        )
+    ).scalars()
+    known = {v.lower() for v in CLINVAR_SIGNIFICANCES}
+    return [*CLINVAR_SIGNIFICANCES, *(v for v in present if v and v.lower() not in known)]
+
+
+def with_current_clinvar(session: Session, rows: list[dict[str, Any]], display: str) -> list[dict[str, Any]]:
+    """Rule 4: set each row's ``clinvar_sig``/``clinvar_review`` from the read path (by its ``allele_id``)."""
+    ids = sorted({int(r["allele_id"]) for r in rows if r.get("allele_id") is not None})
+    current = current_annotation(session, ids, display=display) if ids else {}
+    for r in rows:
+        value = (current.get(r.get("allele_id")) or {}).get("clinvar")
+        shown = value.value if value is not None and value.shown else None
+        shown = shown if isinstance(shown, dict) else {}
+        r["clinvar_sig"] = shown.get("clnsig")
+        r["clinvar_review"] = shown.get("clnrevstat")
+    return rows
+
+
+# Below this many rows the unfiltered total is counted exactly; above, the planner's estimate is shown.
+EXACT_TOTAL_BELOW = 200_000
+
+
+def estimated_total(session: Session) -> int | None:
+    """The planner's row estimate of the whole store (the partitions' ``reltuples``); None before ANALYZE."""
+    estimate = session.execute(
+        text(
+            "SELECT sum(greatest(c.reltuples, 0)) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = 'variants'::regclass AND c.reltuples >= 0"
+        )
+    ).scalar()
+    return None if estimate is None else int(estimate)
 
 
 def count_variants(session: Session, f: VariantFilter) -> int:
@@ -206,9 +303,18 @@ def variant_page(
     rows = session.execute(text(f"{_SELECT} WHERE {cond} ORDER BY {order} LIMIT :limit"), params).mappings().all()
     more = len(rows) > limit
     rows = rows[:limit]
-    frame = pd.DataFrame([dict(r) for r in rows], columns=EXPORT_COLUMNS)
+    records = with_current_clinvar(session, [dict(r) for r in rows], f.retired_display)
+    frame = pd.DataFrame(records, columns=[*EXPORT_COLUMNS, "allele_id"])
     next_cursor = tuple(rows[-1][k] for k in key) if more and rows else None
-    return Page(frame[PAGE_COLUMNS], count_variants(session, f), next_cursor)
+    total, estimated = None, False
+    if f == VariantFilter(genome_build=f.genome_build, retired_display=f.retired_display):
+        # Unfiltered: counting a million rows costs more than the page itself; the estimate is exact enough.
+        estimate = estimated_total(session)
+        if estimate is not None and estimate >= EXACT_TOTAL_BELOW:
+            total, estimated = estimate, True
+    if total is None:
+        total = count_variants(session, f)
+    return Page(frame[[*PAGE_COLUMNS, "allele_id"]], total, next_cursor, estimated=estimated)
 
 
 def variant_detail(session: Session, variant_id: int) -> dict[str, Any]:
@@ -292,7 +398,7 @@ def _batches(session: Session, f: VariantFilter, batch: int) -> Iterator[list[di
         )
         if not rows:
             return
-        yield [dict(r) for r in rows]
+        yield with_current_clinvar(session, [dict(r) for r in rows], f.retired_display)
         last = rows[-1]
         after = (last["chrom"], last["pos"], last["variant_id"])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from services.annotations import staging
 from services.annotations.history import allele_links
@@ -13,7 +14,8 @@ from services.annotations.runs import (
     decide_braked_run,
     refresh,
 )
-from services.annotations.verification import verify_release
+from services.annotations.verification import verifications, verify_release
+from services.auth.identity import Identity, Role
 from services.db.engine import get_engine, session_scope
 from services.errors import PermissionDenied
 from services.jobs.errors import JobCancelled
@@ -314,3 +316,29 @@ def test_viewer_cannot_refresh_or_decide(conn) -> None:
         refresh(VIEWER, "clinvar", "r1", GENOME)
     with pytest.raises(PermissionDenied):
         decide_braked_run(VIEWER, 1, confirm=True)
+
+
+def test_verifying_twice_stores_one_row(conn, source, linked) -> None:
+    """Issue 17: two clicks stored two verification rows; the database now holds one per release."""
+    with conn.begin():
+        release_id = changing_release(conn, source, "r2", linked, record_count=850)
+    with session_scope() as s:
+        first = verify_release(s, LEAD, release_id, "checked")
+    with session_scope() as s:
+        again = verify_release(s, Identity("lena2", Role.LEAD), release_id, "checked again")
+    assert first.new and not again.new and again.verified_by == first.verified_by
+    with session_scope() as s:
+        assert len(verifications(s, release_id)) == 1
+    with pytest.raises(IntegrityError), conn.begin():  # the constraint itself refuses a second row
+        conn.execute(
+            text("INSERT INTO annotation_release_verification (release_id, verified_by) VALUES (:r, 'x')"),
+            {"r": release_id},
+        )
+
+
+def test_a_held_run_says_nothing_applied_and_what_to_do(conn, source, linked) -> None:
+    with conn.begin():
+        changing_release(conn, source, "r2", linked, record_count=850)
+    held = run(source, "r2", 2).as_json()
+    assert held["outcome"].startswith("held — nothing applied")
+    assert "verifies it" in held["next_step"] and "refresh" in held["next_step"]

@@ -31,7 +31,8 @@ def test_refresh_from_the_page_and_see_the_run_and_the_allele(live_app: str, bro
 
     page = browser_page
     page.goto(f"{live_app}/annotation-runs")
-    expect(page.get_by_role("heading", name="Annotation runs")).to_be_visible()
+    # The first visit of a fresh server imports the app: give it more than the default 5 s on a busy machine.
+    expect(page.get_by_role("heading", name="Annotation runs")).to_be_visible(timeout=30_000)
     page.get_by_role("button", name="Refresh gnomad").click()
     expect(page.get_by_text("Queued job")).to_be_visible()
 
@@ -43,7 +44,7 @@ def test_refresh_from_the_page_and_see_the_run_and_the_allele(live_app: str, bro
     job = wait_for(finished, timeout=90, message="the refresh job to finish")
     assert job.status == "succeeded", job.error_message
     page.reload()
-    expect(page.locator("strong", has_text="healthy").first).to_be_visible()
+    expect(page.locator("strong", has_text="healthy").first).to_be_visible(timeout=20_000)
     expect(page.locator("strong", has_text="applied").first).to_be_visible()
 
     page.goto(f"{live_app}/allele?allele=chr1-1000-A-G")

@@ -126,3 +126,22 @@ def test_chunks_are_amino_acid_spans_after_special_tokens_are_stripped(which, ti
     assert [(c.start, c.end) for c in chunks] == [(0, 10), (6, 16), (12, 22)]
     for c in chunks:
         np.testing.assert_allclose(c.vector, residues[c.start : c.end].mean(0), atol=1e-4)
+
+
+def test_backends_say_whether_the_weights_can_be_had(tmp_path, monkeypatch) -> None:
+    """Issue 17: the list says which backends can actually run here (weights present or downloadable)."""
+    from services.embeddings.backends.registry import SUGGESTED_MODELS, weights_status
+
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    ok, words = weights_status("facebook/esm2_t6_8M_UR50D")
+    assert not ok and "HF_HUB_OFFLINE" in words
+    status = {s.name: s for s in available_backends()}
+    assert status["esm"].available is False and "not cached" in status["esm"].reason
+    assert status["composition"].available and status["composition"].weights == "no weights needed"
+
+    (tmp_path / "hub" / ("models--" + SUGGESTED_MODELS["esm"].replace("/", "--"))).mkdir(parents=True)
+    assert weights_status(SUGGESTED_MODELS["esm"]) == (True, f"{SUGGESTED_MODELS['esm']} weights are cached here")
+    assert weights_status(str(tmp_path))[1].startswith("local weights in")
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    assert "downloads from the Hugging Face hub" in weights_status("org/not-cached")[1]

@@ -112,3 +112,91 @@ def test_settings_page_changes_the_display_decision(app, db_url) -> None:
 def test_viewer_cannot_change_the_display_decision(app) -> None:
     at_ = app("pages/settings.py", role="viewer")
     assert not at_.radio and not [b for b in at_.button if b.key == "display_save"]
+
+
+def test_first_run_change_report_lists_the_linked_alleles(app, db_url) -> None:
+    """Issue 17: the first ClinVar run's change report showed 0 alleles although 3 were linked."""
+    _history(db_url)
+    with session_scope() as s:
+        first = min(r for r in s.scalars(text("SELECT id FROM annotation_run")))
+    at_ = app("pages/annotation_runs.py", role="viewer", query={"run": str(first)})
+    report = frame_with(at_, "change")
+    assert list(report["change"]) == ["linked"] * 3
+    assert "allele_id" not in report.columns and set(report["build"]) == {"GRCh38"}
+    assert all(report["allele"].str.match(r"^chr1-\d+-[ACGT]+-[ACGT]+$"))
+    assert not any(v.startswith("{") for v in report["new"])  # values in words, not JSON
+    assert any("3 alleles" in c.value for c in at_.caption)
+
+
+def test_lead_verifies_a_held_release_once_with_feedback(app, db_url) -> None:
+    """Issue 17: "Mark release … as verified" gave no feedback and the page still said "verified: no"; a held
+    run read as a success."""
+    with get_engine(db_url).begin() as conn:
+        ids = add_alleles(conn, 10)
+        add_release(conn, "clinvar", "r1", {a: record("clinvar", 1) for a in ids})
+        add_release(conn, "clinvar", "r2", {a: record("clinvar", 2) for a in ids[:8]}, record_count=800)
+    refresh(CURATOR, "clinvar", "r1", at=at(1))
+    held = refresh(CURATOR, "clinvar", "r2", at=at(2))
+    assert held.status == "held"
+    at_ = app("pages/annotation_runs.py", role="lead", query={"run": str(held.run_id)})
+    warning = " ".join(w.value for w in at_.warning)
+    assert "Held — nothing applied" in warning and "verifies it" in warning
+    assert any("verified: **no**" in md.value for md in at_.markdown)
+    at_.button(key="verify_release").click().run()
+    assert not at_.exception
+    assert any("Release r2 is verified" in s.value for s in at_.success)
+    assert any("verified: **yes (by local" in md.value for md in at_.markdown)
+    assert not [b for b in at_.button if b.key == "verify_release"]  # nothing left to click twice
+    with session_scope() as s:
+        assert s.scalar(text("SELECT count(*) FROM annotation_release_verification")) == 1
+
+
+def test_allele_page_labels_transitions_by_release_and_shows_values_in_words(app, db_url) -> None:
+    """Issue 17: the timeline read only by wall-clock time and values were ``{'clnsig': …}`` dicts."""
+    _history(db_url)
+    at_ = app("pages/allele.py", role="viewer", query={"allele": "chr1-1000-A-G"})  # superseded r1 → r2
+    spec = json.loads(at_.get("plotly_chart")[0].proto.spec)
+    transition = next(t for t in spec["data"] if t.get("name") == "transition")
+    assert transition["text"] == ["clinvar r1 → r2"]
+    assert any(str(t).startswith("r1: ") for trace in spec["data"] for t in trace.get("text") or [])
+    current = frame_with(at_, "status")
+    assert not current["value"][0].startswith("{") and current["value"][0]
+    events = frame_with(at_, "kind")
+    assert not any(str(v).startswith("{") for v in [*events["value"], *events["previous"]])
+    assert any("GRCh38" in md.value for md in at_.markdown)
+
+
+def test_curator_adds_a_source_release_from_the_page_as_a_job(app, tmp_path, monkeypatch) -> None:
+    """Issue 17: adding a release needed the CLI; the form checks the path on submit and queues a job whose
+    operation loads the release."""
+    from services.annotations.operations import add_source_operation
+    from services.jobs.progress import ProgressReporter
+    from tests.annotations.test_real_releases import CLINVAR_INFO, vcf
+
+    imports = tmp_path / "imports"
+    monkeypatch.setenv("WORKBENCH_IMPORT_DIRS", str(imports))
+    at_ = app("pages/annotation_runs.py", role="curator")
+    assert imports.is_dir()  # the form creates the import folder it names
+    assert any(str(imports) in c.value for c in at_.caption)
+
+    outside = vcf(tmp_path, "outside.vcf", CLINVAR_INFO, ["chr1\t1000\t1\tA\tG\t.\t.\tCLNSIG=Benign"])
+    at_.text_input(key="release_version").input("2026-11-03")
+    at_.text_input(key="release_file_path").input(str(outside))
+    next(b for b in at_.button if b.label == "Add release").click().run()
+    assert any("outside the import folders" in w.value for w in at_.warning)
+
+    inside = vcf(imports, "clinvar.vcf", CLINVAR_INFO, ["chr1\t1000\t1\tA\tG\t.\t.\tCLNSIG=Benign"])
+    at_.text_input(key="release_file_path").input(str(inside))
+    next(b for b in at_.button if b.label == "Add release").click().run()
+    assert any("Queued job" in s.value for s in at_.success)
+    with session_scope() as s:
+        [job], _ = service.list_jobs(s, operations=["annotations.add_source"])
+    assert job.payload == {
+        "path": str(inside),
+        "name": "clinvar",
+        "kind": "clinvar",
+        "version": "2026-11-03",
+        "genome": "GRCh38",
+    }
+    found = add_source_operation(dict(job.payload), ProgressReporter(None), CURATOR)
+    assert (found["source"], found["version"], found["records"]) == ("clinvar", "2026-11-03", 1)

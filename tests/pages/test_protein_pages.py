@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from services.db.engine import session_scope
@@ -34,6 +36,7 @@ def test_proteins_page_search_filters_and_load(app, seeded) -> None:
     table = frame_with(at, "accession")
     assert list(table["accession"]) == ["P12345", "P12345-2"]
     assert list(table["detail"]) == ["protein?accession=P12345", "protein?accession=P12345-2"]
+    assert list(table.columns)[0] == "detail"  # the "open" link is visible without scrolling
     at.selectbox(key="proteins_annotated").set_value("without").run()
     assert list(frame_with(at, "accession")["accession"]) == ["P12345-2"]
 
@@ -59,10 +62,16 @@ def test_protein_detail_with_annotations_and_dag(app, seeded) -> None:
     assert "Aspartate aminotransferase" in _texts(at)
     mf = frame_with(at, "evidence")
     assert set(mf["GO id"]) <= {"GO:0000031", "GO:0000011"}
-    [dag] = at.get("graphviz_chart")
-    dot = dag.proto.spec
-    assert '"GO:0000011" -> "GO:0000010"' in dot and '"GO:0000010" -> "GO:0000001"' in dot
-    assert '"GO:0000031" -> "GO:0000030"' in dot
+    [dag] = at.get("plotly_chart")
+    spec = json.loads(dag.proto.spec)
+    nodes = {t["name"]: t for t in spec["data"] if t.get("mode") == "markers+text"}
+    annotated = dict(zip(nodes["annotated"]["hovertext"], nodes["annotated"]["y"], strict=True))
+    ancestors = dict(zip(nodes["ancestor"]["hovertext"], nodes["ancestor"]["y"], strict=True))
+    y = {h.split()[0]: v for h, v in {**annotated, **ancestors}.items()}
+    assert y["GO:0000001"] > y["GO:0000010"] > y["GO:0000011"]  # parents above children
+    assert y["GO:0000030"] > y["GO:0000031"]
+    assert all(not label.startswith("GO:") for label in nodes["ancestor"]["text"])  # names, not ids
+    assert any("terms drawn" in c.value for c in at.caption)
 
     missing = app("pages/protein.py", query={"accession": "NOPE1"})
     assert any("no protein 'NOPE1'" in e.value for e in missing.error)
@@ -75,7 +84,7 @@ def test_ontology_page_term_lookup(app, seeded) -> None:
     assert "GO:0000012 — sugar transport step" in _texts(at)
     ancestors = [df.value for df in at.dataframe if list(df.value.columns) == ["GO id", "name"]][0]
     assert list(ancestors["GO id"]) == ["GO:0000001", "GO:0000010", "GO:0000011"]
-    assert at.get("graphviz_chart")
+    assert at.get("plotly_chart")
     obsolete = frame_with(at, "replaced by")
     assert list(obsolete["replaced by"]) == ["GO:0000031"]
 

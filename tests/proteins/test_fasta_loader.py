@@ -138,3 +138,22 @@ def test_viewer_cannot_load(db_url, tmp_path) -> None:
     path = write(tmp_path, "ref.fasta", UNIPROT_FASTA)
     with pytest.raises(PermissionDenied), session_scope() as s:
         load_fasta(s, path, VIEWER)
+
+
+def test_query_set_entries_are_known_by_their_uniprot_accession(db_url, tmp_path) -> None:
+    """Issue 17: a query entry ``sp|O13297|CET1_YEAST`` is O13297 (so its known terms can be found), other
+    entries keep their first header word; the header stays whole."""
+    queries = ">sp|O13297|CET1_YEAST mRNA-capping enzyme OS=yeast\nMKVL\n>tr|A0A024|X_HUMAN\nMMMM\n>my-query 1\nMKK\n"
+    path = write(tmp_path, "q.fasta", queries)
+    with session_scope() as s:
+        result = load_fasta(s, path, CURATOR, query_set="uniprot-ids")
+    with session_scope() as s:
+        qs = s.get(QuerySet, result.query_set_id)
+        assert [(e.accession, e.header) for e in qs.entries] == [
+            ("O13297", "sp|O13297|CET1_YEAST mRNA-capping enzyme OS=yeast"),
+            ("A0A024", "tr|A0A024|X_HUMAN"),
+            ("my-query", "my-query 1"),
+        ]
+    dup = write(tmp_path, "dup.fasta", ">sp|O13297|CET1_YEAST\nMKV\n>O13297 again\nMKV\n")
+    with session_scope() as s, pytest.raises(InputFileError, match="duplicate entry 'O13297'"):
+        load_fasta(s, dup, CURATOR, query_set="dups")

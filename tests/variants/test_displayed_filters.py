@@ -46,3 +46,38 @@ def test_clinvar_filter_follows_the_displayed_value(db_url, tmp_path) -> None:
     last_known = {"retired_display": "last-known"}
     assert _positions(clinvar_sig="pathogenic", **last_known) == []
     assert _positions(clinvar_sig="pathogenic", include_retired=True, **last_known) == [1000]
+
+
+def test_clinvar_column_detail_filter_and_export_share_the_read_path(db_url, tmp_path) -> None:
+    """Issue 17: the grid's ClinVar column and the CSV's ``clinvar_sig`` were the file's own (here absent)
+    CLNSIG, so they were empty for alleles whose current ClinVar value is Pathogenic or Benign; and the filter
+    "Pathogenic" also returned Likely_pathogenic."""
+    calls = vcf(
+        tmp_path,
+        "calls.vcf",
+        CLINVAR_INFO,
+        ["chr1\t1000\t.\tA\tG\t50\tPASS\t.", "chr1\t2000\t.\tC\tT\t50\tPASS\t.", "chr1\t3000\t.\tG\tA\t50\tPASS\t."],
+    )
+    load_vcf(calls, CURATOR)
+    release = [
+        "1\t1000\t11\tA\tG\t.\t.\tCLNSIG=Pathogenic",
+        "1\t2000\t12\tC\tT\t.\t.\tCLNSIG=Benign",
+        "1\t3000\t13\tG\tA\t.\t.\tCLNSIG=Likely_pathogenic",
+    ]
+    add(vcf(tmp_path, "c1.vcf", CLINVAR_INFO, release), "clinvar", "clinvar", "2026-10")
+    assert refresh(CURATOR, "clinvar", "2026-10", at=at(1)).health == "healthy"
+
+    with session_scope() as s:
+        rows = browse.variant_page(s, browse.VariantFilter()).rows
+        csv_text = b"".join(browse.export_csv(s, browse.VariantFilter())).decode()
+        choices = browse.clinvar_significance_choices(s)
+    assert dict(zip(rows["pos"], rows["clinvar_sig"], strict=True)) == {
+        1000: "Pathogenic",
+        2000: "Benign",
+        3000: "Likely_pathogenic",
+    }
+    assert ",Pathogenic," in csv_text and ",Benign," in csv_text
+    assert {"Pathogenic", "Likely_pathogenic", "Benign"} <= set(choices)
+
+    assert _positions(clinvar_sig=("Pathogenic",)) == [1000]  # exact: not Likely_pathogenic
+    assert _positions(clinvar_sig=("Pathogenic", "Likely_pathogenic")) == [1000, 3000]

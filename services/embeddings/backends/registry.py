@@ -2,14 +2,19 @@
 
 Contract:
 1. ``available_backends()`` says for every backend whether it can run in this install and, if not, why
-   (the page and the CLI show it); ``composition`` always can.
+   (the page and the CLI show it); ``composition`` always can. For model backends ``weights`` says whether
+   the suggested model's weights are here (a local folder or the Hugging Face cache), can be downloaded on
+   first use, or cannot be had (``HF_HUB_OFFLINE`` set and nothing cached) — then it cannot run either.
+   ``BASELINE_BACKENDS`` are weight-free: their predictions are a baseline, not a model's.
 2. ``backend_for(config, device)`` returns a ready backend; ``auto`` means ``esm``; model weights are
    cached per worker process (see ``huggingface.cached_model``), so consecutive batches and jobs reuse them.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from services.embeddings.backends.base import BackendUnavailable, EmbeddingBackend
 from services.embeddings.backends.composition import CompositionBackend
@@ -26,12 +31,44 @@ BACKEND_HELP = {
 }
 
 
+# A small, public model per backend that the set-up form suggests (any hub name or local folder works).
+SUGGESTED_MODELS = {
+    "esm": "facebook/esm2_t6_8M_UR50D",
+    "auto": "facebook/esm2_t6_8M_UR50D",
+    "t5": "Rostlab/prot_t5_xl_half_uniref50-enc",
+    "ankh": "ElnaggarLab/ankh-base",
+    "esm3c": "esmc_300m",
+}
+BASELINE_BACKENDS = frozenset({"composition"})
+
+
 @dataclass(frozen=True)
 class BackendStatus:
     name: str
     available: bool
     description: str
     reason: str | None = None
+    weights: str | None = None
+    suggested_model: str | None = None
+
+
+def _hub_cache() -> Path:
+    if os.environ.get("HF_HUB_CACHE"):
+        return Path(os.environ["HF_HUB_CACHE"])
+    home = os.environ.get("HF_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "huggingface")
+    return Path(home) / "hub"
+
+
+def weights_status(model_name: str) -> tuple[bool, str]:
+    """(can the weights be had, in words): a local folder, the hub cache, or a download on first use."""
+    local = Path(model_name).expanduser()
+    if local.is_dir():
+        return True, f"local weights in {local}"
+    if (_hub_cache() / ("models--" + model_name.replace("/", "--"))).is_dir():
+        return True, f"{model_name} weights are cached here"
+    if os.environ.get("HF_HUB_OFFLINE", "").strip() not in ("", "0"):
+        return False, f"{model_name} is not cached and HF_HUB_OFFLINE is set: no way to get the weights"
+    return True, f"{model_name} downloads from the Hugging Face hub on first use (needs network access)"
 
 
 def available_backends() -> list[BackendStatus]:
@@ -39,13 +76,19 @@ def available_backends() -> list[BackendStatus]:
     statuses = []
     for name, description in BACKEND_HELP.items():
         if name == "composition":
-            statuses.append(BackendStatus(name, True, description))
-        elif name == "esm3c":
+            statuses.append(BackendStatus(name, True, description, weights="no weights needed"))
+            continue
+        model = SUGGESTED_MODELS[name]
+        if name == "esm3c":
             ok = has_torch and esm_sdk_available()
-            statuses.append(BackendStatus(name, ok, description, None if ok else f"needs the ESM SDK: {ESM_EXTRA}"))
-        else:
-            reason = None if has_torch else f"needs torch + transformers: {MODELS_EXTRA}"
-            statuses.append(BackendStatus(name, has_torch, description, reason))
+            reason = None if ok else f"needs the ESM SDK: {ESM_EXTRA}"
+            statuses.append(BackendStatus(name, ok, description, reason, "weights come with the ESM SDK", model))
+            continue
+        reason = None if has_torch else f"needs torch + transformers: {MODELS_EXTRA}"
+        have_weights, weights = weights_status(model)
+        if has_torch and not have_weights:
+            reason = weights
+        statuses.append(BackendStatus(name, has_torch and have_weights, description, reason, weights, model))
     return statuses
 
 
