@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, wait_for
+from tests.conftest import REPO
 from tests.e2e.conftest import _free_port, _healthy
+from tests.support.waiting import wait_for
 
 
 def _children(pid: int) -> set[int]:

@@ -43,3 +43,11 @@ def verify_release(session: Session, identity: Identity, release_id: int, note: 
     ).scalar()
     row = session.scalars(select(ReleaseVerification).where(ReleaseVerification.release_id == release_id)).one()
     return Verification(row.release_id, row.verified_by, row.note, row.verified_at, new=stored is not None)
+
+
+def verifications(session: Session, release_id: int) -> list[Verification]:
+    """Every verification row of a release (at most one: ``uq_annotation_release_verification_release_id``)."""
+    rows = session.scalars(
+        select(ReleaseVerification).where(ReleaseVerification.release_id == release_id).order_by(ReleaseVerification.id)
+    )
+    return [Verification(r.release_id, r.verified_by, r.note, r.verified_at) for r in rows]

@@ -9,7 +9,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from services.variants.loader import load_vcf
-from tests.variants.conftest import CURATOR
+from tests.support.vcf_files import CURATOR
 
 DATA = Path(__file__).resolve().parents[1] / "variants" / "data"
 

@@ -7,7 +7,7 @@ from sqlalchemy import text
 from services.db.engine import session_scope
 from services.variants import browse
 from services.variants.loader import load_vcf
-from tests.variants.conftest import CURATOR, DATA
+from tests.support.vcf_files import CURATOR, DATA
 
 
 def test_unfiltered_total_is_estimated_only_for_a_big_store(db_url, monkeypatch) -> None:
