@@ -44,9 +44,7 @@ class EmbeddingPCA(Base):
     __table_args__ = (UniqueConstraint("embedding_config_id"), CheckConstraint("n_components > 0", name="n_components"))
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
-    embedding_config_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("embedding_config.id", ondelete="CASCADE")
-    )
+    embedding_config_id: Mapped[int] = mapped_column(Integer, ForeignKey("embedding_config.id", ondelete="CASCADE"))
     n_components: Mapped[int] = mapped_column(Integer)
     dimension: Mapped[int] = mapped_column(Integer)
     mean: Mapped[list[float]] = mapped_column(ARRAY(Float))
