@@ -94,3 +94,52 @@ WHERE p.accession = ANY(:acc)
   AND EXISTS (SELECT 1 FROM sequence_embedding e WHERE e.sequence_id = p.sequence_id
               AND e.embedding_config_id = :cfg)
 ORDER BY p.accession;
+
+-- name: reranker_by_name
+SELECT * FROM reranker_model WHERE name = :name;
+
+-- name: reranker_by_id
+SELECT * FROM reranker_model WHERE id = :id;
+
+-- name: list_rerankers
+SELECT r.*, d.name AS dataset_name
+FROM reranker_model r LEFT JOIN dataset d ON d.id = r.dataset_id
+ORDER BY r.created_at DESC, r.id DESC;
+
+-- name: insert_reranker
+INSERT INTO reranker_model (name, source, dataset_id, objective, families, feature_schema_sha, feature_names,
+                            artifact_uri, card, job_id, created_by)
+VALUES (:name, :source, :dataset, :objective, :families, :sha, :names, :uri, CAST(:card AS jsonb), :job, :by)
+RETURNING id;
+
+-- name: delete_reranked
+DELETE FROM reranked_prediction WHERE prediction_set_id = :p AND reranker_id = :r;
+
+-- name: reranked_sets
+-- Which prediction sets each re-ranker scored, and how many predictions.
+SELECT r.prediction_set_id, count(*) AS predictions, min(r.score) AS min_score, max(r.score) AS max_score
+FROM reranked_prediction r WHERE r.reranker_id = :r
+GROUP BY r.prediction_set_id ORDER BY r.prediction_set_id;
+
+-- name: reranker_results
+SELECT e.id, e.evaluation_set_id, e.prediction_set_id, e.created_at
+FROM evaluation_result e WHERE e.reranker_id = :r ORDER BY e.id;
+
+-- name: reranked_rows
+-- Re-ranked scores of a prediction set's predictions for the evaluation set's proteins.
+SELECT p.protein_accession AS target, p.go_term_id, r.score
+FROM reranked_prediction r
+JOIN go_prediction p ON p.id = r.go_prediction_id
+WHERE r.prediction_set_id = :p AND r.reranker_id = :r
+  AND p.protein_accession IN (SELECT DISTINCT protein_accession FROM evaluation_ground_truth
+                              WHERE evaluation_set_id = :e);
+
+-- name: insert_evaluation_result
+-- An evaluation result of re-ranked scores (the evaluation package's table; reranker_id names the model).
+INSERT INTO evaluation_result (evaluation_set_id, prediction_set_id, scoring_config_id, reranker_id,
+                               information_accretion_set_id, options, dropped, seconds, job_id, created_by)
+VALUES (:e, :p, NULL, :r, :ia, CAST(:options AS jsonb), CAST(:dropped AS jsonb), :seconds, :job, :by)
+RETURNING id;
+
+-- name: has_reranked
+SELECT count(*) FROM reranked_prediction WHERE prediction_set_id = :p AND reranker_id = :r;
