@@ -34,6 +34,7 @@ BUILTIN_OPERATION_MODULES: tuple[str, ...] = (
     "services.embeddings.operations",
     "services.predictions.operations",
     "services.evaluation.operations",
+    "services.reranking.operations",
     "services.variants.operations",
     "services.annotations.runs",
 )
