@@ -143,3 +143,14 @@ RETURNING id;
 
 -- name: has_reranked
 SELECT count(*) FROM reranked_prediction WHERE prediction_set_id = :p AND reranker_id = :r;
+
+-- name: config_names
+SELECT name FROM embedding_config ORDER BY name;
+
+-- name: annotation_set_labels
+SELECT a.id, a.source, a.source_version FROM annotation_set a ORDER BY a.id;
+
+-- name: prediction_set_labels
+SELECT p.id, c.name AS config, p.prediction_count, p.created_at
+FROM prediction_set p LEFT JOIN embedding_config c ON c.id = p.embedding_config_id
+ORDER BY p.id DESC LIMIT 500;
