@@ -17,15 +17,20 @@ Contract:
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from psycopg import sql as psql
 from sqlalchemy.orm import Session
 
 from services.db import sql_blocks
+from services.db.pg_copy import driver_connection
 from services.errors import InvalidInput, NotFound
 from services.predictions.reference import sequence_vectors
 from services.predictions.taxonomy import load_taxonomy
@@ -159,8 +164,7 @@ def feature_frame(session: Session, prediction_set_id: int, families: Sequence[s
     Rows are ordered by protein accession and GO id."""
     ps = prediction_set_row(session, prediction_set_id)
     produced = produced_families(ps, families)
-    rows = session.execute(Q.prediction_rows, {"p": prediction_set_id})
-    raw = pd.DataFrame(rows.all(), columns=list(rows.keys()))
+    raw = _prediction_rows(session, prediction_set_id)
     out = raw[list(META_COLUMNS)].copy()
     numeric = [c for c in raw.columns if c not in META_COLUMNS and c not in CATEGORICAL and c not in
                ("protein_accession", "ref_protein_accession", "query_sequence_id", "taxonomic_relation")]  # fmt: skip
@@ -171,6 +175,31 @@ def feature_frame(session: Session, prediction_set_id: int, families: Sequence[s
             out[column] = values
     columns = columns_of(produced)
     return FeatureFrame(out[[*META_COLUMNS, *columns]].reset_index(drop=True), produced, columns)
+
+
+TEXT_COLUMNS = ("protein_accession", "go_id", "aspect", "ref_protein_accession", "qualifier", "evidence_code",
+                "taxonomic_relation")  # fmt: skip
+
+
+def _prediction_rows(session: Session, prediction_set_id: int) -> pd.DataFrame:
+    """The stored rows through ``COPY … TO STDOUT`` (CSV) parsed by pyarrow: for 10⁶ rows many times faster than
+    row objects. Text columns stay text (NULL → missing); every other column is a number."""
+    query = psql.SQL(Q.sql("prediction_rows")).format(p=psql.Literal(int(prediction_set_id)))
+    buffer = io.BytesIO()
+    with driver_connection(session).cursor() as cur:
+        with cur.copy(psql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER true)").format(query)) as copy:
+            for block in copy:
+                buffer.write(block)
+    buffer.seek(0)
+    header = buffer.getvalue().split(b"\n", 1)[0].decode().split(",")
+    types = {c: (pa.string() if c in TEXT_COLUMNS else pa.float64()) for c in header}
+    types |= {c: pa.int64() for c in ("go_prediction_id", "go_term_id", "query_sequence_id")}
+    table = pacsv.read_csv(
+        buffer,
+        convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
+                                             quoted_strings_can_be_null=False),
+    )  # fmt: skip
+    return table.to_pandas()
 
 
 def _category(values: pd.Series) -> pd.Series:

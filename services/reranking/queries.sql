@@ -7,6 +7,7 @@ FROM prediction_set WHERE id = :id;
 
 -- name: prediction_rows
 -- Stored predictions with every stored feature; query taxon from the catalog when the run had no taxdump.
+-- Read with COPY … TO STDOUT (CSV): {p} is filled with a psycopg Literal of the integer set id.
 SELECT p.id AS go_prediction_id, p.protein_accession, p.query_sequence_id, p.go_term_id, t.go_id, p.aspect,
        p.ref_protein_accession, p.distance, p.score AS knn_score, p.qualifier, p.evidence_code,
        p.identity_nw, p.similarity_nw, p.alignment_score_nw, p.gaps_pct_nw, p.alignment_length_nw,
@@ -21,7 +22,7 @@ FROM go_prediction p
 JOIN go_term t ON t.id = p.go_term_id
 LEFT JOIN protein qp ON qp.accession = p.protein_accession
 LEFT JOIN protein rp ON rp.accession = p.ref_protein_accession
-WHERE p.prediction_set_id = :p
+WHERE p.prediction_set_id = {p}
 ORDER BY p.protein_accession, t.go_id;
 
 -- name: neighbour_rows

@@ -54,11 +54,12 @@ class TrainSpec:
     per_category: bool = False
     seed: int = 0
     ia_weights: bool = False
-    num_boost_round: int = 500
-    learning_rate: float = 0.05
+    num_boost_round: int = 300
+    learning_rate: float = 0.1
     num_leaves: int = 31
     min_data_in_leaf: int = 20
-    early_stopping_rounds: int = 30
+    max_bin: int = 63
+    early_stopping_rounds: int = 20
 
     def validate(self) -> None:
         if self.objective not in OBJECTIVES:
@@ -72,6 +73,7 @@ class TrainSpec:
             "learning_rate": self.learning_rate,
             "num_leaves": self.num_leaves,
             "min_data_in_leaf": self.min_data_in_leaf,
+            "max_bin": self.max_bin,
             "seed": self.seed,
             "deterministic": True,
             "force_row_wise": True,
@@ -108,16 +110,16 @@ def category_codes(frame: pd.DataFrame, columns: Sequence[str]) -> dict[str, lis
 
 
 def encode(frame: pd.DataFrame, columns: Sequence[str], codes: Mapping[str, Sequence[str]]) -> pd.DataFrame:
-    """The model's input matrix: numeric columns as float64, categorical ones as their stored codes."""
+    """The model's input matrix: numeric columns as float64, categorical ones as their stored codes (a value
+    the model never saw becomes missing)."""
     out = {}
     for column in columns:
         if column in codes:
-            lookup = {v: float(i) for i, v in enumerate(codes[column])}
-            out[column] = np.fromiter(
-                (lookup.get(str(v), np.nan) if v is not None and v == v else np.nan for v in frame[column]),
-                dtype=np.float64,
-                count=len(frame),
-            )
+            values = frame[column].astype(object)
+            values = values.where(values.notna(), None).map(lambda v: None if v is None else str(v))
+            index = pd.Categorical(values, categories=list(codes[column])).codes.astype(np.float64)
+            index[index < 0] = np.nan
+            out[column] = index
         else:
             out[column] = pd.to_numeric(frame[column], errors="coerce").to_numpy(np.float64)
     return pd.DataFrame(out, columns=list(columns))
@@ -134,26 +136,31 @@ def validation_mask(proteins: pd.Series) -> np.ndarray:
 
 
 def fmax_rows(frame: pd.DataFrame, scores: np.ndarray) -> dict[str, float]:
-    """Protein-centric Fmax over the rows (recall relative to the positives present in the rows), its
-    threshold, and average precision (AUC-PR) over rows."""
+    """Protein-centric Fmax over the rows at thresholds 0.01…0.99 (recall relative to the positives present in
+    the rows), its threshold, and average precision (AUC-PR) over rows. Vectorised: per protein, counts of
+    predictions and true ones per score bin, accumulated from the top bin down."""
     labels = frame["label"].to_numpy(np.int64)
-    proteins = frame["protein_accession"].to_numpy()
-    positives = pd.Series(labels).groupby(proteins).sum()
+    codes, uniques = pd.factorize(frame["protein_accession"], sort=True)
+    n_proteins = len(uniques)
+    bins = np.clip(np.floor(np.asarray(scores, dtype=np.float64) * 100 + 1e-9).astype(np.int64), 0, 100)
+    flat = codes * 101 + bins
+    count = np.bincount(flat, minlength=n_proteins * 101).reshape(n_proteins, 101)
+    true = np.bincount(flat, weights=labels, minlength=n_proteins * 101).reshape(n_proteins, 101)
+    n_pred = count[:, ::-1].cumsum(axis=1)[:, ::-1]
+    tp = true[:, ::-1].cumsum(axis=1)[:, ::-1]
+    positives = true.sum(axis=1)
+    has_pos = positives > 0
     best = (0.0, 0.0)
-    for tau in np.round(np.arange(0.01, 1.0, 0.01), 2):
-        above = scores >= tau
-        if not above.any():
+    for k in range(1, 100):
+        covered = n_pred[:, k] > 0
+        if not covered.any():
             continue
-        tp = pd.Series(labels * above).groupby(proteins).sum()
-        n_pred = pd.Series(above.astype(np.int64)).groupby(proteins).sum()
-        covered = n_pred > 0
-        precision = (tp[covered] / n_pred[covered]).mean()
-        has_pos = positives > 0
-        recall = (tp[has_pos] / positives[has_pos]).mean() if has_pos.any() else 0.0
+        precision = float((tp[covered, k] / n_pred[covered, k]).mean())
+        recall = float((tp[has_pos, k] / positives[has_pos]).mean()) if has_pos.any() else 0.0
         f = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
         if f > best[0]:
-            best = (float(f), float(tau))
-    order = np.argsort(-scores, kind="stable")
+            best = (f, k / 100)
+    order = np.argsort(-np.asarray(scores), kind="stable")
     hits = labels[order]
     total = hits.sum()
     ap = float((np.cumsum(hits) / np.arange(1, len(hits) + 1))[hits == 1].sum() / total) if total else 0.0
