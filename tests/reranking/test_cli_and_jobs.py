@@ -9,7 +9,9 @@ import pytest
 
 from services.cli import main
 from services.db.engine import session_scope
+from services.evaluation.information_accretion import ia_from_annotation_set
 from services.jobs import service
+from services.reranking.rerankers import get_reranker
 from tests.conftest import wait_for
 from tests.reranking.synthetic import LEAD, seed_synthetic
 
@@ -41,6 +43,13 @@ def test_cli_chain(synthetic, capsys, monkeypatch) -> None:
     assert trained["metrics"]["best_iteration"] >= 1
     per_cat = _json(capsys, ["reranker", "train", "cli-cat", "--dataset", "cli", "--per-category", "--json"])
     assert per_cat["name"] == "cli-cat"
+    with session_scope() as session:
+        ia_table = ia_from_annotation_set(session, LEAD, s[1]).id
+    weighted = _json(capsys, ["reranker", "train", "cli-ia", "--dataset", "cli", "--ia-set", str(ia_table), "--json"])
+    assert 0 < weighted["metrics"]["fmax"] <= 1
+    with session_scope() as session:
+        card = get_reranker(session, "cli-ia").card
+    assert card["spec"]["ia_weights"] is True and card["spec"]["objective"] == "binary"
 
     argv = ["predict", "--config", "comp", "--annotation-set", str(s[2]), "-k", "8", "--accession", "Q00015"]
     predicted = _json(capsys, [*argv, "--accession", "Q00016", "--reranker", "cli-lr", "--json"])
@@ -60,7 +69,7 @@ def test_cli_chain(synthetic, capsys, monkeypatch) -> None:
     assert sorted(counts.values()) == [predicted["predictions"]] * 2
 
     listed = _json(capsys, ["reranker", "list", "--json"])
-    assert {r["name"] for r in listed["rerankers"]} == {"cli-lr", "cli-cat"}
+    assert {r["name"] for r in listed["rerankers"]} == {"cli-lr", "cli-cat", "cli-ia"}
 
     # Errors: one sentence, exit 1.
     bare = _json(capsys, ["predict", "--config", "comp", "--annotation-set", str(s[2]), "--accession", "Q00015",
