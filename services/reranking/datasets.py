@@ -38,8 +38,14 @@ from services.db import sql_blocks
 from services.db.engine import session_scope
 from services.embeddings.configs import get_config
 from services.errors import InvalidInput, NotFound
-from services.evaluation.holdout import compute_holdout, mapped_annotations, normalise_evidence, term_mapping
-from services.evaluation.snapshot_graph import load_snapshot_graph
+from services.evaluation.holdout import (
+    Holdout,
+    compute_holdout,
+    mapped_annotations,
+    normalise_evidence,
+    term_mapping,
+)
+from services.evaluation.snapshot_graph import SnapshotGraph, load_snapshot_graph
 from services.jobs.progress import ProgressReporter
 from services.predictions.predict import PredictParams, predict
 from services.reranking import artifacts
@@ -169,15 +175,28 @@ def delete_dataset(session: Session, identity: Identity, name_or_id: str | int) 
     return dataset.name
 
 
-def _pair_rows(
-    session: Session, pair: Pair, prediction_set_id: int, families: Sequence[str], evidence: Sequence[str]
-) -> tuple[pd.DataFrame, tuple[str, ...], dict[str, int]]:
-    """Label the features of one pair's predictions (points 1–2 of the contract)."""
-    snapshot = _annotation_set(session, pair.new).ontology_snapshot_id
-    sg = load_snapshot_graph(session, snapshot)
+@dataclass(frozen=True)
+class _PairHoldout:
+    sg: SnapshotGraph
+    old_rows: pd.DataFrame
+    holdout: Holdout
+
+
+def _pair_holdout(session: Session, pair: Pair, evidence: Sequence[str]) -> _PairHoldout:
+    """The pair's NK/LK/PK holdout over the new set's snapshot (the evaluation package's rules)."""
+    _annotation_set(session, pair.old)
+    sg = load_snapshot_graph(session, _annotation_set(session, pair.new).ontology_snapshot_id)
     old_rows, _ = mapped_annotations(session, pair.old, sg, evidence)
     new_rows, _ = mapped_annotations(session, pair.new, sg, evidence)
-    holdout = compute_holdout(sg.graph, old_rows, new_rows)
+    return _PairHoldout(sg, old_rows, compute_holdout(sg.graph, old_rows, new_rows))
+
+
+def _pair_rows(
+    session: Session, pair: Pair, ph: _PairHoldout, prediction_set_id: int, families: Sequence[str]
+) -> tuple[pd.DataFrame, tuple[str, ...], dict[str, int]]:
+    """Label the features of one pair's predictions (points 1–2 of the contract)."""
+    sg, old_rows, holdout = ph.sg, ph.old_rows, ph.holdout
+    snapshot = sg.snapshot_id
     ff = feature_frame(session, prediction_set_id, families)
     frame = ff.frame
     ps_snapshot = _annotation_set(session, pair.old).ontology_snapshot_id
@@ -222,13 +241,9 @@ def _annotation_set(session: Session, set_id: int) -> Any:
     return row
 
 
-def _delta_proteins(session: Session, pair: Pair, config_id: int, evidence: Sequence[str]) -> list[str]:
-    snapshot = _annotation_set(session, pair.new).ontology_snapshot_id
-    _annotation_set(session, pair.old)
-    sg = load_snapshot_graph(session, snapshot)
-    old_rows, _ = mapped_annotations(session, pair.old, sg, evidence)
-    new_rows, _ = mapped_annotations(session, pair.new, sg, evidence)
-    delta = sorted(compute_holdout(sg.graph, old_rows, new_rows).ground_truth["protein"].unique().tolist())
+def _delta_proteins(session: Session, ph: _PairHoldout, config_id: int) -> list[str]:
+    """The pair's proteins with ground truth that have vectors under the config, sorted."""
+    delta = sorted(ph.holdout.ground_truth["protein"].unique().tolist())
     return list(session.execute(Q.proteins_with_vectors, {"acc": delta, "cfg": config_id}).scalars())
 
 
@@ -294,13 +309,14 @@ def export_dataset(
         for split, pair in pairs:
             progress.event("phase", f"holdout {pair.label} ({split})")
             progress.check_cancelled()
-            work.append((split, pair, _delta_proteins(session, pair, cfg.id, codes)))
+            ph = _pair_holdout(session, pair, codes)
+            work.append((split, pair, ph, _delta_proteins(session, ph, cfg.id)))
     params = PredictParams(k=k, embed_missing=False, alignments=True, evidence_codes=codes)
     frames: dict[str, list[pd.DataFrame]] = {"train": [], "eval": []}
     produced: set[tuple[str, ...]] = set()
     prediction_sets: list[int] = []
     pair_stats: list[dict[str, Any]] = []
-    for split, pair, proteins in work:
+    for split, pair, ph, proteins in work:
         if not proteins:
             raise InvalidInput(
                 f"pair {pair.label} has no delta protein with vectors under {cfg.name!r}: embed them first"
@@ -309,7 +325,7 @@ def export_dataset(
         result = predict(cfg.id, pair.old, identity, accessions=proteins, params=params)
         prediction_sets.append(result.prediction_set_id)
         with session_scope() as session:
-            rows, fams, counts = _pair_rows(session, pair, result.prediction_set_id, chosen, codes)
+            rows, fams, counts = _pair_rows(session, pair, ph, result.prediction_set_id, chosen)
         produced.add(fams)
         frames[split].append(rows)
         pair_stats.append({"pair": pair.label, "split": split, "proteins": len(proteins), **counts})
