@@ -37,6 +37,7 @@ with session_scope() as session:
     prediction_sets = browse.prediction_set_labels(session)
     configs = browse.config_names(session)
     annotation_sets = browse.annotation_set_labels(session)
+    evaluation_sets = browse.evaluation_set_labels(session)
 
 models_tab, datasets_tab = st.tabs(["Re-rankers", "Datasets"])
 
@@ -114,6 +115,17 @@ with models_tab:
                 if st.form_submit_button("Re-rank"):
                     with shown_errors():
                         _submit("reranking.rerank", {"prediction_set_id": int(target), "reranker": model.name})
+        reranked_sets = used.prediction_sets["prediction set"].tolist() if not used.prediction_sets.empty else []
+        if identity.can(Role.LEAD) and evaluation_sets and reranked_sets:
+            with st.form("rr_evaluate"):
+                st.caption("Score a re-ranked prediction set against an evaluation set (CAFA evaluator).")
+                eval_set = st.selectbox("Evaluation set", list(evaluation_sets), format_func=evaluation_sets.get)
+                scored = st.selectbox("Re-ranked prediction set", reranked_sets,
+                                      format_func=lambda i: prediction_sets.get(i, f"set {i}"))  # fmt: skip
+                if st.form_submit_button("Evaluate re-ranked scores"):
+                    with shown_errors():
+                        payload = {"evaluation_set_id": int(eval_set), "prediction_set_id": int(scored)}
+                        _submit("reranking.evaluate", payload | {"reranker": model.name})
 
 with datasets_tab:
     if identity.can(Role.LEAD):

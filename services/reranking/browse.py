@@ -178,6 +178,16 @@ def prediction_set_labels(session: Session) -> dict[int, str]:
     }
 
 
+def evaluation_set_labels(session: Session) -> dict[int, str]:
+    """Evaluation sets for the re-ranked evaluation form: id → "name (old → new)"."""
+    from services.evaluation.browse import list_evaluation_sets
+
+    return {
+        e.id: f"{e.name or 'set ' + str(e.id)} (annotation sets {e.old_annotation_set_id} → {e.new_annotation_set_id})"
+        for e in list_evaluation_sets(session)
+    }
+
+
 def config_names(session: Session) -> list[str]:
     return list(session.execute(Q.config_names).scalars())
 

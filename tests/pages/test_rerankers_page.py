@@ -71,6 +71,10 @@ def test_lead_forms_queue_jobs_and_refuse_bad_input(app, trained) -> None:
     at.text_input(key="rr_name").input("second")
     at.button(key="rr_train").click().run()
     assert [j.operation for j in _jobs()] == ["reranking.train"]
+    evaluate = next(b for b in at.button if b.label == "Evaluate re-ranked scores")
+    evaluate.click().run()
+    queued = [j for j in _jobs() if j.operation == "reranking.evaluate"]
+    assert len(queued) == 1 and queued[0].payload["prediction_set_id"] == trained["prediction_set"]
     at.text_input(key="ds_name").input("next")
     at.text_input(key="ds_train").input("1-2")
     at.text_input(key="ds_eval").input("3:4")
@@ -78,4 +82,4 @@ def test_lead_forms_queue_jobs_and_refuse_bad_input(app, trained) -> None:
     assert any("is not OLD:NEW" in e.value for e in at.error)
     at.text_input(key="ds_train").input("1:2")
     at.button(key="ds_export").click().run()
-    assert sorted(j.operation for j in _jobs()) == ["reranking.export_dataset", "reranking.train"]
+    assert sorted(j.operation for j in _jobs()) == ["reranking.evaluate", "reranking.export_dataset", "reranking.train"]
