@@ -47,6 +47,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "services.annotations.source_commands",
     "services.usage.commands",
     "services.evaluation.commands",
+    "services.reranking.commands",
 )
 
 

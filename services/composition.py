@@ -22,6 +22,7 @@ OPERATION_MODULES: tuple[str, ...] = (
     "services.annotations.operations",
     "services.evaluation.baselines",
     "services.evaluation.operations",
+    "services.reranking.operations",
 )
 
 

@@ -23,6 +23,13 @@ def external_database_url() -> str | None:
     return url or None
 
 
+def artifact_dir() -> Path:
+    """Folder of exported datasets and re-ranker boosters: ``$WORKBENCH_ARTIFACT_DIR`` or ``artifacts/`` beside
+    the data dir. A plain folder serves one machine; an object-store path is a documented follow-up."""
+    raw = os.environ.get("WORKBENCH_ARTIFACT_DIR", "").strip()
+    return Path(raw).resolve() if raw else data_dir().parent / "artifacts"
+
+
 def import_folders() -> list[Path]:
     """Server-side folders whose files may be loaded by path from the UI (``$WORKBENCH_IMPORT_DIRS``, ':'-separated)."""
     raw = os.environ.get("WORKBENCH_IMPORT_DIRS", "")

@@ -1,0 +1,1 @@
+"""Re-rankers and datasets (issue 13)."""

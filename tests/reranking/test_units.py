@@ -1,0 +1,100 @@
+"""Pure pieces of the re-ranking package: family parsing and the schema fingerprint, which families a prediction
+set produces, category codes (unknown → missing), the vectorised row Fmax against a direct computation, PCA."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from services.errors import InvalidInput
+from services.reranking.features import (
+    DEFAULT_FAMILIES,
+    FAMILIES,
+    PCA_COMPONENTS,
+    columns_of,
+    fit_pca,
+    parse_families,
+    produced_families,
+    schema_sha,
+)
+from services.reranking.training import encode, fmax_rows, validation_mask
+
+
+def test_families_parse_and_fingerprint() -> None:
+    assert DEFAULT_FAMILIES == ("knn", "alignment", "lengths", "taxonomy", "go_context")
+    assert parse_families("+embedding_pca") == (*DEFAULT_FAMILIES, "embedding_pca")
+    assert parse_families("all") == tuple(f.name for f in FAMILIES)
+    assert parse_families("alignment,knn") == ("knn", "alignment")
+    with pytest.raises(InvalidInput, match="unknown feature family 'anc2vec'"):
+        parse_families("anc2vec")
+    columns = columns_of(("knn", "alignment"))
+    assert schema_sha(["alignment", "knn"], list(reversed(columns))) == schema_sha(["knn", "alignment"], columns)
+    assert schema_sha(["knn"], columns_of(["knn"])) != schema_sha(["knn", "lengths"], columns_of(["knn", "lengths"]))
+    assert len(columns_of(["embedding_pca"])) == PCA_COMPONENTS == 16
+
+
+def test_produced_families_follow_the_inputs() -> None:
+    run = SimpleNamespace(params={"alignments": False, "taxdump": None}, embedding_config_id=1, k=5)
+    assert produced_families(run, parse_families("all")) == (
+        "knn", "lengths", "go_context", "taxonomy_voters", "embedding_pca",
+    )  # fmt: skip
+    naive = SimpleNamespace(params={"method": "naive"}, embedding_config_id=None, k=None)
+    assert produced_families(naive, DEFAULT_FAMILIES) == ("lengths", "go_context")
+
+
+def test_category_codes_are_the_stored_ones() -> None:
+    frame = pd.DataFrame({"aspect": ["F", "P", None, "C"], "knn_score": [0.1, 0.2, 0.3, 0.4]})
+    matrix = encode(frame, ["aspect", "knn_score"], {"aspect": ["F", "P"]})
+    assert matrix["aspect"].tolist()[:2] == [0.0, 1.0] and np.isnan(matrix["aspect"].iloc[2:]).all()
+    assert matrix["knn_score"].tolist() == [0.1, 0.2, 0.3, 0.4]
+
+
+def _fmax_direct(frame: pd.DataFrame, scores: np.ndarray) -> tuple[float, float]:
+    best = (0.0, 0.0)
+    positives = frame.groupby("protein_accession")["label"].sum()
+    for k in range(1, 100):
+        tau = k / 100
+        above = frame.assign(above=scores >= tau - 1e-12, tp=(scores >= tau - 1e-12) & (frame["label"] == 1))
+        per = above.groupby("protein_accession")[["above", "tp"]].sum()
+        covered = per[per["above"] > 0]
+        if covered.empty:
+            continue
+        precision = (covered["tp"] / covered["above"]).mean()
+        recall = (per["tp"][positives > 0] / positives[positives > 0]).mean()
+        f = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        if f > best[0]:
+            best = (f, tau)
+    return best
+
+
+def test_row_fmax_equals_a_direct_computation() -> None:
+    rng = np.random.default_rng(5)
+    n = 600
+    frame = pd.DataFrame({"protein_accession": rng.choice([f"P{i}" for i in range(40)], n),
+                          "label": rng.integers(0, 2, n)})  # fmt: skip
+    scores = np.clip(frame["label"] * 0.3 + rng.random(n) * 0.7, 0, 1).to_numpy()
+    got = fmax_rows(frame, scores)
+    f, tau = _fmax_direct(frame, scores)
+    assert got["fmax"] == pytest.approx(f) and got["threshold"] == pytest.approx(tau)
+    assert 0 < got["auc_pr"] <= 1
+
+
+def test_validation_split_is_by_protein_and_stable() -> None:
+    proteins = pd.Series([f"Q{i:05d}" for i in range(200) for _ in range(3)])
+    mask = validation_mask(proteins)
+    assert 0.1 < mask.mean() < 0.3
+    split = pd.DataFrame({"p": proteins, "v": mask}).groupby("p")["v"].nunique()
+    assert (split == 1).all()  # no protein on both sides
+    assert (validation_mask(proteins) == mask).all()
+
+
+def test_pca_is_deterministic_with_fixed_signs() -> None:
+    x = np.random.default_rng(1).standard_normal((50, 20)).astype(np.float32)
+    a, b = fit_pca(x), fit_pca(x.copy())
+    np.testing.assert_array_equal(a.components, b.components)
+    assert a.components.shape == (16, 20)
+    assert (a.components[np.arange(16), np.abs(a.components).argmax(axis=1)] > 0).all()
+    assert a.project(x[:3]).shape == (3, 16)
