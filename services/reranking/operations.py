@@ -16,7 +16,7 @@ from typing import Any
 from services.auth.identity import Identity, Role
 from services.db.engine import session_scope
 from services.errors import InvalidInput
-from services.input_files import import_path
+from services.input_files import resolve_input_path
 from services.jobs.operations import operation
 from services.jobs.progress import ProgressReporter
 
@@ -64,7 +64,10 @@ def import_operation(payload: dict[str, Any], progress: ProgressReporter, identi
 
     _need(payload, "file", "manifest")
     model = import_reranker(
-        identity, import_path(payload["file"]), import_path(payload["manifest"]), name=payload.get("name")
+        identity,
+        resolve_input_path(payload.get("file"), "booster file", confined=True),
+        resolve_input_path(payload.get("manifest"), "manifest", confined=True),
+        name=payload.get("name"),
     )
     return {"reranker_id": model.id, "name": model.name, "feature_schema_sha": model.feature_schema_sha}
 
