@@ -113,9 +113,7 @@ def upgrade() -> None:
         sa.Column("started_at", sa.DateTime(timezone=True)),
         sa.Column("finished_at", sa.DateTime(timezone=True)),
         sa.UniqueConstraint("name", name="uq_experiment_run_name"),
-        sa.CheckConstraint(
-            "status IN ('planned', 'running', 'done', 'abandoned')", name="ck_experiment_run_status"
-        ),
+        sa.CheckConstraint("status IN ('planned', 'running', 'done', 'abandoned')", name="ck_experiment_run_status"),
         sa.CheckConstraint("axis_tuple_shortid ~ '^[0-9a-f]{12}$'", name="ck_experiment_run_shortid"),
     )
     # One run per axis tuple (re-runs keep the tuple's columns but no short id; see services/experiments/runs.py).
