@@ -112,9 +112,10 @@ def protein_scores(
     known: pd.DataFrame | None = None,
     ia: Mapping[str, float] | None = None,
     weighted: bool = False,
-    options: EvalOptions = EvalOptions(),
+    options: EvalOptions | None = None,
 ) -> dict[str, ProteinScores]:
     """Per namespace, the per-protein precision and recall at every threshold (module contract, point 1)."""
+    options = options or EvalOptions()
     if options.prop != "max":
         raise InvalidInput("the paired bootstrap recomputes max propagation only; this result used fill propagation")
     if weighted and ia is None:
