@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "services.variants.commands",
     "services.annotations.source_commands",
     "services.evaluation.commands",
+    "services.experiments.commands",
 )
 
 

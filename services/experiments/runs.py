@@ -19,14 +19,15 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from services.auth.identity import Identity, Role, require
@@ -176,26 +177,31 @@ def _run(session: Session, ref: str | int, *, lock: bool = False) -> ExperimentR
     return run
 
 
-def _flush(session: Session, run: ExperimentRun) -> None:
-    """Flush, translating the run's constraints into sentences (nothing is left written on failure)."""
+@contextmanager
+def _guarded(session: Session, name: str, shortid: str | None = None) -> Iterator[None]:
+    """Writes inside a savepoint, flushed at the end; the run's constraints become sentences and nothing of a
+    refused change stays (the savepoint is rolled back, which expires or removes what it touched)."""
+    nested = session.begin_nested()
     try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError as exc:
-        text = str(exc.orig)
+        yield
+        session.flush()
+    except (IntegrityError, DBAPIError) as exc:
+        nested.rollback()
+        text = str(getattr(exc, "orig", exc))
         if "uq_experiment_run_name" in text:
-            raise InvalidInput(f"an experiment run named {run.name!r} already exists: choose another name") from exc
+            raise InvalidInput(f"an experiment run named {name!r} already exists: choose another name") from exc
         if "uq_experiment_run_axis_tuple_shortid" in text:
-            other = session.scalar(
-                select(ExperimentRun.name).where(ExperimentRun.axis_tuple_shortid == run.axis_tuple_shortid)
-            )
+            other = session.scalar(select(ExperimentRun.name).where(ExperimentRun.axis_tuple_shortid == shortid))
             raise InvalidInput(
-                f"the run {other!r} already has these axes (short id {run.axis_tuple_shortid}): "
-                "change an axis, or re-run that run"
+                f"the run {other!r} already has these axes (short id {shortid}): change an axis, or re-run that run"
             ) from exc
         if "experiment_run_status_transition" in text or "cannot go from" in text:
-            raise InvalidInput(text.splitlines()[0].removeprefix("ERROR:").strip()) from exc
+            raise InvalidInput(text.splitlines()[0].strip()) from exc
         raise
+    except BaseException:
+        nested.rollback()
+        raise
+    nested.commit()
 
 
 def create_run(
@@ -214,21 +220,23 @@ def create_run(
     require(identity, Role.LEAD, "create experiment runs")
     config = dict(config or {})
     values = axis_tuple({**{a: config.get(a) for a in AXES}, **{k: v for k, v in (axes or {}).items() if v}})
+    name = _clean_name(name)
+    shortid = None if rerun_of_id else axis_shortid(values)
     run = ExperimentRun(
-        name=_clean_name(name),
+        name=name,
         description=(description or "").strip() or None,
         hypothesis=(hypothesis or "").strip() or None,
         status="planned",
         config=config,
         provenance={},
         tags=_clean_tags(tags),
-        axis_tuple_shortid=None if rerun_of_id else axis_shortid(values),
+        axis_tuple_shortid=shortid,
         rerun_of_id=rerun_of_id,
         created_by=identity.user,
         **values,
     )
-    session.add(run)
-    _flush(session, run)
+    with _guarded(session, name, shortid):
+        session.add(run)
     session.refresh(run)
     return RunView.from_row(run)
 
@@ -250,12 +258,12 @@ def update_narrative(
     """Change what is given (None leaves a field alone; an empty text clears it)."""
     require(identity, Role.LEAD, "edit experiment runs")
     run = _run(session, ref, lock=True)
-    for field, value in (("description", description), ("hypothesis", hypothesis), ("findings", findings)):
-        if value is not None:
-            setattr(run, field, value.strip() or None)
-    if tags is not None:
-        run.tags = _clean_tags(tags)
-    _flush(session, run)
+    with _guarded(session, run.name):
+        for field, value in (("description", description), ("hypothesis", hypothesis), ("findings", findings)):
+            if value is not None:
+                setattr(run, field, value.strip() or None)
+        if tags is not None:
+            run.tags = _clean_tags(tags)
     session.refresh(run)
     return RunView.from_row(run)
 
@@ -270,10 +278,11 @@ def set_status(session: Session, identity: Identity, ref: str | int, status: str
     run = _run(session, ref, lock=True)
     if run.status == status:
         return RunView.from_row(run)
-    if status == "running":
-        run.provenance = capture(session, run.id, dict(run.config or {}))
-    run.status = status
-    _flush(session, run)
+    provenance = capture(session, run.id, dict(run.config or {})) if status == "running" else None
+    with _guarded(session, run.name):
+        if provenance is not None:
+            run.provenance = provenance
+        run.status = status
     session.refresh(run)
     return RunView.from_row(run)
 
@@ -317,7 +326,11 @@ def attach(
     elif kind == "job":
         from services.jobs.service import get_job
 
-        link.job_id = get_job(session, value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))).id
+        try:
+            job_id = value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+        except ValueError as exc:
+            raise InvalidInput(f"--job must be a job id (a UUID), not {value!r}") from exc
+        link.job_id = get_job(session, job_id).id
     else:
         link.ref_name = str(value)
     existing = _same_link(session, run.id, link)
