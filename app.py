@@ -27,6 +27,7 @@ PAGES = {
     ],
     "Lab lead": [
         st.Page("pages/evaluation.py", title="Evaluation", icon=":material/leaderboard:", url_path="evaluation"),
+        st.Page("pages/experiments.py", title="Experiments", icon=":material/science:", url_path="experiments"),
     ],
     "Annotations": [
         st.Page(

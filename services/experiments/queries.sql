@@ -108,3 +108,9 @@ ORDER BY c.evaluation_result_id, c.category, c.namespace, c.tau;
 SELECT b.evaluation_result_id, b.category, b.namespace, b.metric, b.tau, b.n, b.pr, b.rc, b.cov, b.f, b.f_w
 FROM evaluation_best_row b
 WHERE b.evaluation_result_id = ANY(:ids) AND b.metric IN ('f', 'f_w');
+
+-- name: evaluation_result_choices
+SELECT er.id, er.prediction_set_id, coalesce(es.name, 'evaluation set ' || es.id) AS set_label, er.created_at,
+       (er.information_accretion_set_id IS NOT NULL) AS weighted
+FROM evaluation_result er JOIN evaluation_set es ON es.id = er.evaluation_set_id
+ORDER BY er.id DESC;

@@ -37,6 +37,8 @@ from services.experiments.models import AXES, STATUSES, ExperimentComment, Exper
 
 Q = sql_blocks.load(__file__)
 NAME_MAX = 200
+# The moves the status trigger allows (offered as actions; the database remains the guard).
+NEXT_STATUSES: dict[str, tuple[str, ...]] = {"planned": ("running", "abandoned"), "running": ("done", "abandoned")}
 
 
 @dataclass(frozen=True)
@@ -546,3 +548,13 @@ def _next_rerun_name(session: Session, name: str) -> str:
     while f"{base} {n})" in taken:
         n += 1
     return f"{base} {n})"
+
+
+def evaluation_result_choices(session: Session) -> dict[int, str]:
+    """Every evaluation result, newest first, labelled for people (to attach one to a run)."""
+    return {
+        row.id: f"Result {row.id}: prediction set {row.prediction_set_id} on {row.set_label}"
+        + (" (IA-weighted)" if row.weighted else "")
+        + f", {row.created_at:%Y-%m-%d %H:%M}"
+        for row in session.execute(Q.evaluation_result_choices)
+    }
