@@ -29,6 +29,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from services.db.base import Base
 
+# The tables the links point to must be in the metadata wherever a link is written (foreign key resolution).
+from services.evaluation import models as _evaluation  # noqa: F401
+from services.jobs import models as _jobs  # noqa: F401
+from services.predictions import models as _predictions  # noqa: F401
+
 STATUSES = ("planned", "running", "done", "abandoned")
 LINK_KINDS = ("job", "prediction_set", "evaluation_result", "dataset", "reranker")
 AXES = (
