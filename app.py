@@ -3,6 +3,8 @@
 import streamlit as st
 
 from pages.ui.identity import sign_in
+from pages.ui.usage import counted_view, feedback_sidebar
+from services.auth.identity import Role
 
 st.set_page_config(page_title="Curation Workbench", page_icon=":material/genetics:", layout="wide")
 identity = sign_in()
@@ -12,6 +14,11 @@ PAGES = {
         st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
         st.Page("pages/jobs.py", title="Jobs", icon=":material/schedule:", url_path="jobs"),
         st.Page("pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
+        *(
+            [st.Page("pages/usage.py", title="Usage", icon=":material/monitoring:", url_path="usage")]
+            if identity.can(Role.LEAD)
+            else []
+        ),
     ],
     "Proteins": [
         st.Page("pages/proteins.py", title="Proteins", icon=":material/biotech:", url_path="proteins"),
@@ -44,4 +51,7 @@ PAGES = {
 }
 
 st.sidebar.caption(f"Signed in as **{identity.user}** ({identity.role.label})")
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+feedback_sidebar()
+with counted_view(page):
+    page.run()

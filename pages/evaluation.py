@@ -18,7 +18,15 @@ from services.evaluation.holdout import DEFAULT_EVIDENCE, check_request
 from services.evaluation.information_accretion import list_ia_tables
 from services.evaluation.models import CATEGORIES, NAMESPACES
 from services.evaluation.results import check_request as check_evaluation
-from services.evaluation.scoring import DEFAULT_EVIDENCE_WEIGHTS, list_scoring_configs
+from services.evaluation.scoring import (
+    DEFAULT_EVIDENCE_WEIGHTS,
+    SIGNALS,
+    create_scoring_config,
+    explain_prediction,
+    list_scoring_configs,
+    predicted_proteins,
+    predicted_terms,
+)
 from services.jobs import service as jobs
 
 identity = current_identity()
@@ -40,6 +48,7 @@ with session_scope() as session:
     annotation_sets = browse.annotation_set_choices(session)
     prediction_sets = browse.prediction_set_choices(session)
     configs = list_scoring_configs(session)
+    snapshots = browse.snapshot_choices(session)
 
 if identity.can(Role.LEAD):
     with st.expander("Create an evaluation set", expanded=not sets):
@@ -54,14 +63,18 @@ if identity.can(Role.LEAD):
         new = st.selectbox("New release (annotation set)", ids, format_func=annotation_sets.get, key="es_new")
         codes = sorted(set(DEFAULT_EVIDENCE) | set(DEFAULT_EVIDENCE_WEIGHTS))
         evidence = st.multiselect("Evidence codes counted", codes, default=list(DEFAULT_EVIDENCE), key="es_evidence")
+        snapshot = st.selectbox(
+            "Ontology snapshot the terms are mapped to",
+            [None, *snapshots],
+            format_func=lambda i: "the new release's snapshot" if i is None else snapshots[i],
+            key="es_ontology",
+        )
         name = st.text_input("Label (optional)", key="es_name")
         if st.button("Create evaluation set", key="es_create", disabled=not ids):
             with shown_errors(), session_scope() as session:
-                check_request(session, old=old, new=new, evidence=evidence)
-                _submit(
-                    "evaluation.create_set",
-                    {"old": old, "new": new, "evidence": evidence, "name": name.strip() or None},
-                )
+                check_request(session, old=old, new=new, ontology=snapshot, evidence=evidence)
+                payload = {"old": old, "new": new, "evidence": evidence, "name": name.strip() or None}
+                _submit("evaluation.create_set", payload | ({"ontology": snapshot} if snapshot else {}))
 
 if not sets:
     st.info("No evaluation sets yet. A lab lead creates one from two releases of GO annotations.")
@@ -69,7 +82,10 @@ if not sets:
 
 by_id = {s.id: s for s in sets}
 wanted = st.query_params.get("set")
-start = list(by_id).index(int(wanted)) if wanted and wanted.isdigit() and int(wanted) in by_id else 0
+start = 0
+if wanted:
+    with shown_errors(), session_scope() as session:
+        start = list(by_id).index(browse.get_evaluation_set(session, browse.parse_set_id(wanted)).id)
 chosen = by_id[
     st.selectbox("Evaluation set", list(by_id), index=start, format_func=lambda i: by_id[i].label, key="es_pick")
 ]
@@ -146,7 +162,7 @@ if identity.can(Role.LEAD):
             if st.button("Start evaluation job", key="ev_run"):
                 with shown_errors():
                     if ia_kind == "from a file":
-                        picked = chosen_file(upload, path)
+                        picked = chosen_file(upload, path, identity)
                         ia_choice = {"file": str(picked[0])} if picked else None
                         if ia_choice is None:
                             st.warning("Choose an IA file, or no IA.")
@@ -160,6 +176,52 @@ if identity.can(Role.LEAD):
                         with session_scope() as session:
                             check_evaluation(session, **payload)
                         _submit("evaluation.evaluate", payload)
+
+with st.expander("Scoring configs and why a prediction scores what it does"):
+    st.dataframe(
+        [{"name": c.name, "formula": c.summary(), "preset": c.is_preset, "by": c.created_by} for c in configs],
+        hide_index=True,
+    )
+    if identity.can(Role.LEAD):
+        st.markdown("**New scoring config** (configs never change once created)")
+        sc_name = st.text_input("Name", key="sc_name")
+        sc_formula = st.radio("Formula", ["linear", "evidence_weighted"], horizontal=True, key="sc_formula",
+                              format_func={"linear": "weighted mean of the signals present",
+                                           "evidence_weighted": "weighted mean × evidence weight"}.get)  # fmt: skip
+        weight_cols = st.columns(3)
+        sc_weights = {
+            signal: weight_cols[i % 3].number_input(label, min_value=0.0, value=0.0, step=0.1, key=f"sc_w_{signal}")
+            for i, (signal, label) in enumerate(SIGNALS.items())
+        }
+        if st.button("Create scoring config", key="sc_create"):
+            with shown_errors(), session_scope() as session:
+                made = create_scoring_config(session, identity, name=sc_name, formula=sc_formula,
+                                             weights={k: v for k, v in sc_weights.items() if v > 0})  # fmt: skip
+                st.success(f"Created scoring config {made.name}: {made.summary()}")
+    if prediction_sets:
+        choices = {p.id: p for p in prediction_sets}
+        x_set = st.selectbox("Prediction set", list(choices), format_func=lambda i: choices[i].label, key="x_set")
+        with session_scope() as session:
+            proteins = predicted_proteins(session, x_set)
+        x_protein = st.selectbox("Protein", proteins, key="x_protein")
+        if x_protein:
+            with session_scope() as session:
+                terms = predicted_terms(session, x_set, x_protein)
+            x_term = st.selectbox("Predicted term", list(terms), format_func=terms.get, key="x_term")
+            x_config = st.selectbox("Scoring config", [c.name for c in configs], key="x_config")
+            if x_term and x_config:
+                with shown_errors(), session_scope() as session:
+                    why = explain_prediction(session, x_set, x_protein, x_term, x_config)
+                    st.caption(
+                        f"{why.go_id} {why.term_name or ''} for {why.accession}: stored score "
+                        f"{why.stored_score:.3f}, {x_config} score **{why.explanation.score:.3f}**"
+                        + (
+                            f" (× evidence weight {why.explanation.evidence_multiplier:.2f})"
+                            if why.explanation.evidence_multiplier is not None
+                            else ""
+                        )
+                    )
+                    st.dataframe(why.frame().style.format(precision=3, na_rep="missing"), hide_index=True)
 
 st.subheader("Results")
 with session_scope() as session:

@@ -34,7 +34,7 @@ if identity.can(Role.CURATOR):
                     st.warning("Upload or paste a FASTA file.")
                 else:
                     entries = check_fasta(data, filename)
-                    path = save_upload(filename, data)
+                    path = save_upload(filename, data, identity)
                     with session_scope() as session:
                         job = jobs.submit(
                             session,

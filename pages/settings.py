@@ -1,4 +1,5 @@
-"""Settings: the retired-link display decision (curators), explained, with what it affects now and its history."""
+"""Settings: the retired-link display decision (curators), explained, with what it affects now and its history;
+then the other settings (leads), each widget built from the setting's one declaration in the registry."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from pages.ui.identity import current_identity
 from services.annotations.read_path import DISPLAY_SETTING, retired_display_impact
 from services.auth.identity import Role
 from services.db.engine import session_scope
-from services.settings.service import get_setting, set_setting, setting_history
+from services.settings.registry import SETTINGS, SettingSpec, spec
+from services.settings.service import all_settings, get_setting, set_setting, setting_history
 
 identity = current_identity()
 st.title("Settings")
@@ -37,9 +39,8 @@ st.markdown(
 )
 
 if identity.can(Role.CURATOR):
-    choice = st.radio(
-        "Display", list(OPTIONS), index=list(OPTIONS).index(current), horizontal=True, key="display_choice"
-    )
+    choices = list(spec(DISPLAY_SETTING).choices or ())
+    choice = st.radio("Display", choices, index=choices.index(current), horizontal=True, key="display_choice")
 
     def _save() -> None:
         with shown_errors(), session_scope() as s:
@@ -59,3 +60,52 @@ st.dataframe(
     width="stretch",
     key="display_history",
 )
+
+
+st.subheader("Other settings")
+
+
+def _widget(setting: SettingSpec, value, disabled: bool):
+    """The input for ``setting``: its type and range come from the registry (the service checks them again)."""
+    key = f"setting_{setting.name}"
+    if setting.choices is not None:
+        options = list(setting.choices)
+        return st.selectbox(setting.name, options, index=options.index(value), key=key, disabled=disabled)
+    if setting.kind is int:
+        return st.number_input(
+            setting.name,
+            min_value=None if setting.minimum is None else int(setting.minimum),
+            max_value=None if setting.maximum is None else int(setting.maximum),
+            value=int(value),
+            step=1,
+            key=key,
+            disabled=disabled,
+            help=setting.help,
+        )
+    if setting.kind is float:
+        return st.number_input(
+            setting.name,
+            min_value=setting.minimum,
+            max_value=setting.maximum,
+            value=float(value),
+            step=0.0001,
+            format="%g",
+            key=key,
+            disabled=disabled,
+            help=setting.help,
+        )
+    return st.text_input(setting.name, value=str(value), key=key, disabled=disabled, help=setting.help)
+
+
+with session_scope() as session:
+    values = all_settings(session)
+for setting in SETTINGS:
+    if setting.name == DISPLAY_SETTING:
+        continue
+    allowed = identity.can(setting.min_role)
+    new = _widget(setting, values[setting.name], disabled=not allowed)
+    st.caption(f"{setting.help} Allowed: {setting.allowed()}. Changed by a {setting.min_role.label} or above.")
+    if allowed and new != values[setting.name] and st.button("Save", key=f"save_{setting.name}"):
+        with shown_errors(), session_scope() as s:
+            set_setting(s, identity, setting.name, new)
+            st.success(f"{setting.name} is now {new}")

@@ -13,9 +13,9 @@ from pages.ui.identity import current_identity
 from services.annotations.read_path import current_annotation, display_setting, resolve_allele
 from services.auth.identity import Role
 from services.db.engine import session_scope
+from services.input_files import save_upload
 from services.jobs import service as jobs
 from services.variants import browse
-from services.variants.operations import save_upload
 
 identity = current_identity()
 PAGE_SIZE = 50

@@ -30,6 +30,20 @@ def import_folders() -> list[Path]:
     return folders or [data_dir().parent / "imports"]
 
 
+DEFAULT_OUTBOUND_HOSTS = ("rest.uniprot.org", "www.ebi.ac.uk")
+
+
+def outbound_hosts() -> list[str]:
+    """Hosts the workers may fetch from (``$WORKBENCH_OUTBOUND_HOSTS``, ','-separated ``host`` or ``host:port``).
+
+    Default: UniProt REST and EBI (QuickGO). A ``base_url`` naming any other host is refused.
+    """
+    raw = os.environ.get("WORKBENCH_OUTBOUND_HOSTS")
+    if raw is None:
+        return list(DEFAULT_OUTBOUND_HOSTS)
+    return [h.strip().lower() for h in raw.split(",") if h.strip()]
+
+
 def local_user() -> str:
     """The single local user of an install without OIDC (``$WORKBENCH_USER``, default ``local``)."""
     return os.environ.get("WORKBENCH_USER", "local")
@@ -48,3 +62,9 @@ def worker_heartbeat_seconds() -> float:
 def stalled_worker_seconds() -> float:
     """After how long without a heartbeat a worker counts as dead (``$WORKBENCH_STALLED_SECONDS``, default 30)."""
     return float(os.environ.get("WORKBENCH_STALLED_SECONDS", "30"))
+
+
+def trusted_proxies() -> str:
+    """Addresses of reverse proxies whose ``X-Forwarded-For`` may name the client (``$WORKBENCH_TRUSTED_PROXIES``,
+    ``,``-separated; default none: the client address is always the connection's own)."""
+    return os.environ.get("WORKBENCH_TRUSTED_PROXIES", "").strip()

@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from services.errors import InputFileError
+from services.auth.identity import Identity, Role, require
+from services.errors import InputFileError, InvalidInput
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -90,35 +91,60 @@ class InputFile:
         self.close()
 
 
-def import_path(raw: str, *, folder_ok: bool = False) -> Path:
-    """A server-side file the UI may load: it must lie inside one of ``config.import_folders()``.
+def resolve_input_path(
+    raw: str | os.PathLike[str] | None, what: str = "file", *, confined: bool, folder_ok: bool = False
+) -> Path:
+    """The one resolver of a user-given server path: its real path (``~`` expanded, ``..`` and every symlink
+    followed), which must be an existing regular file (or, with ``folder_ok``, a folder).
 
-    Pages and job payloads pass user-given paths through this (the CLI, run by the local user, may read any
-    path). ``folder_ok`` also accepts a folder (e.g. an NCBI taxdump directory).
+    ``confined=True`` — every path from a job payload, a page or an upload: the real path must lie inside one of
+    ``config.import_folders()`` (themselves resolved), else ``PermissionDenied`` naming the path and the
+    folders; so ``imports/../x``, a symlink in an import folder pointing out of it, and ``/etc/shadow`` are all
+    refused before a byte is read. ``confined=False`` — the CLI only: its user is the local account on the
+    server, reading with that account's own file permissions. Operations call this in the worker, so a job
+    queued by any means (page, CLI, a hand-made payload) is checked where the file is opened.
     """
     from services import config
     from services.errors import PermissionDenied
 
-    path = Path(raw.strip()).expanduser().resolve()
-    folders = config.import_folders()
-    if not any(path == f or f in path.parents for f in folders):
-        allowed = ", ".join(str(f) for f in folders)
-        raise PermissionDenied(f"{path} is outside the import folders ({allowed}); put the file there first")
-    if not (path.is_file() or (folder_ok and path.is_dir())):
-        raise InputFileError(str(path), None, "no such file")
+    if raw is None or not str(raw).strip():
+        raise InvalidInput(f"a {what} path is required")
+    text = str(raw).strip()
+    if "\x00" in text:
+        raise InvalidInput(f"the {what} path {text!r} contains a NUL byte")
+    path = Path(text).expanduser().resolve()
+    if confined:
+        folders = [f.resolve() for f in config.import_folders()]
+        if not any(path.is_relative_to(folder) for folder in folders):
+            allowed = ", ".join(str(f) for f in folders)
+            raise PermissionDenied(
+                f"the {what} {text} is outside the import folders ({allowed}); put the file there first"
+            )
+    if folder_ok and path.is_dir():
+        return path
+    if not path.is_file():
+        raise InputFileError(text, None, "no such file" if not path.exists() else "not a regular file")
     return path
 
 
-def save_upload(filename: str, data: bytes) -> Path:
-    """Keep an uploaded file under the first import folder's ``uploads/`` so a worker can read it."""
+def save_upload(filename: str, data: bytes, identity: Identity) -> Path:
+    """Keep an uploaded file under the first import folder's ``uploads/`` so any worker can read it (curators).
+
+    The browser-given name is reduced to its last component of ``[A-Za-z0-9._-]`` (at most 100 characters)
+    behind a fresh random prefix, and the result is checked by ``resolve_input_path`` like any other path,
+    so no name can place the file outside the folder or over another upload.
+    """
     import re
     import uuid
 
     from services import config
 
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(filename or "upload").name)[-100:] or "upload"
+    require(identity, Role.CURATOR, "upload files")
+    base = Path(str(filename or "upload").replace("\\", "/")).name
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", base).lstrip(".")[-100:] or "upload"
     folder = config.import_folders()[0] / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{uuid.uuid4().hex[:12]}_{safe}"
-    path.write_bytes(data)
-    return path
+    with path.open("xb") as out:
+        out.write(data)
+    return resolve_input_path(path, "upload", confined=True)

@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 from services import config
+from services.auth.identity import Role
 from services.auth.oidc import auth_configured
 from services.errors import InvalidInput
 
@@ -34,11 +35,15 @@ def check_bind_address(address: str, auth: bool) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from services.auth import local_identity
     from services.db import embedded, migrate
 
     check_bind_address(args.address, auth_configured())
-    url = config.external_database_url() or embedded.start_detached()
-    migrate.upgrade(url)
+    url = config.external_database_url()
+    if url is None:
+        embedded.start_detached()
+        url = embedded.app_url()
+    migrate.ensure_current(local_identity(), url)
     print(f"database: {url}", flush=True)
     workers = [
         subprocess.Popen([sys.executable, "-m", "services.cli", "worker"], cwd=config.REPO_ROOT)
@@ -75,4 +80,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--address", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8501)
     serve.add_argument("--workers", type=int, default=1)
-    serve.set_defaults(handler=_serve)
+    serve.set_defaults(handler=_serve, min_role=Role.VIEWER, mutating=False)

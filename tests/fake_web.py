@@ -2,6 +2,8 @@
 
 ``FakeWeb.route(path, *answers)`` queues answers for a path; each request to it takes the next one (the last
 repeats). An answer is ``(status, headers, body)``. Requests are recorded with their query and headers.
+``FakeWeb.host`` is its ``host:port``: tests allow it the way an operator allows a host, through
+``WORKBENCH_OUTBOUND_HOSTS`` (the ``web`` fixtures set it), so the outbound allow-list stays on in every test.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ class FakeWeb:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.host = f"127.0.0.1:{self.server.server_address[1]}"
+        self.base_url = f"http://{self.host}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 

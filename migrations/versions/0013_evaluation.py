@@ -2,7 +2,7 @@
 scoring configs (immutable, presets seeded), evaluation results with their best rows and threshold curves.
 
 Revision ID: 0013
-Revises: 0008
+Revises: 0016 (on this branch; originally 0008 — the integrator re-chains)
 Create Date: 2026-12-06
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
 revision = "0013"
-down_revision = "0008"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

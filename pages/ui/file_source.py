@@ -15,7 +15,7 @@ from pages.ui.queued import show_queued
 from services import config
 from services.auth.identity import Identity
 from services.db.engine import session_scope
-from services.input_files import import_path, save_upload
+from services.input_files import resolve_input_path, save_upload
 from services.jobs import service as jobs
 
 
@@ -26,12 +26,13 @@ def file_inputs(key: str, label: str, types: list[str] | None = None):
     return upload, path
 
 
-def chosen_file(upload, path: str) -> tuple[Path, str] | None:
-    """(server path, display name) for the job, or None when neither was given."""
+def chosen_file(upload, path: str, identity: Identity) -> tuple[Path, str] | None:
+    """(server path, display name) for the job, or None when neither was given. The page refuses a path
+    outside the import folders at once; the worker checks it again (``resolve_input_path``)."""
     if upload is not None:
-        return save_upload(upload.name, upload.getvalue()), upload.name
+        return save_upload(upload.name, upload.getvalue(), identity), upload.name
     if path and path.strip():
-        resolved = import_path(path)
+        resolved = resolve_input_path(path, "file", confined=True)
         return resolved, resolved.name
     return None
 
@@ -41,7 +42,7 @@ def submit_file_job(
 ) -> None:
     """Queue ``operation`` on the chosen file (payload ``path``, ``source_name`` unless ``with_name`` is
     False, plus ``extra``) and show it queued; a warning when no file was chosen. Call inside ``shown_errors``."""
-    chosen = chosen_file(upload, path)
+    chosen = chosen_file(upload, path, identity)
     if chosen is None:
         st.warning("Choose a file to load.")
         return

@@ -6,12 +6,25 @@ import streamlit as st
 
 from services.auth.identity import Identity, local_identity, role_for_email
 from services.auth.oidc import auth_configured, role_mapping
+from services.errors import WorkbenchError
 
 _KEY = "workbench_identity"
 
 
 def sign_in() -> Identity:
-    """Resolve the identity once per run; with OIDC, stop the page behind a login button until signed in."""
+    """Resolve the identity once per run; with OIDC, stop the page behind a login button until signed in.
+    An identity that cannot be resolved (an unknown role) stops the page with its one sentence."""
+    try:
+        identity = _resolve()
+    except WorkbenchError as exc:
+        st.title("Curation Workbench")
+        st.error(str(exc))
+        st.stop()
+    st.session_state[_KEY] = identity
+    return identity
+
+
+def _resolve() -> Identity:
     if auth_configured():
         if not st.user.is_logged_in:
             st.title("Curation Workbench")
@@ -23,7 +36,6 @@ def sign_in() -> Identity:
         )
     else:
         identity = local_identity()
-    st.session_state[_KEY] = identity
     return identity
 
 

@@ -9,6 +9,8 @@ import argparse
 import sys
 from datetime import datetime
 
+from services.auth.identity import Role
+
 EXIT_ALREADY_APPLIED = 4
 
 
@@ -81,11 +83,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     refresh.add_argument("--force", action="store_true", help="re-apply to alleles this release has seen already")
     refresh.add_argument("--dry-run", action="store_true", help="compute counts and changes, apply nothing")
     refresh.add_argument("--json", action="store_true")
-    refresh.set_defaults(handler=_refresh)
+    refresh.set_defaults(handler=_refresh, min_role=Role.CURATOR)
 
     allele = subparsers.add_parser("allele", help="an allele's current annotation, links and events")
     allele.add_argument("allele", help="CHROM-POS-REF-ALT (e.g. chr1-12345-A-G) or an allele id")
     allele.add_argument("--genome", default="GRCh38")
     allele.add_argument("--as-of", help="an ISO 8601 instant: the state at that time")
     allele.add_argument("--json", action="store_true")
-    allele.set_defaults(handler=_allele)
+    allele.set_defaults(handler=_allele, min_role=Role.VIEWER, mutating=False)

@@ -5,22 +5,25 @@ from __future__ import annotations
 import argparse
 import json
 
+from services.auth.identity import Role
+
 
 def _add(args: argparse.Namespace) -> int:
     from services.annotations.sources import add_source
     from services.auth import local_identity
     from services.cli import print_json
     from services.errors import InvalidInput
+    from services.input_files import resolve_input_path
 
     config = None
     if args.fields:
         try:
-            with open(args.fields, encoding="utf-8") as fh:
+            with resolve_input_path(args.fields, "field configuration", confined=False).open(encoding="utf-8") as fh:
                 config = json.load(fh)
         except (OSError, json.JSONDecodeError) as exc:
             raise InvalidInput(f"{args.fields}: not a readable JSON field configuration ({exc})") from None
     release = add_source(
-        args.path,
+        resolve_input_path(args.path, "source file", confined=False),
         local_identity(),
         name=args.name,
         kind=args.kind,
@@ -50,4 +53,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--genome", default="GRCh38")
     add.add_argument("--fields", help="JSON list of {field, alias, type, missing}")
     add.add_argument("--json", action="store_true")
-    add.set_defaults(handler=_add)
+    add.set_defaults(handler=_add, min_role=Role.CURATOR)

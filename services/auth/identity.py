@@ -7,6 +7,8 @@ Contract:
    users are viewers); without it, the one configured local user acts (role from ``$WORKBENCH_ROLE``, lead by
    default) and the app binds to loopback only.
 3. The CLI acts as the local user.
+4. An unknown role name (``WORKBENCH_ROLE=banana``, a typo in the OIDC mapping) is refused with one sentence
+   (``UnknownRole``), never guessed: nobody acts with a role they were not given.
 """
 
 from __future__ import annotations
@@ -16,7 +18,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from services import config
-from services.errors import PermissionDenied
+from services.errors import InvalidInput, PermissionDenied
+
+
+class UnknownRole(InvalidInput, ValueError):
+    """A role name that is not viewer, curator or lead (also a ``ValueError`` for older callers)."""
+
+    code = "unknown_role"
 
 
 class Role(enum.IntEnum):
@@ -25,11 +33,13 @@ class Role(enum.IntEnum):
     LEAD = 3
 
     @classmethod
-    def parse(cls, name: str) -> Role:
+    def parse(cls, name: str, where: str = "") -> Role:
+        """The role called ``name`` (any case); ``UnknownRole`` names ``where`` it came from otherwise."""
         try:
-            return cls[name.strip().upper()]
+            return cls[str(name).strip().upper()]
         except KeyError as exc:
-            raise ValueError(f"unknown role {name!r}: use viewer, curator or lead") from exc
+            origin = f" in {where}" if where else ""
+            raise UnknownRole(f"unknown role {name!r}{origin}: use viewer, curator or lead") from exc
 
     @property
     def label(self) -> str:
@@ -55,7 +65,7 @@ def require(identity: Identity, role: Role, action: str = "do this") -> None:
 
 def local_identity() -> Identity:
     """The single local user (no OIDC): CLI, and the app in local mode."""
-    return Identity(user=config.local_user(), role=Role.parse(config.local_role()))
+    return Identity(user=config.local_user(), role=Role.parse(config.local_role(), "WORKBENCH_ROLE"))
 
 
 def role_for_email(email: str | None, mapping: Mapping[str, str]) -> Role:
@@ -64,4 +74,4 @@ def role_for_email(email: str | None, mapping: Mapping[str, str]) -> Role:
         return Role.VIEWER
     lowered = {k.lower(): v for k, v in mapping.items()}
     role = lowered.get(email.lower())
-    return Role.parse(role) if role else Role.VIEWER
+    return Role.parse(role, f"the [workbench.roles] entry of {email}") if role else Role.VIEWER

@@ -7,6 +7,15 @@ Contract:
 3. ``start_detached()`` leaves the server running after the process exits (``workbench db start``);
    only ``stop()`` (``workbench db stop``) stops it.
 4. A new cluster gets ``SERVER_SETTINGS`` (sized for bulk loads) before first use.
+5. Least privilege: the app, the workers and the migrations connect as ``APP_ROLE`` (``app_url``), a login role
+   that is no superuser, cannot create roles or databases, and owns the workbench database and every object of
+   its schema; the superuser (``admin_url``) is used only to bootstrap that role (and by tests and benchmarks to
+   create scratch databases). Of the extensions the schema needs, btree_gist and pg_trgm are *trusted* (the
+   owner creates them in its migrations); vector is not, so the bootstrap creates it as the superuser
+   (``SUPERUSER_EXTENSIONS``) and the migration's ``CREATE EXTENSION IF NOT EXISTS`` finds it there.
+   ``pg_hba.conf`` admits the Unix socket only (the server listens on no TCP address either). ``bootstrap``
+   runs once per cluster (a marker file records it) and also converts a cluster made before this rule: it
+   hands the database and the objects of its schema to the role.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from services import config
+from services.auth.identity import Identity, Role, require
 
 _log = logging.getLogger(__name__)
 
@@ -45,13 +55,31 @@ def _postmaster(datadir: Path):
     return info if info is not None and info.is_running() and info.status == "ready" else None
 
 
-def url_for(datadir: Path, database: str = "postgres") -> str:
+ADMIN_ROLE = "postgres"
+APP_ROLE = "workbench"
+APP_DATABASE = "postgres"
+BOOTSTRAP_MARKER = "workbench_app_role"
+BOOTSTRAP_VERSION = "1"
+SUPERUSER_EXTENSIONS = ("vector",)
+
+
+def url_for(datadir: Path, database: str = "postgres", role: str = ADMIN_ROLE) -> str:
     """Connection URL for the server of ``datadir`` (its socket folder comes from postmaster.pid)."""
     info = _postmaster(datadir)
     if info is None:
         raise RuntimeError(f"no embedded PostgreSQL is running in {datadir}")
     socket_dir = info.socket_dir or datadir
-    return f"postgresql://postgres:@/{database}?host={quote(str(socket_dir), safe='/')}"
+    return f"postgresql://{role}:@/{database}?host={quote(str(socket_dir), safe='/')}"
+
+
+def admin_url(datadir: Path | None = None, database: str = "postgres") -> str:
+    """The superuser's URL: bootstrap, tests and benchmarks only (contract 5)."""
+    return url_for((datadir or config.data_dir()).resolve(), database, ADMIN_ROLE)
+
+
+def app_url(datadir: Path | None = None) -> str:
+    """The URL the app, the workers and the migrations use: the schema owner, no superuser (contract 5)."""
+    return url_for((datadir or config.data_dir()).resolve(), APP_DATABASE, APP_ROLE)
 
 
 def is_running(datadir: Path | None = None) -> bool:
@@ -59,11 +87,13 @@ def is_running(datadir: Path | None = None) -> bool:
 
 
 def ensure_running(datadir: Path | None = None) -> str:
-    """Start the server of ``datadir`` if needed (detached) and return its URL."""
+    """Start the server of ``datadir`` if needed (detached) and return the app's URL (``app_url``)."""
     datadir = (datadir or config.data_dir()).resolve()
     if _postmaster(datadir) is None:
         start_detached(datadir)
-    return url_for(datadir)
+    elif not _bootstrapped(datadir):
+        bootstrap(datadir)
+    return app_url(datadir)
 
 
 # Server settings for the workbench's workload (bulk COPY, set-based rewrites of millions of rows) on a
@@ -85,14 +115,103 @@ SERVER_SETTINGS = {
 
 
 def start_detached(datadir: Path | None = None) -> str:
-    """Start (or reuse) the server and leave it running after this process exits."""
+    """Start (or reuse) the server, bootstrap the app's role (contract 5) and leave it running after this
+    process exits. Returns the superuser's URL (tests and benchmarks create databases with it); the app uses
+    ``app_url``."""
     datadir = (datadir or config.data_dir()).resolve()
     datadir.parent.mkdir(parents=True, exist_ok=True)
     fresh = not (datadir / "PG_VERSION").exists()
     _start(datadir)
     if fresh:
         _apply_server_settings(datadir)
-    return url_for(datadir)
+    if not _bootstrapped(datadir):
+        bootstrap(datadir)
+    return admin_url(datadir)
+
+
+# Hands every object of the schema that is not part of an extension to the app's role (a cluster migrated by
+# the superuser before contract 5). Indexes, owned sequences and triggers follow their table.
+_HAND_OVER_OBJECTS = """
+DO $$
+DECLARE r record;
+BEGIN
+    FOR r IN
+        SELECT c.oid::regclass AS name, CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW'
+               WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END AS kind
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+          AND c.relowner <> '{role}'::regrole
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                          AND d.deptype IN ('e', 'a', 'i'))
+    LOOP
+        EXECUTE format('ALTER %s %s OWNER TO {role}', r.kind, r.name);
+    END LOOP;
+    FOR r IN
+        SELECT p.oid::regprocedure AS name, CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE'
+               ELSE 'FUNCTION' END AS kind
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = 'public' AND p.proowner <> '{role}'::regrole
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                          AND d.deptype = 'e')
+    LOOP
+        EXECUTE format('ALTER %s %s OWNER TO {role}', r.kind, r.name);
+    END LOOP;
+    FOR r IN
+        SELECT t.oid::regtype AS name
+        FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+        LEFT JOIN pg_class c ON c.oid = t.typrelid
+        WHERE n.nspname = 'public' AND t.typowner <> '{role}'::regrole
+          AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND c.relkind = 'c'))
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid
+                          AND d.deptype = 'e')
+    LOOP
+        EXECUTE format('ALTER TYPE %s OWNER TO {role}', r.name);
+    END LOOP;
+END $$
+"""
+
+
+def _bootstrapped(datadir: Path) -> bool:
+    marker = datadir / BOOTSTRAP_MARKER
+    return marker.exists() and marker.read_text().strip() == BOOTSTRAP_VERSION
+
+
+def socket_only_hba(text: str) -> str:
+    """``pg_hba.conf`` with every rule but the Unix-socket (``local``) ones removed (contract 5)."""
+    kept = []
+    for line in text.splitlines():
+        fields = line.split("#", 1)[0].split()
+        if fields and fields[0] != "local":
+            continue
+        kept.append(line)
+    return "\n".join(kept) + "\n"
+
+
+def bootstrap(datadir: Path | None = None) -> None:
+    """Contract 5, idempotent: socket-only ``pg_hba.conf``, the app's role, and the database and schema objects
+    owned by it. Runs as the superuser; the role names are constants, never user input."""
+    import psycopg
+
+    datadir = (datadir or config.data_dir()).resolve()
+    hba = datadir / "pg_hba.conf"
+    if hba.exists():
+        current = hba.read_text()
+        wanted = socket_only_hba(current)
+        if wanted != current:
+            hba.write_text(wanted)
+    with psycopg.connect(admin_url(datadir, APP_DATABASE), autocommit=True) as conn:
+        conn.execute("SELECT pg_reload_conf()")
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone()
+        if exists is None:
+            try:
+                conn.execute(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION")
+            except psycopg.errors.DuplicateObject:
+                pass  # another process (the app and a worker starting together) made it first
+        conn.execute(f"ALTER DATABASE {APP_DATABASE} OWNER TO {APP_ROLE}")
+        for extension in SUPERUSER_EXTENSIONS:
+            conn.execute(f"CREATE EXTENSION IF NOT EXISTS {extension}")
+        conn.execute(_HAND_OVER_OBJECTS.replace("{role}", APP_ROLE))
+    (datadir / BOOTSTRAP_MARKER).write_text(BOOTSTRAP_VERSION + "\n")
 
 
 def _apply_server_settings(datadir: Path) -> None:
@@ -135,6 +254,12 @@ def stop(datadir: Path | None = None) -> bool:
         if info is not None:
             info.process.terminate()
     return True
+
+
+def stop_server(identity: Identity, datadir: Path | None = None) -> bool:
+    """``workbench db stop``: only a lead stops the server (every user and worker loses it)."""
+    require(identity, Role.LEAD, "stop the database server")
+    return stop(datadir)
 
 
 def psql_path() -> Path:

@@ -14,6 +14,7 @@ from services.auth.identity import Identity, Role
 from services.db.engine import get_engine
 from services.jobs.operations import operation
 from services.jobs.progress import ProgressReporter
+from services.usage.retention import purge_expired_usage
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ def table_sizes() -> list[TableSize]:
 
 
 def run_maintenance(vacuum: bool, progress: ProgressReporter) -> dict[str, Any]:
+    usage_purged = purge_expired_usage()  # page views past their retention, salts of finished days
     tables = workbench_tables()
     progress.set_total(len(tables))
     verb = "VACUUM (ANALYZE)" if vacuum else "ANALYZE"
@@ -67,6 +69,7 @@ def run_maintenance(vacuum: bool, progress: ProgressReporter) -> dict[str, Any]:
         "tables": len(tables),
         "total_bytes": sum(s.total_bytes for s in sizes),
         "sizes": [{"table": s.table, "rows": s.rows_estimate, "bytes": s.total_bytes} for s in sizes],
+        "usage": usage_purged,
     }
 
 

@@ -15,6 +15,7 @@ from services.ontology import models as _ontology  # noqa: F401
 from services.predictions import models as _predictions  # noqa: F401
 from services.proteins import models as _proteins  # noqa: F401
 from services.settings import models as _settings  # noqa: F401
+from services.usage import models as _usage  # noqa: F401
 from services.variants import models as _variants  # noqa: F401
 
 metadata = Base.metadata

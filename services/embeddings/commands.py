@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from services.auth.identity import Role
+
 
 def _parse_layers(raw: str) -> list[int]:
     from services.errors import InvalidInput
@@ -110,14 +112,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--chunk-overlap", type=int, default=0)
     add.add_argument("--description")
     add.add_argument("--json", action="store_true")
-    add.set_defaults(handler=_add)
+    add.set_defaults(handler=_add, min_role=Role.CURATOR)
     lst = cfg.add_parser("list", help="list embedding configs")
     lst.add_argument("--json", action="store_true")
-    lst.set_defaults(handler=_list)
+    lst.set_defaults(handler=_list, min_role=Role.VIEWER, mutating=False)
 
     backends = subparsers.add_parser("embedding-backends", help="which embedding backends can run here")
     backends.add_argument("--json", action="store_true")
-    backends.set_defaults(handler=_backends)
+    backends.set_defaults(handler=_backends, min_role=Role.VIEWER, mutating=False)
 
     embed = subparsers.add_parser("embed", help="compute embeddings (skips what exists)")
     embed.add_argument("--config", required=True)
@@ -128,4 +130,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     embed.add_argument("--device", default="auto", help="auto, cpu, cuda, mps")
     embed.add_argument("--batch-size", type=int, default=16)
     embed.add_argument("--json", action="store_true")
-    embed.set_defaults(handler=_embed)
+    embed.set_defaults(handler=_embed, min_role=Role.CURATOR)

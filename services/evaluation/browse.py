@@ -76,6 +76,13 @@ def list_evaluation_sets(session: Session) -> list[EvaluationSetView]:
     return [EvaluationSetView(**r._asdict()) for r in session.execute(Q.list_evaluation_sets)]
 
 
+def parse_set_id(value: str) -> int:
+    """An evaluation set id as given in a link or a form; one sentence when it is not a number."""
+    if not str(value).strip().isdigit():
+        raise NotFound(f"{value!r} is not an evaluation set id")
+    return int(str(value).strip())
+
+
 def get_evaluation_set(session: Session, set_id: int) -> EvaluationSetView:
     found = next((s for s in list_evaluation_sets(session) if s.id == set_id), None)
     if found is None:
@@ -149,6 +156,13 @@ def annotation_set_choices(session: Session) -> dict[int, str]:
     return {
         r.id: f"#{r.id} {r.source} {r.source_version} ({r.annotation_count:,} annotations)"
         for r in session.execute(Q.annotation_set_choices)
+    }
+
+
+def snapshot_choices(session: Session) -> dict[int, str]:
+    return {
+        r.id: f"#{r.id} {r.obo_version or 'no data-version'} ({r.term_count:,} terms)"
+        for r in session.execute(Q.snapshot_choices)
     }
 
 

@@ -6,6 +6,7 @@ import argparse
 import math
 from typing import Any
 
+from services.auth.identity import Role
 from services.evaluation.cafa import BEST_COLUMNS, NORMS, PROPS, EvalOptions, prepare, score
 from services.evaluation.files import (
     prediction_paths,
@@ -90,7 +91,52 @@ def _cafa_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _baseline(args: argparse.Namespace) -> int:
+    """``workbench predict --method naive|homology``: a baseline prediction set (issue 11)."""
+    from services.auth import local_identity
+    from services.cli import print_json
+    from services.evaluation.baselines import BaselineParams, predict_baseline
+    from services.predictions.reference import EXPERIMENTAL_EVIDENCE
+
+    evidence = tuple(c.strip().upper() for c in args.evidence.split(",")) if args.evidence else EXPERIMENTAL_EVIDENCE
+    params = BaselineParams(evidence_codes=evidence, max_hits=args.k or 10, exclude_identical=not args.keep_identical)
+    result = predict_baseline(
+        args.method, args.annotation_set, local_identity(), query_set=args.query_set,
+        accessions=args.accession or None, params=params,
+    )  # fmt: skip
+    summary = {"prediction_set_id": result.prediction_set_id, "method": result.method, "queries": result.queries}
+    summary |= {"predictions": result.predictions, "seconds": round(result.seconds, 3)}
+    if args.json:
+        print_json(summary)
+    else:
+        print(
+            f"prediction set {result.prediction_set_id} ({result.method} baseline): {result.predictions} "
+            f"predictions for {result.queries} queries in {result.seconds:.1f}s"
+        )
+    return 0
+
+
+def _add_baseline_methods(subparsers: argparse._SubParsersAction) -> None:
+    """Give ``workbench predict`` a ``--method``: knn (the predictions domain's own run) or a baseline.
+
+    The dependency runs evaluation -> predictions, as the layers declare: this module extends the parser the
+    predictions domain registered (earlier in COMMAND_MODULES) and hands knn runs back to its handler.
+    """
+    predict = subparsers.choices.get("predict")
+    if predict is None:
+        raise RuntimeError("services.evaluation.commands must be registered after services.predictions.commands")
+    predict.add_argument(
+        "--method",
+        choices=("knn", "naive", "homology"),
+        default="knn",
+        help="knn: embedding neighbours (default); naive: term frequencies; homology: Smith-Waterman hits",
+    )
+    knn = predict.get_default("handler")
+    predict.set_defaults(handler=lambda args: knn(args) if args.method == "knn" else _baseline(args))
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
+    _add_baseline_methods(subparsers)
     p = subparsers.add_parser(
         "cafa-eval",
         help="score prediction files CAFA style (Fmax, Smin, micro F, IA-weighted) without the database",
@@ -107,4 +153,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--th-step", type=float, default=0.01, help="threshold step (default 0.01)")
     p.add_argument("--no-orphans", action="store_true", help="leave out terms without parents (the roots)")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=_cafa_eval)
+    # Read-only: it reads files and writes nothing, so any role may run it.
+    p.set_defaults(handler=_cafa_eval, min_role=Role.VIEWER, mutating=False)

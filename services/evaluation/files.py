@@ -65,9 +65,37 @@ def read_pairs(path: str | Path) -> pd.DataFrame:
     return pd.DataFrame({"target": targets, "term": terms})
 
 
+def _read_prediction_table(path: Path) -> pd.DataFrame | None:
+    """The fast path: a file of exactly three columns with numeric scores, read by pandas' C parser.
+
+    Returns None when the file is anything else (short or long lines, a header, a score that is not a
+    number, unreadable), leaving the line-by-line reader to apply the rules and name the line at fault.
+    """
+    try:
+        frame = pd.read_csv(
+            path,
+            sep=r"\s+",
+            header=None,
+            dtype={0: str, 1: str, 2: "float64"},
+            engine="c",
+            na_filter=False,
+            skip_blank_lines=True,
+            compression="infer",
+        )
+    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        return None
+    if frame.shape[1] != 3 or frame[2].isna().any():
+        return None
+    frame.columns = ["target", "term", "score"]
+    return frame
+
+
 def read_prediction_file(path: str | Path, name: str | None = None) -> PredictionFile:
     """One ``target term score`` file; see the module docstring for the rules."""
     path = Path(path)
+    fast = _read_prediction_table(path)
+    if fast is not None:
+        return PredictionFile(name=name or path.name, path=path, frame=fast, skipped_lines=0)
     targets: list[str] = []
     terms: list[str] = []
     scores: list[float] = []

@@ -225,4 +225,7 @@ def graph_from_obo(path: str | Path) -> TermGraph:
         raise InputFileError(str(path), None, "holds no ontology term (is it an OBO file?)")
     terms = [(term, ns, alts) for term, (ns, alts, _) in records.items()]
     edges = [(term, parent) for term, (_, _, rels) in records.items() for parent in rels]
-    return build_graph(terms, edges)
+    try:
+        return build_graph(terms, edges)
+    except InvalidInput as exc:
+        raise InputFileError(str(path), None, str(exc)) from exc

@@ -34,7 +34,7 @@ from services.db.pg_copy import copy_rows
 from services.errors import InputFileError, NotFound
 from services.evaluation.graph import TermGraph
 from services.evaluation.holdout import annotation_set_snapshot, mapped_annotations, normalise_evidence
-from services.evaluation.snapshot_graph import load_snapshot_graph
+from services.evaluation.snapshot_graph import fetch_tuples, load_snapshot_graph
 
 Q = sql_blocks.load(__file__)
 _GO_ID = re.compile(r"^GO:\d{7}$")
@@ -201,7 +201,7 @@ def ia_from_annotation_set(
 
 
 def load_ia(session: Session, ia_set_id: int) -> dict[str, float]:
-    rows = session.execute(Q.ia_values, {"id": ia_set_id}).all()
+    rows = fetch_tuples(session, "ia_values", {"id": ia_set_id})
     if not rows and session.execute(Q.ia_set_by_id, {"id": ia_set_id}).first() is None:
         raise NotFound(f"no information accretion table with id {ia_set_id}")
     return {go_id: float(ia) for go_id, ia in rows}

@@ -11,6 +11,7 @@ from typing import Any
 
 from services.auth.identity import Identity, Role
 from services.db.engine import session_scope
+from services.input_files import resolve_input_path
 from services.jobs.operations import operation
 from services.jobs.progress import ProgressReporter
 
@@ -38,8 +39,11 @@ def evaluate_operation(payload: dict[str, Any], progress: ProgressReporter, iden
     from services.evaluation.information_accretion import resolve_ia_choice
     from services.evaluation.results import run_evaluation
 
+    ia = dict(payload.get("ia") or {})
+    if ia.get("file"):  # a server path from a payload: only inside the import folders
+        ia["file"] = str(resolve_input_path(ia["file"], "IA file", confined=True))
     with session_scope() as session:
-        ia_table = resolve_ia_choice(session, identity, int(payload["evaluation_set_id"]), payload.get("ia"))
+        ia_table = resolve_ia_choice(session, identity, int(payload["evaluation_set_id"]), ia or None)
         return run_evaluation(
             session,
             identity,

@@ -236,3 +236,24 @@ WHERE p.prediction_set_id = :p
 
 -- name: snapshot_identity
 SELECT content_hash, term_count, relationship_count FROM ontology_snapshot WHERE id = :s;
+
+-- name: prediction_features
+SELECT ps.metric, p.score, p.distance, p.identity_nw, p.identity_sw, p.neighbor_vote_fraction,
+       p.taxonomic_distance, p.evidence_code, t.go_id, t.name
+FROM go_prediction p
+JOIN prediction_set ps ON ps.id = p.prediction_set_id
+JOIN go_term t ON t.id = p.go_term_id
+WHERE p.prediction_set_id = :p AND p.protein_accession = :acc AND t.go_id = :go;
+
+-- name: predicted_proteins
+SELECT DISTINCT protein_accession FROM go_prediction WHERE prediction_set_id = :p
+ORDER BY protein_accession LIMIT :limit;
+
+-- name: predicted_terms
+SELECT t.go_id, t.name, p.score
+FROM go_prediction p JOIN go_term t ON t.id = p.go_term_id
+WHERE p.prediction_set_id = :p AND p.protein_accession = :acc
+ORDER BY p.score DESC, t.go_id;
+
+-- name: snapshot_choices
+SELECT id, obo_version, term_count FROM ontology_snapshot ORDER BY loaded_at DESC, id DESC;

@@ -73,8 +73,11 @@ class EvaluationRun:
         return asdict(self) | {"seconds": round(self.seconds, 3)}
 
 
-def _frame(rows: list, columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=columns)
+def _frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+    """Tuples to a frame column by column (faster than row-wise construction for 10⁵ rows)."""
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame({name: list(values) for name, values in zip(columns, zip(*rows, strict=True), strict=True)})
 
 
 def check_request(

@@ -244,3 +244,47 @@ def get_scoring_config(session: Session, name_or_id: str | int) -> ScoringConfig
         names = ", ".join(c.name for c in list_scoring_configs(session))
         raise NotFound(f"no scoring config named {value!r} (known: {names})")
     return ScoringConfig.from_row(row)
+
+
+@dataclass(frozen=True)
+class PredictionExplanation:
+    accession: str
+    go_id: str
+    term_name: str | None
+    stored_score: float
+    explanation: Explanation
+
+    def frame(self) -> pd.DataFrame:
+        """One row per signal: label, value, weight, contribution (None where the signal is missing)."""
+        return pd.DataFrame(
+            [
+                {"signal": c.label, "value": c.value, "weight": c.weight, "contribution": c.contribution}
+                for c in self.explanation.contributions
+            ]
+        )
+
+
+def explain_prediction(
+    session: Session, prediction_set_id: int, accession: str, go_id: str, config: str | int
+) -> PredictionExplanation:
+    """Explain how ``config`` scores one stored prediction (which signal contributed what)."""
+    scoring = get_scoring_config(session, config)
+    row = session.execute(Q.prediction_features, {"p": prediction_set_id, "acc": accession, "go": go_id}).first()
+    if row is None:
+        raise NotFound(f"prediction set {prediction_set_id} does not predict {go_id} for {accession}")
+    features = {c: getattr(row, c) for c in FEATURE_COLUMNS}
+    return PredictionExplanation(
+        accession, row.go_id, row.name, float(row.score), explain(features, row.metric, scoring)
+    )
+
+
+def predicted_proteins(session: Session, prediction_set_id: int, limit: int = 1000) -> list[str]:
+    return list(session.execute(Q.predicted_proteins, {"p": prediction_set_id, "limit": limit}).scalars())
+
+
+def predicted_terms(session: Session, prediction_set_id: int, accession: str) -> dict[str, str]:
+    """GO id → "GO id name (score)" of one protein's predictions, best first."""
+    return {
+        go_id: f"{go_id} {name or ''} ({score:.2f})"
+        for go_id, name, score in session.execute(Q.predicted_terms, {"p": prediction_set_id, "acc": accession})
+    }

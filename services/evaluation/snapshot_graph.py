@@ -18,6 +18,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -43,7 +44,7 @@ def fetch_tuples(session: Session, block: str, params: dict[str, Any]) -> list[t
         return cur.fetchall()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SnapshotGraph:
     snapshot_id: int
     graph: TermGraph
@@ -52,8 +53,17 @@ class SnapshotGraph:
 
     def indices(self, term_ids: np.ndarray) -> np.ndarray:
         """Graph indices of ``go_term.id`` values (-1 for a row that is not a live term of the snapshot)."""
-        lookup = self.term_index
-        return np.fromiter((lookup.get(int(t), -1) for t in term_ids), dtype=np.int64, count=len(term_ids))
+        term_ids = np.asarray(term_ids, dtype=np.int64)
+        if len(self.term_ids) == 0:
+            return np.full(len(term_ids), -1, dtype=np.int64)
+        order = self._order
+        sorted_ids = self.term_ids[order]
+        pos = np.minimum(np.searchsorted(sorted_ids, term_ids), len(sorted_ids) - 1)
+        return np.where(sorted_ids[pos] == term_ids, order[pos], -1).astype(np.int64)
+
+    @cached_property
+    def _order(self) -> np.ndarray:
+        return np.argsort(self.term_ids, kind="stable")
 
 
 def load_snapshot_graph(session: Session, snapshot_id: int, *, cached: bool = True) -> SnapshotGraph:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from services.auth.identity import Role
 from services.go_annotations.models import ANNOTATION_SOURCES
 
 
@@ -25,10 +26,16 @@ def _load_gaf(args: argparse.Namespace) -> int:
     from services.auth import local_identity
     from services.db.engine import session_scope
     from services.go_annotations.loader import load_gaf
+    from services.input_files import resolve_input_path
 
     with session_scope() as session:
         r = load_gaf(
-            session, args.path, local_identity(), ontology=args.ontology, source=args.source, version=args.version
+            session,
+            str(resolve_input_path(args.path, "GAF file", confined=False)),
+            local_identity(),
+            ontology=args.ontology,
+            source=args.source,
+            version=args.version,
         )
     return _report(args, r)
 
@@ -62,7 +69,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--source", required=True, choices=ANNOTATION_SOURCES)
     p.add_argument("--version", required=True, help="the source release, e.g. 2026-01-15")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=_load_gaf)
+    p.set_defaults(handler=_load_gaf, min_role=Role.CURATOR)
 
     q = subparsers.add_parser("fetch-quickgo", help="download QuickGO annotations as an annotation set")
     q.add_argument("--ontology", required=True, help="ontology snapshot id or data-version")
@@ -73,4 +80,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     q.add_argument("--evidence", help="comma-separated ECO ids")
     q.add_argument("--base-url", help="QuickGO REST base URL (default: the public service)")
     q.add_argument("--json", action="store_true")
-    q.set_defaults(handler=_fetch_quickgo)
+    q.set_defaults(handler=_fetch_quickgo, min_role=Role.CURATOR)

@@ -10,6 +10,7 @@ from typing import Any
 
 from services.auth.identity import Identity, Role
 from services.db.engine import session_scope
+from services.input_files import resolve_input_path
 from services.jobs.operations import operation
 from services.jobs.progress import ProgressReporter
 
@@ -21,7 +22,7 @@ def load_gaf_operation(payload: dict[str, Any], progress: ProgressReporter, iden
     with session_scope() as session:
         return load_gaf(
             session,
-            payload["path"],
+            str(resolve_input_path(payload.get("path"), "GAF file", confined=True)),
             identity,
             ontology=payload["ontology"],
             source=payload["source"],

@@ -23,7 +23,7 @@ from services.auth.identity import Identity, Role, require
 from services.errors import InvalidInput
 from services.go_annotations.loader import GafLoadResult, load_gaf
 from services.jobs.progress import ProgressReporter
-from services.web_fetch import get
+from services.web_fetch import check_outbound_url, get
 
 DEFAULT_BASE_URL = "https://www.ebi.ac.uk"
 DOWNLOAD_PATH = "/QuickGO/services/annotation/downloadSearch"
@@ -60,7 +60,7 @@ def fetch_quickgo(
     if not any(query.values()):
         raise InvalidInput("name at least one QuickGO filter (e.g. a taxon or protein accessions)")
     progress = progress or ProgressReporter(None)
-    url = (base_url or DEFAULT_BASE_URL).rstrip("/") + DOWNLOAD_PATH
+    url = check_outbound_url((base_url or DEFAULT_BASE_URL).rstrip("/") + DOWNLOAD_PATH)
     progress.event("phase", f"downloading from {url}")
     response = get(url, params=dict(query), headers={"Accept": "text/gaf"}, sleep=sleep)
     with tempfile.TemporaryDirectory(prefix="quickgo-") as folder:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import uuid
 
+from services.auth.identity import Role
+
 
 def _worker(args: argparse.Namespace) -> int:
     from services.jobs.worker import run_worker
@@ -71,22 +73,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     worker.add_argument("--queues", help="comma-separated queues to serve (default: all)")
     worker.add_argument("--concurrency", type=int, default=1)
     worker.add_argument("--import-module", action="append", help="extra module registering operations")
-    worker.set_defaults(handler=_worker)
+    worker.set_defaults(handler=_worker, min_role=Role.VIEWER, mutating=False)
 
     jobs = subparsers.add_parser("jobs", help="background jobs").add_subparsers(dest="jobs_command", required=True)
     sub = jobs.add_parser("submit", help="queue an operation")
     sub.add_argument("operation")
     sub.add_argument("--payload", default="{}", help="JSON payload")
     sub.add_argument("--json", action="store_true")
-    sub.set_defaults(handler=_submit)
+    sub.set_defaults(handler=_submit, min_role=Role.CURATOR)
     lst = jobs.add_parser("list", help="list jobs, newest first")
     lst.add_argument("--status", action="append")
     lst.add_argument("--limit", type=int, default=20)
     lst.add_argument("--json", action="store_true")
-    lst.set_defaults(handler=_list)
+    lst.set_defaults(handler=_list, min_role=Role.VIEWER, mutating=False)
     show = jobs.add_parser("show", help="one job with its events (JSON)")
     show.add_argument("job_id")
-    show.set_defaults(handler=_show)
+    show.set_defaults(handler=_show, min_role=Role.VIEWER, mutating=False)
     can = jobs.add_parser("cancel", help="cancel a queued or running job")
     can.add_argument("job_id")
-    can.set_defaults(handler=_cancel)
+    can.set_defaults(handler=_cancel, min_role=Role.CURATOR)

@@ -6,16 +6,21 @@ here. Contract:
    and does its work in one unit of work (all or nothing).
 2. ``retry_safe`` operations may be re-run after a transient failure or a lost worker; others fail.
 3. ``on_lost(job_id)`` releases records a killed job held (e.g. a load audit row left ``running``).
+4. Every operation declares who may run it (``min_role``, required) and whether it changes anything
+   (``mutating``, default True; a read-only operation says ``mutating=False``). The registered ``fn`` checks
+   the job's identity against ``min_role`` before it does anything, so the worker refuses a job whose
+   submitter lacks the role even if the row was queued behind ``submit``'s back.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from services.auth.identity import Role
+from services.auth.identity import Role, require
 
 if TYPE_CHECKING:
     import uuid
@@ -48,6 +53,7 @@ class Operation:
     min_role: Role = Role.CURATOR
     retry_safe: bool = False
     on_lost: Callable[[uuid.UUID], None] | None = field(default=None, compare=False)
+    mutating: bool = True
 
 
 _REGISTRY: dict[str, Operation] = {}
@@ -57,15 +63,23 @@ def operation(
     name: str,
     *,
     title: str,
+    min_role: Role,
+    mutating: bool = True,
     queue: str = "default",
-    min_role: Role = Role.CURATOR,
     retry_safe: bool = False,
     on_lost: Callable[[uuid.UUID], None] | None = None,
 ) -> Callable[[OperationFn], OperationFn]:
-    """Register ``fn`` as the background operation ``name``."""
+    """Register ``fn`` as the background operation ``name`` (contract 4: ``min_role`` is required)."""
+    if not isinstance(min_role, Role) or (mutating and min_role < Role.CURATOR):
+        raise TypeError(f"operation {name!r}: declare min_role (a Role); a mutating one needs curator or above")
 
     def register(fn: OperationFn) -> OperationFn:
-        _REGISTRY[name] = Operation(name, fn, title, queue, min_role, retry_safe, on_lost)
+        @functools.wraps(fn)
+        def role_checked(payload: dict[str, Any], progress: ProgressReporter, identity: Identity):
+            require(identity, min_role, f"run {title[:1].lower()}{title[1:]}")
+            return fn(payload, progress, identity)
+
+        _REGISTRY[name] = Operation(name, role_checked, title, queue, min_role, retry_safe, on_lost, mutating)
         return fn
 
     return register

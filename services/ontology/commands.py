@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import argparse
 
+from services.auth.identity import Role
+
 
 def _load_obo(args: argparse.Namespace) -> int:
     from services.auth import local_identity
     from services.cli import print_json
     from services.db.engine import session_scope
+    from services.input_files import resolve_input_path
     from services.ontology.loader import load_obo
 
     with session_scope() as session:
-        r = load_obo(session, args.path, local_identity())
+        r = load_obo(session, str(resolve_input_path(args.path, "OBO file", confined=False)), local_identity())
     if args.json:
         print_json(r.as_dict())
     else:
@@ -47,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("load-obo", help="load a GO OBO file as an ontology snapshot")
     p.add_argument("path")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=_load_obo)
+    p.set_defaults(handler=_load_obo, min_role=Role.CURATOR)
 
     go = subparsers.add_parser("go", help="GO term closure queries").add_subparsers(dest="go_command", required=True)
     for name in ("ancestors", "descendants"):
@@ -57,4 +60,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         c.add_argument("--all-relations", action="store_true", help="follow the regulates family too")
         c.add_argument("--include-self", action="store_true")
         c.add_argument("--json", action="store_true")
-        c.set_defaults(handler=_closure)
+        c.set_defaults(handler=_closure, min_role=Role.VIEWER, mutating=False)

@@ -6,6 +6,7 @@ from typing import Any
 
 from services.auth.identity import Identity, Role
 from services.db.engine import session_scope
+from services.input_files import resolve_input_path
 from services.jobs.operations import operation
 from services.jobs.progress import ProgressReporter
 
@@ -14,7 +15,6 @@ from services.jobs.progress import ProgressReporter
 def load_obo_operation(payload: dict[str, Any], progress: ProgressReporter, identity: Identity) -> dict:
     from services.ontology.loader import load_obo
 
+    path = str(resolve_input_path(payload.get("path"), "OBO file", confined=True))
     with session_scope() as session:
-        return load_obo(
-            session, payload["path"], identity, source_name=payload.get("source_name"), progress=progress
-        ).as_dict()
+        return load_obo(session, path, identity, source_name=payload.get("source_name"), progress=progress).as_dict()

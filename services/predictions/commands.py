@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import argparse
 
+from services.auth.identity import Role
+
 
 def _predict(args: argparse.Namespace) -> int:
     from services.auth import local_identity
     from services.cli import print_json
+    from services.errors import InvalidInput
+    from services.input_files import resolve_input_path
     from services.predictions.predict import PredictParams, predict
     from services.predictions.reference import EXPERIMENTAL_EVIDENCE
 
     evidence = tuple(c.strip().upper() for c in args.evidence.split(",")) if args.evidence else EXPERIMENTAL_EVIDENCE
+    if not args.config:
+        raise InvalidInput("--config (an embedding config name) is needed for embedding predictions")
     params = PredictParams(
-        k=args.k,
+        k=args.k or 5,
         metric=args.metric,
         distance_threshold=args.max_distance,
         per_aspect=args.per_aspect,
@@ -21,7 +27,9 @@ def _predict(args: argparse.Namespace) -> int:
         evidence_codes=evidence,
         engine=args.engine,
         alignments=not args.no_alignments,
-        taxdump=args.taxdump,
+        taxdump=str(resolve_input_path(args.taxdump, "taxdump", confined=False, folder_ok=True))
+        if args.taxdump
+        else None,
     )
     result = predict(
         args.config,
@@ -47,13 +55,14 @@ def _predict(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:
     from services.predictions.knn import ENGINES, METRICS
 
-    p = subparsers.add_parser("predict", help="predict GO terms by embedding similarity")
-    p.add_argument("--config", required=True, help="embedding config name")
+    p = subparsers.add_parser("predict", help="predict GO terms by embedding similarity (or a baseline)")
+    # services.evaluation.commands adds --method naive|homology (the baselines) to this command.
+    p.add_argument("--config", help="embedding config name (needed for embedding predictions)")
     p.add_argument("--annotation-set", type=int, required=True, help="reference annotation set id")
     queries = p.add_mutually_exclusive_group(required=True)
     queries.add_argument("--query-set", help="query set name")
     queries.add_argument("--accession", action="append", help="catalog accession (repeatable)")
-    p.add_argument("-k", type=int, default=5, help="neighbours per query (default 5)")
+    p.add_argument("-k", type=int, help="neighbours per query (default 5; homology: hits, default 10)")
     p.add_argument("--metric", choices=METRICS, default="cosine")
     p.add_argument("--max-distance", type=float, help="drop neighbours farther than this")
     p.add_argument("--per-aspect", action="store_true", help="search separately per GO aspect")
@@ -63,4 +72,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-alignments", action="store_true")
     p.add_argument("--taxdump", help="NCBI taxdump directory (nodes.dmp) for taxonomy features")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=_predict)
+    p.set_defaults(handler=_predict, min_role=Role.CURATOR)

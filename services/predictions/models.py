@@ -9,6 +9,8 @@ Invariants (guarded by the schema in migration 0005):
    it came from (the closest neighbour carrying it), that neighbour's distance and a score in [0, 1]
    (``ck_go_prediction_score``).
 3. Feature columns are NULL when their input was not available (no taxdump, alignment switched off).
+   A baseline set (``params.method`` naive or homology, migration 0016) has no embedding config, k or
+   metric; a Naive term has no reference protein or distance (``ck_prediction_set_method_inputs``).
 4. ``prediction_neighbor`` keeps the ranked neighbours of each query (per aspect, ``*`` when the search was
    not split by aspect), so the neighbours behind every term can be shown: one row per rank
    (``uq_prediction_neighbor_rank``).
@@ -50,10 +52,16 @@ class PredictionSet(Base):
     __table_args__ = (
         CheckConstraint("metric IN ('cosine', 'l2')", name="metric"),
         CheckConstraint("k > 0", name="k"),
+        # Migration 0016: only a baseline set (Naive, homology) goes without embedding config, k and metric.
+        CheckConstraint(
+            "params->>'method' IN ('naive', 'homology') "
+            "OR (embedding_config_id IS NOT NULL AND k IS NOT NULL AND metric IS NOT NULL)",
+            name="method_inputs",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
-    embedding_config_id: Mapped[int] = mapped_column(
+    embedding_config_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("embedding_config.id", ondelete="RESTRICT"), index=True
     )
     annotation_set_id: Mapped[int] = mapped_column(
@@ -63,8 +71,8 @@ class PredictionSet(Base):
     query_set_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("query_set.id", ondelete="SET NULL"), index=True
     )
-    k: Mapped[int] = mapped_column(Integer)
-    metric: Mapped[str] = mapped_column(String(10))
+    k: Mapped[int | None] = mapped_column(Integer)
+    metric: Mapped[str | None] = mapped_column(String(10))
     distance_threshold: Mapped[float | None] = mapped_column(Float)
     per_aspect: Mapped[bool] = mapped_column(Boolean)
     exclude_identical: Mapped[bool] = mapped_column(Boolean)
@@ -93,8 +101,8 @@ class GOPrediction(Base):
     query_sequence_id: Mapped[int] = mapped_column(Integer, ForeignKey("sequence.id", ondelete="RESTRICT"))
     go_term_id: Mapped[int] = mapped_column(Integer, ForeignKey("go_term.id", ondelete="RESTRICT"), index=True)
     aspect: Mapped[str] = mapped_column(String(1))
-    ref_protein_accession: Mapped[str] = mapped_column(String(40))
-    distance: Mapped[float] = mapped_column(Float)
+    ref_protein_accession: Mapped[str | None] = mapped_column(String(40))  # NULL for a Naive baseline term
+    distance: Mapped[float | None] = mapped_column(Float)
     score: Mapped[float] = mapped_column(Float)
     qualifier: Mapped[str | None] = mapped_column(Text)
     evidence_code: Mapped[str | None] = mapped_column(String(5))

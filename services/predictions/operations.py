@@ -11,7 +11,7 @@ from typing import Any
 
 from services.auth.identity import Identity, Role
 from services.errors import InvalidInput
-from services.input_files import import_path
+from services.input_files import resolve_input_path
 from services.jobs.operations import operation
 from services.jobs.progress import ProgressReporter
 from services.predictions.predict import PredictParams, predict
@@ -23,7 +23,8 @@ def predict_operation(payload: dict[str, Any], progress: ProgressReporter, ident
         raise InvalidInput("the payload needs an embedding config and an annotation set")
     if payload.get("taxdump"):
         # A job payload may come from the UI: server paths must lie inside the import folders.
-        payload = {**payload, "taxdump": str(import_path(payload["taxdump"], folder_ok=True))}
+        taxdump = resolve_input_path(payload["taxdump"], "taxdump", confined=True, folder_ok=True)
+        payload = {**payload, "taxdump": str(taxdump)}
     result = predict(
         payload["config"],
         int(payload["annotation_set_id"]),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from services.auth.identity import Role
+
 
 def _emit(args: argparse.Namespace, data: dict, line: str) -> int:
     from services.cli import print_json
@@ -15,10 +17,12 @@ def _emit(args: argparse.Namespace, data: dict, line: str) -> int:
 def _load_fasta(args: argparse.Namespace) -> int:
     from services.auth import local_identity
     from services.db.engine import session_scope
+    from services.input_files import resolve_input_path
     from services.proteins.fasta_loader import load_fasta
 
     with session_scope() as session:
-        r = load_fasta(session, args.path, local_identity(), query_set=args.query_set, description=args.description)
+        path = str(resolve_input_path(args.path, "FASTA file", confined=False))
+        r = load_fasta(session, path, local_identity(), query_set=args.query_set, description=args.description)
     what = f"query set {r.query_set_id}" if r.query_set_id else "reference proteins"
     return _emit(
         args,
@@ -30,10 +34,12 @@ def _load_fasta(args: argparse.Namespace) -> int:
 def _load_metadata(args: argparse.Namespace) -> int:
     from services.auth import local_identity
     from services.db.engine import session_scope
+    from services.input_files import resolve_input_path
     from services.proteins.metadata_loader import load_uniprot_metadata
 
     with session_scope() as session:
-        r = load_uniprot_metadata(session, args.path, local_identity())
+        path = str(resolve_input_path(args.path, "UniProt metadata file", confined=False))
+        r = load_uniprot_metadata(session, path, local_identity())
     return _emit(args, r.as_dict(), f"{r.entries:,} metadata rows ({r.inserted:,} new, {r.updated:,} updated)")
 
 
@@ -55,16 +61,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--query-set", help="store the entries as a new query set with this name")
     p.add_argument("--description")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=_load_fasta)
+    p.set_defaults(handler=_load_fasta, min_role=Role.CURATOR)
 
     m = subparsers.add_parser("load-uniprot-metadata", help="load a UniProt TSV export into protein metadata")
     m.add_argument("path")
     m.add_argument("--json", action="store_true")
-    m.set_defaults(handler=_load_metadata)
+    m.set_defaults(handler=_load_metadata, min_role=Role.CURATOR)
 
     f = subparsers.add_parser("fetch-uniprot", help="fetch proteins (sequence + metadata) from UniProt REST")
     f.add_argument("query", help="a UniProtKB query, e.g. 'organism_id:559292 AND reviewed:true'")
     f.add_argument("--limit", type=int, help="stop after this many entries")
     f.add_argument("--base-url", help="UniProt REST base URL (default: the public service)")
     f.add_argument("--json", action="store_true")
-    f.set_defaults(handler=_fetch_uniprot)
+    f.set_defaults(handler=_fetch_uniprot, min_role=Role.CURATOR)

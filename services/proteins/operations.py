@@ -13,6 +13,7 @@ from typing import Any
 
 from services.auth.identity import Identity, Role
 from services.db.engine import session_scope
+from services.input_files import resolve_input_path
 from services.jobs.operations import operation
 from services.jobs.progress import ProgressReporter
 
@@ -24,7 +25,7 @@ def load_fasta_operation(payload: dict[str, Any], progress: ProgressReporter, id
     with session_scope() as session:
         result = load_fasta(
             session,
-            payload["path"],
+            str(resolve_input_path(payload.get("path"), "FASTA file", confined=True)),
             identity,
             query_set=payload.get("query_set"),
             description=payload.get("description"),
@@ -41,7 +42,8 @@ def load_metadata_operation(payload: dict[str, Any], progress: ProgressReporter,
     from services.proteins.metadata_loader import load_uniprot_metadata
 
     with session_scope() as session:
-        return load_uniprot_metadata(session, payload["path"], identity, progress=progress).as_dict()
+        path = str(resolve_input_path(payload.get("path"), "UniProt metadata file", confined=True))
+        return load_uniprot_metadata(session, path, identity, progress=progress).as_dict()
 
 
 @operation("proteins.fetch_uniprot", title="Fetch proteins from UniProt", min_role=Role.CURATOR, retry_safe=True)

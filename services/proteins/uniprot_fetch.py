@@ -23,7 +23,7 @@ from services.errors import InvalidInput
 from services.jobs.progress import ProgressReporter
 from services.proteins.fasta_loader import load_fasta
 from services.proteins.metadata_loader import FIELDS, load_uniprot_metadata
-from services.web_fetch import SourceFormatError, get, next_link
+from services.web_fetch import SourceFormatError, check_outbound_url, get, next_link
 
 DEFAULT_BASE_URL = "https://rest.uniprot.org"
 CORE_FIELDS = (
@@ -101,7 +101,7 @@ def fetch_uniprot(
     if not query or not query.strip():
         raise InvalidInput("a UniProt query is needed, e.g. 'organism_id:559292 AND reviewed:true'")
     progress = progress or ProgressReporter(None)
-    url: str | None = f"{(base_url or DEFAULT_BASE_URL).rstrip('/')}/uniprotkb/search"
+    url: str | None = check_outbound_url(f"{(base_url or DEFAULT_BASE_URL).rstrip('/')}/uniprotkb/search")
     params: dict[str, object] | None = {
         "query": query.strip(),
         "format": "tsv",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from services.settings.registry import BY_NAME
+from services.auth.identity import Role
+from services.settings.registry import BY_NAME, SETTINGS
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -39,8 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     lst = settings.add_parser("list", help="every setting with its value")
     lst.add_argument("--json", action="store_true")
-    lst.set_defaults(handler=_list)
+    lst.set_defaults(handler=_list, min_role=Role.VIEWER, mutating=False)
     st = settings.add_parser("set", help="change a setting (audited)")
     st.add_argument("name", choices=sorted(BY_NAME))
-    st.add_argument("value")
-    st.set_defaults(handler=_set)
+    st.add_argument("value", help="; ".join(f"{s.name}: {s.allowed()}" for s in SETTINGS))
+    st.set_defaults(handler=_set, min_role=Role.CURATOR)

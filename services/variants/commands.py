@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import argparse
 
+from services.auth.identity import Role
+
 
 def _load_vcf(args: argparse.Namespace) -> int:
     from services.auth import local_identity
     from services.cli import print_json
+    from services.input_files import resolve_input_path
     from services.variants.loader import load_vcf
 
+    def local(raw: str | None, what: str) -> str | None:
+        return str(resolve_input_path(raw, what, confined=False)) if raw else None
+
     result = load_vcf(
-        args.path,
+        local(args.path, "VCF file"),
         local_identity(),
         genome_build=args.genome,
-        reference_fasta=args.reference_fasta,
-        sample_map=args.sample_map,
+        reference_fasta=local(args.reference_fasta, "reference FASTA"),
+        sample_map=local(args.sample_map, "sample map"),
         force=args.force,
     )
     if args.json:
@@ -40,4 +46,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--sample-map", help="PED file with sex, phenotype and family of the samples")
     p.add_argument("--force", action="store_true", help="reload even if the same content is loaded")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=_load_vcf)
+    p.set_defaults(handler=_load_vcf, min_role=Role.CURATOR)

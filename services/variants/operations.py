@@ -12,14 +12,12 @@ Contract:
 
 from __future__ import annotations
 
-import re
 import uuid
-from pathlib import Path
 from typing import Any
 
-from services import config
 from services.auth.identity import Identity, Role
-from services.errors import InvalidInput, PermissionDenied, WorkbenchError
+from services.errors import WorkbenchError
+from services.input_files import resolve_input_path
 from services.jobs.operations import operation
 from services.jobs.progress import ProgressReporter
 from services.variants.loader import load_vcf, mark_job_loads_failed
@@ -29,30 +27,11 @@ class LoadFailed(WorkbenchError):
     code = "load_failed"
 
 
-def resolve_import_path(raw: str | None, what: str = "file") -> Path | None:
-    """``raw`` resolved (symlinks too) if it lies inside an import folder; ``PermissionDenied`` otherwise."""
-    if raw is None or str(raw).strip() == "":
+def _confined(raw: str | None, what: str) -> str | None:
+    """An optional payload path through the one resolver (contract 1); None when not given."""
+    if raw is None or not str(raw).strip():
         return None
-    path = Path(str(raw)).expanduser().resolve()
-    folders = config.import_folders()
-    if not any(path.is_relative_to(folder) for folder in folders):
-        raise PermissionDenied(f"the {what} {raw} is outside the import folders ({', '.join(str(f) for f in folders)})")
-    if not path.is_file():
-        raise InvalidInput(f"the {what} {raw} does not exist")
-    return path
-
-
-def save_upload(name: str, data: bytes, identity: Identity) -> Path:
-    """Store an uploaded VCF under ``<first import folder>/uploads`` (a fresh name) and return its path."""
-    from services.auth.identity import require
-
-    require(identity, Role.CURATOR, "upload VCF files")
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", Path(name).name) or "upload.vcf"
-    folder = config.import_folders()[0] / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{uuid.uuid4().hex[:12]}_{safe}"
-    path.write_bytes(data)
-    return path
+    return str(resolve_input_path(raw, what, confined=True))
 
 
 def _lost(job_id: uuid.UUID) -> None:
@@ -61,17 +40,13 @@ def _lost(job_id: uuid.UUID) -> None:
 
 @operation("variants.load_vcf", title="Load VCF", min_role=Role.CURATOR, retry_safe=False, on_lost=_lost)
 def load_vcf_operation(payload: dict[str, Any], progress: ProgressReporter, identity: Identity) -> dict[str, Any]:
-    path = resolve_import_path(payload.get("path"), "VCF file")
-    if path is None:
-        raise InvalidInput("a VCF path is required")
-    fasta = resolve_import_path(payload.get("reference_fasta"), "reference FASTA")
-    ped = resolve_import_path(payload.get("sample_map"), "sample map")
+    path = resolve_input_path(payload.get("path"), "VCF file", confined=True)
     result = load_vcf(
         path,
         identity,
         genome_build=str(payload.get("genome_build") or "GRCh38"),
-        reference_fasta=str(fasta) if fasta else None,
-        sample_map=str(ped) if ped else None,
+        reference_fasta=_confined(payload.get("reference_fasta"), "reference FASTA"),
+        sample_map=_confined(payload.get("sample_map"), "sample map"),
         force=bool(payload.get("force", False)),
         progress=progress,
         job_id=progress.job_id,

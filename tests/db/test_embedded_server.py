@@ -75,6 +75,6 @@ def test_a_killed_server_is_restarted(datadir: Path) -> None:
         time.sleep(0.1)
     assert (datadir / "postmaster.pid").exists()  # stale pid file left behind
     assert not embedded.is_running(datadir)
-    assert embedded.ensure_running(datadir) == url
+    assert embedded.ensure_running(datadir) == embedded.app_url(datadir)
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)

@@ -137,3 +137,14 @@ def test_file_errors_name_file_and_line(tmp_path):
     gt.write_text("t1 GO:1\nlonely\n")
     with pytest.raises(InputFileError, match=r"gt.tsv, line 2"):
         read_pairs(gt)
+
+
+def test_an_obo_with_a_cycle_is_refused_naming_the_file(tmp_path):
+    path = tmp_path / "loop.obo"
+    path.write_text("[Term]\nid: X:1\nnamespace: n\nis_a: X:2\n\n[Term]\nid: X:2\nnamespace: n\nis_a: X:1\n")
+    with pytest.raises(InputFileError, match=r"loop.obo: the ontology has a cycle through term X:"):
+        graph_from_obo(path)
+    empty = tmp_path / "empty.obo"
+    empty.write_text("format-version: 1.2\n")
+    with pytest.raises(InputFileError, match="holds no ontology term"):
+        graph_from_obo(empty)

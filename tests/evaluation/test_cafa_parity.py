@@ -116,3 +116,13 @@ def test_pk_example_equals_cafaeval_protea(ground_truth, parts):
     ours = ours_best(*args, toi=toi, known=known)
     assert len(reference) > 0
     assert max_difference(ours, reference) <= TOLERANCE
+
+
+@pytest.mark.parametrize("th_step", [0.05, 0.002])
+def test_other_threshold_steps_equal_cafaeval(tmp_path, th_step):
+    _need("cafaeval")
+    case = write_case(tmp_path, seed=200)
+    reference = oracle_best("cafaeval", case.obo, case.predictions, case.ground_truth, ia=case.ia, th_step=th_step)
+    ours = ours_best(case.obo, case.predictions, case.ground_truth, ia=case.ia, options=EvalOptions(th_step=th_step))
+    assert len(reference) >= 12
+    assert max_difference(ours, reference) <= TOLERANCE

@@ -88,3 +88,48 @@ def test_evaluation_jobs_run_on_a_worker(db_url, tmp_path, start_worker) -> None
     done = wait_for(lambda: finished(evaluate_job.id), timeout=90, message="evaluation job")
     assert done.status == "succeeded", done
     assert done.findings["results"]["PK"]["BPO"]["fmax"] is not None
+
+
+def test_cli_lists_sets_and_manages_scoring_configs(db_url, tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("WORKBENCH_ROLE", "lead")
+    seeded = seed_releases(tmp_path)
+    _json(capsys, ["eval-set", "create", "--old", str(seeded.old_set), "--new", str(seeded.new_set), "--json"])
+    (listed,) = _json(capsys, ["eval-set", "list", "--json"])
+    assert listed["old"] == seeded.old_set and listed["stats"]["delta_proteins"] == 5
+    argv = ["scoring-config", "add", "mine", "--formula", "evidence_weighted", "--weight", "identity_sw=2"]
+    added = _json(capsys, [*argv, "--weight", "vote_fraction=1", "--evidence-weight", "IEA=0.2", "--json"])
+    assert added["weights"] == {"identity_sw": 2.0, "vote_fraction": 1.0} and added["evidence_weights"] == {"IEA": 0.2}
+    names = {c["name"]: c for c in _json(capsys, ["scoring-config", "list", "--json"])}
+    assert names["mine"]["preset"] is False and names["balanced"]["preset"] is True
+    assert main(["scoring-config", "add", "mine", "--weight", "identity_sw=1"]) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert main(["scoring-config", "add", "other", "--weight", "identity_sw"]) == 1
+    assert "expected NAME=NUMBER" in capsys.readouterr().err
+
+
+def test_the_evaluate_job_reads_ia_files_only_inside_the_import_folders(db_url, tmp_path, monkeypatch) -> None:
+    import pytest
+
+    from services.errors import PermissionDenied
+    from services.evaluation.operations import evaluate_operation
+    from services.jobs.progress import ProgressReporter
+
+    imports = tmp_path / "imports"
+    imports.mkdir()
+    monkeypatch.setenv("WORKBENCH_IMPORT_DIRS", str(imports))
+    seeded = seed_releases(tmp_path)
+    pred_id = seed_prediction_set(seeded.new_snapshot, seeded.old_set)
+    lead = Identity("lena", Role.LEAD)
+    with session_scope() as s:
+        from services.evaluation.holdout import create_evaluation_set
+
+        set_id = create_evaluation_set(s, lead, old=seeded.old_set, new=seeded.new_set).evaluation_set_id
+    outside = tmp_path / "ia.tsv"
+    outside.write_text("GO:0000100\t1.0\n")
+    payload = {"evaluation_set_id": set_id, "prediction_set_id": pred_id, "ia": {"file": str(outside)}}
+    with pytest.raises(PermissionDenied, match="import folder"):
+        evaluate_operation(payload, ProgressReporter(None), lead)
+    inside = imports / "ia.tsv"
+    inside.write_text("GO:0000100\t1.0\n")
+    done = evaluate_operation(payload | {"ia": {"file": str(inside)}}, ProgressReporter(None), lead)
+    assert done["results"]["NK"]["BPO"]["fmax_w"] is not None

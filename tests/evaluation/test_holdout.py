@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from services.db.engine import session_scope
 from services.errors import InvalidInput, NotFound, PermissionDenied
@@ -88,3 +89,19 @@ def test_bad_input_and_roles(db_url, tmp_path) -> None:
             create_evaluation_set(s, LEAD, old=seeded.old_set, new=seeded.new_set, evidence=[" "])
         with pytest.raises(NotFound, match="snapshot"):
             create_evaluation_set(s, LEAD, old=seeded.old_set, new=seeded.new_set, ontology="releases/none")
+
+
+def test_sets_of_different_proteomes_are_refused(db_url, tmp_path) -> None:
+    from services.go_annotations.loader import load_gaf
+    from tests.evaluation.fixtures import gaf_text
+
+    seeded = seed_releases(tmp_path)
+    (tmp_path / "other.gaf").write_text(gaf_text([("P10007", "GO:0000201", "F", "IDA", "enables")]))
+    (tmp_path / "mine.gaf").write_text(gaf_text([("P10001", "GO:0000101", "P", "IDA", "involved_in")]))
+    with session_scope() as s:
+        other = load_gaf(s, tmp_path / "other.gaf", CURATOR, ontology=seeded.new_snapshot, source="goa", version="x")
+        mine = load_gaf(s, tmp_path / "mine.gaf", CURATOR, ontology=seeded.new_snapshot, source="goa", version="y")
+    with session_scope() as s, pytest.raises(InvalidInput, match="share no protein"):
+        create_evaluation_set(s, LEAD, old=mine.annotation_set_id, new=other.annotation_set_id)
+    with session_scope() as s:
+        assert s.execute(text("SELECT count(*) FROM evaluation_set")).scalar() == 0  # nothing partial written

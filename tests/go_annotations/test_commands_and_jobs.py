@@ -81,7 +81,7 @@ def test_background_jobs_load_with_progress(db_url, tmp_path, start_worker) -> N
     with session_scope() as s:
         fasta_job = service.submit(s, "proteins.load_fasta", {"path": str(tmp_path / "ref.fasta")}, curator)
         obo_job = service.submit(s, "ontology.load_obo", {"path": str(tmp_path / "go.obo")}, curator)
-    start_worker()
+    start_worker(env={"WORKBENCH_IMPORT_DIRS": str(tmp_path)})  # job paths must lie in an import folder
 
     def finished(job_id):
         with session_scope() as s:

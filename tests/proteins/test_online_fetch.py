@@ -34,8 +34,9 @@ PAGE_2 = HEADER + (
 
 
 @pytest.fixture
-def web():
+def web(monkeypatch):
     fake = FakeWeb()
+    monkeypatch.setenv("WORKBENCH_OUTBOUND_HOSTS", fake.host)
     yield fake
     fake.close()
 

@@ -10,9 +10,9 @@ import pytest
 from services.auth.identity import Identity, Role
 from services.db.engine import session_scope
 from services.errors import PermissionDenied
+from services.input_files import resolve_input_path
 from services.jobs import service
 from services.variants.loader import mark_job_loads_failed
-from services.variants.operations import resolve_import_path
 from tests.conftest import wait_for
 from tests.variants.conftest import DATA
 
@@ -39,12 +39,12 @@ def test_paths_outside_import_folders_are_refused(db_url, tmp_path, monkeypatch)
     monkeypatch.setenv("WORKBENCH_IMPORT_DIRS", str(tmp_path / "imports"))
     (tmp_path / "imports").mkdir()
     with pytest.raises(PermissionDenied, match="outside the import folders"):
-        resolve_import_path(str(DATA / "vep_cases.vcf"))
+        resolve_input_path(str(DATA / "vep_cases.vcf"), confined=True)
     with pytest.raises(PermissionDenied):
-        resolve_import_path(str(tmp_path / "imports" / ".." / "escape.vcf"))
+        resolve_input_path(str(tmp_path / "imports" / ".." / "escape.vcf"), confined=True)
     inside = tmp_path / "imports" / "ok.vcf"
     inside.write_text("x")
-    assert resolve_import_path(str(inside)) == inside.resolve()
+    assert resolve_input_path(str(inside), confined=True) == inside.resolve()
 
 
 def test_on_lost_marks_a_running_load_failed(db_url, rows) -> None:
