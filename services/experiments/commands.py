@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import math
 
+from services.auth.identity import Role
+
 
 def _create(args: argparse.Namespace) -> int:
     from services.auth import local_identity
@@ -136,7 +138,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     c.add_argument("--config", help='JSON object, e.g. \'{"plm": "esm2_t33", "k": 10}\' (axis keys fill the axes)')
     c.add_argument("--tag", action="append", help="a tag (repeat for more)")
     c.add_argument("--json", action="store_true")
-    c.set_defaults(handler=_create)
+    c.set_defaults(handler=_create, min_role=Role.LEAD)
 
     a = sub.add_parser("attach", help="link an evaluation result, prediction set, job, dataset or re-ranker")
     a.add_argument("name")
@@ -147,23 +149,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     what.add_argument("--reranker", metavar="NAME")
     what.add_argument("--dataset", metavar="NAME")
     a.add_argument("--json", action="store_true")
-    a.set_defaults(handler=_attach)
+    a.set_defaults(handler=_attach, min_role=Role.LEAD)
 
     s = sub.add_parser("status", help="move a run: planned → running → done | abandoned")
     s.add_argument("name")
     s.add_argument("status", choices=("running", "done", "abandoned"))
     s.add_argument("--json", action="store_true")
-    s.set_defaults(handler=_status)
+    s.set_defaults(handler=_status, min_role=Role.LEAD)
 
     sh = sub.add_parser("show", help="a run, its links and comments")
     sh.add_argument("name")
     sh.add_argument("--json", action="store_true")
-    sh.set_defaults(handler=_show)
+    sh.set_defaults(handler=_show, min_role=Role.VIEWER, mutating=False)
 
     cm = sub.add_parser("comment", help="add a comment to a run (curators and leads)")
     cm.add_argument("name")
     cm.add_argument("body")
-    cm.set_defaults(handler=_comment)
+    cm.set_defaults(handler=_comment, min_role=Role.CURATOR)
 
     cp = sub.add_parser("compare", help="compare 2 to 8 runs on their shared evaluation set (paired bootstrap)")
     cp.add_argument("runs", nargs="+", metavar="RUN")
@@ -172,4 +174,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cp.add_argument("--resamples", type=int, default=1000)
     cp.add_argument("--seed", type=int, default=0)
     cp.add_argument("--json", action="store_true")
-    cp.set_defaults(handler=_compare)
+    cp.set_defaults(handler=_compare, min_role=Role.VIEWER, mutating=False)
