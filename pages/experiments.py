@@ -23,6 +23,7 @@ from services.db.engine import database_url, session_scope
 from services.errors import NotFound
 from services.evaluation import browse
 from services.evaluation.models import CATEGORIES, NAMESPACES
+from services.evaluation.results import check_request as check_evaluation
 from services.experiments import runs as experiments
 from services.experiments.compare import MAX_RUNS, MIN_RUNS, Comparison, compare, comparison_csv, plan_comparison
 from services.experiments.models import AXES
@@ -241,6 +242,26 @@ def show_run(name: str) -> None:
                 ):  # fmt: skip
                     st.rerun()
 
+    if is_lead and run.status in ("planned", "running"):
+        with st.expander("Evaluate a prediction set in this run"):
+            with session_scope() as session:
+                eval_sets = {e.id: e.label for e in browse.list_evaluation_sets(session)}
+                predictions = {p.id: p.label for p in browse.prediction_set_choices(session)}
+            if not eval_sets or not predictions:
+                st.caption("Needs an evaluation set and a prediction set (Evaluation and Predictions pages).")
+            else:
+                eval_set = st.selectbox("Evaluation set", list(eval_sets), format_func=eval_sets.get, key="inrun_set")
+                prediction = st.selectbox(
+                    "Prediction set", list(predictions), format_func=predictions.get, key="inrun_pred"
+                )
+                if st.button("Start evaluation job in this run", key="inrun_go"):
+                    with shown_errors(), session_scope() as session:
+                        payload = {"evaluation_set_id": eval_set, "prediction_set_id": prediction}
+                        check_evaluation(session, **payload)
+                        show_queued(
+                            experiments.submit_in_run(session, identity, run.id, "evaluation.evaluate", payload)
+                        )
+
     st.subheader("Evaluation")
     if not result_ids:
         st.info("No evaluation result linked yet.")
@@ -266,6 +287,15 @@ def show_run(name: str) -> None:
             libs = run.provenance.get("libraries", {})
             st.markdown("Libraries: " + ", ".join(f"{k} {v}" for k, v in libs.items()))
             st.json(run.provenance.get("inputs", {}), expanded=False)
+
+    if is_lead:
+        with st.expander("Delete this run"):
+            st.caption("Deletes the run, its links and comments; the linked jobs, prediction sets and results stay.")
+            sure = st.checkbox(f"Yes, delete {run.name!r}", key="run_delete_sure")
+            if st.button("Delete run", key="run_delete", disabled=not sure) and _written(
+                lambda session: experiments.delete_run(session, identity, run.id)
+            ):
+                _go_to()
 
     st.subheader("Comments")
     for comment in thread:

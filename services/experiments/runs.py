@@ -482,6 +482,20 @@ def filter_choices(runs: pd.DataFrame) -> dict[str, list]:
     }
 
 
+def submit_in_run(
+    session: Session, identity: Identity, ref: str | int, operation: str, payload: Mapping[str, Any]
+) -> Any:
+    """Queue a job "in" a run: its payload carries the run's name, so the job and what its findings name are
+    linked to the run (models invariant 5). The job's own role check applies as for any submission."""
+    from services.jobs.service import submit
+
+    require(identity, Role.LEAD, "submit jobs in experiment runs")
+    run = _run(session, ref)
+    if run.status in ("done", "abandoned"):
+        raise InvalidInput(f"run {run.name!r} is {run.status}: re-run it, or create a new run, to submit more jobs")
+    return submit(session, operation, {**dict(payload), "experiment": run.name}, identity)
+
+
 def rerun(session: Session, identity: Identity, ref: str | int, new_name: str | None = None) -> tuple[RunView, list]:
     """A new run with the same config, axes, tags and inputs, linked to the original (``rerun_of_id``); the
     original's jobs are submitted again "in" the new run (their payloads carry its name), and the new run is

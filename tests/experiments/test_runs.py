@@ -322,3 +322,16 @@ def test_cli(db_url, tmp_path, capsys, monkeypatch) -> None:
     monkeypatch.setenv("WORKBENCH_ROLE", "viewer")
     assert main(["experiment", "create", "D"]) == 1
     assert "only a lead" in capsys.readouterr().err
+
+
+def test_submit_in_run_carries_the_name_and_refuses_finished_runs(db_url) -> None:
+    with session_scope() as s:
+        runs.create_run(s, LEAD, "carrier")
+        job = runs.submit_in_run(s, LEAD, "carrier", "db.maintenance", {})
+        assert job.payload == {"experiment": "carrier"}
+        assert [v.job_id for v in runs.links(s, "carrier")] == [job.id]
+        with pytest.raises(PermissionDenied):
+            runs.submit_in_run(s, CURATOR, "carrier", "db.maintenance", {})
+        runs.set_status(s, LEAD, "carrier", "abandoned")
+        with pytest.raises(InvalidInput, match="is abandoned"):
+            runs.submit_in_run(s, LEAD, "carrier", "db.maintenance", {})

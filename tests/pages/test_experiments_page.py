@@ -10,6 +10,7 @@ from services.evaluation import browse
 from services.evaluation.holdout import create_evaluation_set
 from services.evaluation.results import run_evaluation
 from services.experiments import runs
+from services.jobs import service
 from tests.evaluation.fixtures import LEAD, PREDICTIONS, seed_prediction_set, seed_releases
 from tests.pages.conftest import frame_with
 
@@ -128,3 +129,21 @@ def test_compare_view_from_the_url(app, tmp_path) -> None:
 
     refused = app(PAGE, query={"compare": ["knn k=5", "other set"]})
     assert any("different evaluation sets" in e.value and "holdout B" in e.value for e in refused.error)
+
+
+def test_run_page_submits_a_job_in_the_run_and_deletes_the_run(app, tmp_path) -> None:
+    r1, _, _ = _seed(tmp_path)
+    at = app(PAGE, query={"run": "knn tuned"})
+    at.button(key="inrun_go").click().run()
+    assert not at.exception and any("Queued job" in s.value for s in at.success)
+    with session_scope() as s:
+        [job_link] = [v for v in runs.links(s, "knn tuned") if v.kind == "job"]
+        assert service.get_job(s, job_link.job_id).payload["experiment"] == "knn tuned"
+
+    at = app(PAGE, query={"run": "knn k=5"})
+    at.checkbox(key="run_delete_sure").check().run()
+    at.button(key="run_delete").click().run()
+    assert not at.exception and at.title[0].value == "Experiments"
+    assert list(frame_with(at, "mean Fmax")["run"]) == ["knn tuned"]
+    with session_scope() as s:
+        assert browse.best_rows(s, r1)["f"].notna().any()  # its result stays
