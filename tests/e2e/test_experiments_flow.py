@@ -78,9 +78,9 @@ def _pick(page: Page, label: str, option: str, *, exact: bool = True) -> None:
 
 def _create(page: Page, name: str) -> None:
     expander = page.get_by_text("New experiment run")
-    if not page.get_by_label("Name").first.is_visible():
+    if not page.get_by_label("Name", exact=True).first.is_visible():
         expander.click()
-    page.get_by_label("Name").first.fill(name)
+    page.get_by_label("Name", exact=True).first.fill(name)
     page.get_by_role("button", name="Create run").click()
     expect(page.get_by_text(f"Run '{name}' created (planned).")).to_be_visible()
 
