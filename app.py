@@ -41,6 +41,7 @@ PAGES = {
     ],
     "Lab lead": [
         st.Page("pages/evaluation.py", title="Evaluation", icon=":material/leaderboard:", url_path="evaluation"),
+        st.Page("pages/experiments.py", title="Experiments", icon=":material/science:", url_path="experiments"),
         st.Page("pages/rerankers.py", title="Re-rankers", icon=":material/sort:", url_path="rerankers"),
     ],
     "Annotations": [

@@ -48,6 +48,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "services.usage.commands",
     "services.evaluation.commands",
     "services.reranking.commands",
+    "services.experiments.commands",
 )
 
 

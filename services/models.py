@@ -9,6 +9,7 @@ from services.annotations import source_models as _annotation_sources  # noqa: F
 from services.db.base import Base
 from services.embeddings import models as _embeddings  # noqa: F401
 from services.evaluation import models as _evaluation  # noqa: F401
+from services.experiments import models as _experiments  # noqa: F401
 from services.go_annotations import models as _go_annotations  # noqa: F401
 from services.jobs import models as _jobs  # noqa: F401
 from services.ontology import models as _ontology  # noqa: F401

@@ -1,0 +1,1 @@
+"""Experiment runs: records, links, provenance, comments, the paired bootstrap and comparisons."""
