@@ -42,7 +42,7 @@ def upgrade() -> None:
             ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("accession", "version", name="pk_protein_sequence_version"),
-        sa.CheckConstraint("version >= 1", name="ck_protein_sequence_version_version_positive"),
+        sa.CheckConstraint("version >= 1", name=op.f("ck_protein_sequence_version_version_positive")),
     )
     op.create_index(
         "ix_protein_sequence_version_sequence_id", "protein_sequence_version", ["sequence_id"], unique=False

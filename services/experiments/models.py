@@ -23,11 +23,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Identity, Integer, String, Text, func
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Identity, Index, Integer, String, Text, func, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.db.base import Base
+from services.db.base import Base, with_triggers
 
 # The tables the links point to must be in the metadata wherever a link is written (foreign key resolution).
 from services.evaluation import models as _evaluation  # noqa: F401
@@ -55,6 +55,14 @@ class ExperimentRun(Base):
     __table_args__ = (
         CheckConstraint("status IN ('planned', 'running', 'done', 'abandoned')", name="status"),
         CheckConstraint("axis_tuple_shortid ~ '^[0-9a-f]{12}$'", name="shortid"),
+        # one run per axis tuple (re-runs keep the tuple's columns but no short id)
+        Index(
+            "uq_experiment_run_axis_tuple_shortid",
+            "axis_tuple_shortid",
+            unique=True,
+            postgresql_where=text("axis_tuple_shortid IS NOT NULL"),
+        ),
+        with_triggers("experiment_run_status"),  # planned -> running -> done | abandoned, stamps the times
     )
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
@@ -97,6 +105,25 @@ class ExperimentLink(Base):
             "AND (kind = 'evaluation_result') = (evaluation_result_id IS NOT NULL) "
             "AND (kind IN ('dataset', 'reranker')) = (ref_name IS NOT NULL)",
             name="target",
+        ),
+        # a thing is linked to a run once
+        *(
+            Index(
+                f"uq_experiment_link_run_{column}",
+                "experiment_run_id",
+                column,
+                unique=True,
+                postgresql_where=text(f"{column} IS NOT NULL"),
+            )
+            for column in ("job_id", "prediction_set_id", "evaluation_result_id")
+        ),
+        Index(
+            "uq_experiment_link_run_ref",
+            "experiment_run_id",
+            "kind",
+            "ref_name",
+            unique=True,
+            postgresql_where=text("ref_name IS NOT NULL"),
         ),
     )
 

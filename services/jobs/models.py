@@ -30,6 +30,9 @@ class Job(Base):
         ),
         CheckConstraint("progress_total IS NULL OR progress_current <= progress_total", name="ck_job_progress"),
         Index("ix_job_created_at", text("created_at DESC")),
+        # migration 0017: a job submitted "in" an experiment run links it and what it creates (the trigger's
+        # function belongs to the experiments domain; the job engine never calls it)
+        with_triggers("job_experiment_links"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
