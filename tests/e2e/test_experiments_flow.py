@@ -18,9 +18,10 @@ from services.db.engine import session_scope
 from services.evaluation.holdout import create_evaluation_set
 from services.evaluation.results import run_evaluation
 from services.experiments import runs
-from tests.conftest import REPO, wait_for
+from tests.conftest import REPO
 from tests.e2e.conftest import _free_port, _healthy
 from tests.evaluation.fixtures import LEAD, PREDICTIONS, seed_prediction_set, seed_releases
+from tests.support.waiting import wait_for
 
 expect.set_options(timeout=30_000)  # a cold app on a shared two-core machine
 

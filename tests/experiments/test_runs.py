@@ -19,9 +19,9 @@ from services.evaluation.results import run_evaluation
 from services.experiments import runs
 from services.experiments.compare import compare, comparison_csv, plan_comparison
 from services.jobs import service
-from services.jobs.service import mark_finished
-from tests.conftest import wait_for
+from services.jobs.store import finish as mark_finished
 from tests.evaluation.fixtures import CURATOR, LEAD, PREDICTIONS, VIEWER, seed_prediction_set, seed_releases
+from tests.support.waiting import wait_for
 
 # A second prediction set: the first one's rows with the true-looking scores pushed up.
 BETTER = [(p, t, min(0.99, s + 0.3), *rest) for p, t, s, *rest in PREDICTIONS]

@@ -12,7 +12,7 @@ from services.evaluation.results import run_evaluation
 from services.experiments import runs
 from services.jobs import service
 from tests.evaluation.fixtures import LEAD, PREDICTIONS, seed_prediction_set, seed_releases
-from tests.pages.conftest import frame_with
+from tests.support.page_frames import frame_with
 
 FEWER = PREDICTIONS[::2]  # a second prediction set that misses some terms
 PAGE = "pages/experiments.py"

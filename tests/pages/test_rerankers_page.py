@@ -13,8 +13,8 @@ from services.reranking.datasets import export_dataset, get_dataset, parse_pairs
 from services.reranking.evaluation import evaluate_reranked
 from services.reranking.rerankers import rerank
 from services.reranking.training import TrainSpec, train_reranker
-from tests.pages.conftest import frame_with
 from tests.reranking.synthetic import CURATOR, LEAD, seed_synthetic
+from tests.support.page_frames import frame_with
 
 
 @pytest.fixture

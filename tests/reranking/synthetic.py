@@ -26,7 +26,7 @@ from services.embeddings.configs import add_config
 from services.go_annotations.loader import load_gaf
 from services.ontology.loader import load_obo
 from services.proteins.fasta_loader import load_fasta
-from tests.go_annotations.fixtures import gaf_line
+from tests.support.go_annotation_fixtures import gaf_line
 
 LEAD = Identity("lena", Role.LEAD)
 CURATOR = Identity("cora", Role.CURATOR)

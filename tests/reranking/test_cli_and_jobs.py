@@ -12,8 +12,8 @@ from services.db.engine import session_scope
 from services.evaluation.information_accretion import ia_from_annotation_set
 from services.jobs import service
 from services.reranking.rerankers import get_reranker
-from tests.conftest import wait_for
 from tests.reranking.synthetic import LEAD, seed_synthetic
+from tests.support.waiting import wait_for
 
 
 def _json(capsys, argv: list[str]) -> dict:
