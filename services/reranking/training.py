@@ -117,8 +117,8 @@ def encode(frame: pd.DataFrame, columns: Sequence[str], codes: Mapping[str, Sequ
         if column in codes:
             values = frame[column].astype(object)
             values = values.where(values.notna(), None).map(lambda v: None if v is None else str(v))
-            index = pd.Categorical(values, categories=list(codes[column])).codes.astype(np.float64)
-            index[index < 0] = np.nan
+            lookup = {value: i for i, value in enumerate(codes[column])}
+            index = values.map(lookup).to_numpy(np.float64)  # a value the model never saw: NaN
             out[column] = index
         else:
             out[column] = pd.to_numeric(frame[column], errors="coerce").to_numpy(np.float64)

@@ -88,7 +88,7 @@ def test_a_held_refresh_job_reads_as_held_with_labelled_fields_and_calm_colours(
     blocks; "phase" events were drawn in red."""
     from services.annotations.runs import RunResult
     from services.jobs.models import JobEvent
-    from services.jobs.service import mark_finished
+    from services.jobs.store import finish as mark_finished
 
     held = RunResult(1, "clinvar", "r2", "GRCh38", "held", "degraded", 10, 10, 0, {"held": 2},
                      reasons=["15.0% fewer records than r1"])  # fmt: skip
