@@ -38,6 +38,17 @@ def declaration(parser: argparse.ArgumentParser) -> tuple[Role | None, bool]:
     return (role if isinstance(role, Role) else None), (True if mutating is None else bool(mutating))
 
 
+def _placeholder(action: argparse.Action) -> str:
+    """A value the argument's own type accepts (argparse checks types before the role is checked)."""
+    for candidate in ("1", "00000000-0000-0000-0000-000000000001", "{}"):
+        try:
+            if action.type is None or action.type(candidate) is not None:
+                return candidate
+        except (argparse.ArgumentTypeError, TypeError, ValueError):
+            continue
+    return "1"
+
+
 def minimal_argv(words: tuple[str, ...], parser: argparse.ArgumentParser) -> list[str]:
     """The command with a placeholder for every required argument (values need not make sense: the role is
     checked before anything reads them)."""
@@ -46,7 +57,7 @@ def minimal_argv(words: tuple[str, ...], parser: argparse.ArgumentParser) -> lis
     for action in parser._actions:
         if isinstance(action, argparse._HelpAction):
             continue
-        value = str(list(action.choices)[0]) if action.choices else "1"
+        value = str(list(action.choices)[0]) if action.choices else _placeholder(action)
         if not action.option_strings:
             argv.append(value)
         elif action.required or id(action) in chosen:
