@@ -102,3 +102,18 @@ def log_file() -> Path:
     ``logs/workbench.log`` beside the data folder)."""
     raw = os.environ.get("WORKBENCH_LOG_FILE", "").strip()
     return Path(raw).expanduser().resolve() if raw else data_dir().parent / "logs" / "workbench.log"
+
+
+def hf_hub_cache() -> Path:
+    """Where Hugging Face keeps downloaded weights: ``$HF_HUB_CACHE``, else ``$HF_HOME/hub``, else
+    ``~/.cache/huggingface/hub`` (the hub library's own rule; read here so the backends list can say whether a
+    model's weights are present)."""
+    if os.environ.get("HF_HUB_CACHE"):
+        return Path(os.environ["HF_HUB_CACHE"])
+    home = os.environ.get("HF_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "huggingface")
+    return Path(home) / "hub"
+
+
+def hf_hub_offline() -> bool:
+    """``$HF_HUB_OFFLINE`` set (not empty, not 0): weights that are not cached cannot be had."""
+    return os.environ.get("HF_HUB_OFFLINE", "").strip() not in ("", "0")

@@ -12,10 +12,10 @@ Contract:
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from services import config
 from services.embeddings.backends.base import BackendUnavailable, EmbeddingBackend
 from services.embeddings.backends.composition import CompositionBackend
 from services.embeddings.backends.esmc import ESM_EXTRA, esm_sdk_available
@@ -52,21 +52,14 @@ class BackendStatus:
     suggested_model: str | None = None
 
 
-def _hub_cache() -> Path:
-    if os.environ.get("HF_HUB_CACHE"):
-        return Path(os.environ["HF_HUB_CACHE"])
-    home = os.environ.get("HF_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "huggingface")
-    return Path(home) / "hub"
-
-
 def weights_status(model_name: str) -> tuple[bool, str]:
     """(can the weights be had, in words): a local folder, the hub cache, or a download on first use."""
     local = Path(model_name).expanduser()
     if local.is_dir():
         return True, f"local weights in {local}"
-    if (_hub_cache() / ("models--" + model_name.replace("/", "--"))).is_dir():
+    if (config.hf_hub_cache() / ("models--" + model_name.replace("/", "--"))).is_dir():
         return True, f"{model_name} weights are cached here"
-    if os.environ.get("HF_HUB_OFFLINE", "").strip() not in ("", "0"):
+    if config.hf_hub_offline():
         return False, f"{model_name} is not cached and HF_HUB_OFFLINE is set: no way to get the weights"
     return True, f"{model_name} downloads from the Hugging Face hub on first use (needs network access)"
 
