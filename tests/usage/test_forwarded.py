@@ -7,6 +7,7 @@ The app runs on uvicorn (Streamlit's server), whose own default believes any loo
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import uvicorn
@@ -29,7 +30,10 @@ def _client_seen(peer: str, forwarded_for: str) -> str:
         "scheme": "ws",
         "headers": [(b"x-forwarded-for", forwarded_for.encode())],
     }
-    asyncio.run(ProxyHeadersMiddleware(app, trusted_hosts=trusted)(scope, None, None))
+    # a fresh loop in its own thread: a test before this one (Playwright's sync API) may leave a loop running
+    # in this thread, where asyncio.run refuses to start
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, ProxyHeadersMiddleware(app, trusted_hosts=trusted)(scope, None, None)).result()
     return seen[0]
 
 
