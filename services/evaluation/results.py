@@ -280,9 +280,14 @@ def run_evaluation(
             },
         ).scalar_one()
     )
+    store_result_rows(session, result_id, best, curve)
+    return EvaluationRun(result_id, summarise(best), dropped, seconds)
+
+
+def store_result_rows(session: Session, result_id: int, best: pd.DataFrame, curve: pd.DataFrame) -> None:
+    """Write an evaluation result's best rows and threshold curve (every result, re-ranked ones included)."""
     _copy_frame(session, "evaluation_best_row", result_id, best, ("category", "namespace", "metric", *BEST_COLUMNS))
     _copy_frame(session, "evaluation_curve_point", result_id, curve, ("category", "namespace", *CURVE_COLUMNS))
-    return EvaluationRun(result_id, summarise(best), dropped, seconds)
 
 
 def _copy_frame(session: Session, table: str, result_id: int, frame: pd.DataFrame, columns: tuple[str, ...]) -> None:

@@ -20,17 +20,15 @@ from sqlalchemy.orm import Session
 
 from services.auth.identity import Identity, Role, require
 from services.db import sql_blocks
-from services.db.pg_copy import copy_rows
 from services.errors import InvalidInput
 from services.evaluation.cafa import EvalOptions
 from services.evaluation.holdout import term_mapping
 from services.evaluation.results import (
-    BEST_COLUMNS,
-    CURVE_COLUMNS,
     EvaluationInputs,
     EvaluationRun,
     evaluate_inputs,
     read_inputs,
+    store_result_rows,
     summarise,
 )
 from services.jobs.progress import ProgressReporter
@@ -107,24 +105,5 @@ def evaluate_reranked(
             },
         ).scalar_one()
     )
-    for table, frame, columns in (
-        ("evaluation_best_row", best, ("category", "namespace", "metric", *BEST_COLUMNS)),
-        ("evaluation_curve_point", curve, ("category", "namespace", *CURVE_COLUMNS)),
-    ):
-        _copy(session, table, result_id, frame, columns)
+    store_result_rows(session, result_id, best, curve)
     return EvaluationRun(result_id, summarise(best), dropped, seconds)
-
-
-def _copy(session: Session, table: str, result_id: int, frame: pd.DataFrame, columns: tuple[str, ...]) -> None:
-    if frame.empty:
-        return
-    present = [c for c in columns if c in frame.columns]
-    values = frame[present].astype(object).where(frame[present].notna(), None)
-    if "n" in values.columns:
-        values["n"] = [None if v is None else int(v) for v in values["n"]]
-    copy_rows(
-        session,
-        table,
-        ("evaluation_result_id", *present),
-        ((result_id, *row) for row in values.itertuples(index=False, name=None)),
-    )
