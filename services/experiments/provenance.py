@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -83,11 +84,8 @@ def _snapshot(session: Session, snapshot_id: int, seen: dict[int, dict]) -> dict
     return seen[snapshot_id]
 
 
-def capture(session: Session, run_id: int, config: dict[str, Any]) -> dict[str, Any]:
-    """The provenance object of the module doc for run ``run_id`` as it is linked now."""
-    from services.experiments.runs import links
-
-    linked = links(session, run_id)
+def capture(session: Session, run_id: int, linked: Sequence[Any], config: dict[str, Any]) -> dict[str, Any]:
+    """The provenance object of the module doc for run ``run_id`` with these links (``runs.links``) as they are now."""
     annotation_sets: dict[int, dict] = {}
     snapshots: dict[int, dict] = {}
     prediction_ids = {v.prediction_set_id for v in linked if v.prediction_set_id is not None}

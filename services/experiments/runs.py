@@ -34,6 +34,7 @@ from services.auth.identity import Identity, Role, require
 from services.db import sql_blocks
 from services.errors import InvalidInput, NotFound
 from services.experiments.models import AXES, STATUSES, ExperimentComment, ExperimentLink, ExperimentRun
+from services.experiments.provenance import capture
 
 Q = sql_blocks.load(__file__)
 NAME_MAX = 200
@@ -272,15 +273,15 @@ def update_narrative(
 
 def set_status(session: Session, identity: Identity, ref: str | int, status: str) -> RunView:
     """Move a run along planned → running → done | abandoned (contract 3)."""
-    from services.experiments.provenance import capture
-
     require(identity, Role.LEAD, "change the status of experiment runs")
     if status not in STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
     run = _run(session, ref, lock=True)
     if run.status == status:
         return RunView.from_row(run)
-    provenance = capture(session, run.id, dict(run.config or {})) if status == "running" else None
+    provenance = (
+        capture(session, run.id, links(session, run.id), dict(run.config or {})) if status == "running" else None
+    )
     with _guarded(session, run.name):
         if provenance is not None:
             run.provenance = provenance
