@@ -21,6 +21,8 @@ def test_visits_are_counted_once_and_forwarded_headers_ignored(live_app: str, br
     page.context.set_extra_http_headers({"X-Forwarded-For": "198.51.100.9"})
     page.goto(live_app)
     expect(page.get_by_role("heading", name="Curation Workbench")).to_be_visible()
+    # a visit counts when its first run ends: let it end before navigating on (a loaded machine is slow)
+    wait_for(lambda: len(_views()) >= 1, timeout=60, message="the home page view")
     page.get_by_role("link", name="Jobs").first.click()
     expect(page.get_by_role("heading", name="Jobs")).to_be_visible()
     page.get_by_text("Feedback").first.click()
@@ -31,7 +33,7 @@ def test_visits_are_counted_once_and_forwarded_headers_ignored(live_app: str, br
     page.get_by_role("link", name="Home").first.click()
     expect(page.get_by_role("heading", name="Curation Workbench")).to_be_visible()
 
-    views = wait_for(lambda: (v := _views()) and len(v) >= 3 and v, message="three page views")
+    views = wait_for(lambda: (v := _views()) and len(v) >= 3 and v, timeout=60, message="three page views")
     with session_scope() as s:
         loopback = hash_for_day(s, client_identity(None, None))
         feedback = s.execute(text("SELECT visitor_hash, comment FROM support_entry")).all()
