@@ -78,7 +78,9 @@ def test_a_full_buffer_drops_views_instead_of_waiting(db_url) -> None:
         view = PageView(db_url, datetime.now(UTC).date(), CLIENT, "/", 200)
         for _ in range(10):
             recorder.record(view)
-        assert recorder.dropped >= 6  # the writer holds at most one batch; the buffer keeps 3
+        # the writer may have taken one batch (at most the 3 the buffer held) before it blocked on the lock,
+        # and the buffer keeps 3 more: at least 10 - 3 - 3 views must have been dropped, without waiting
+        assert recorder.dropped >= 4
         blocker.rollback()
     assert recorder.flush()
     with session_scope() as s:
