@@ -13,7 +13,7 @@ WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispa
 ORDER BY 3 DESC, 1;
 
 -- name: analyze_table
--- {table}: a name from workbench_tables, quoted by services.db.identifiers.
+-- The table: a name from workbench_tables, quoted by services.db.identifiers.
 ANALYZE {table};
 
 -- name: vacuum_analyze_table
