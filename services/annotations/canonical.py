@@ -15,16 +15,20 @@ Values are compared in canonical form, so formatting differences never supersede
    the value. A release's optional text column ``source_error`` marks a record the source reported an error
    for: it counts against the run's error budget and leaves that allele's link alone.
 
-Identifiers reach SQL only after ``quote_identifier`` has checked them.
+Identifiers reach SQL only after ``services.db.identifiers.quote_identifier`` has checked them; the one
+fragment with a subquery is a named block of ``canonical.sql``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from services.db import sql_blocks
+from services.db.identifiers import quote_identifier
 from services.errors import InvalidInput
+
+Q = sql_blocks.load(__file__, "canonical.sql")
 
 FIELD_RENAMES: dict[str, str] = {
     "af_popmax": "af_grpmax",
@@ -48,7 +52,6 @@ VEP_VALUE_FIELDS: dict[str, tuple[str, ...]] = {
     "hgvs_p": ("hgvs_p", "hgvsp"),
 }
 TEXT_TYPES = frozenset({"text", "character varying", "character"})
-_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 # A versioned stable id at the start of an HGVS expression or as a whole transcript id: ENST00000367770.8 → …770
 VERSION_SUFFIX_SQL = r"^([A-Za-z_]+[0-9]+)\.[0-9]+"
 
@@ -57,13 +60,6 @@ VERSION_SUFFIX_SQL = r"^([A-Za-z_]+[0-9]+)\.[0-9]+"
 class Column:
     name: str
     data_type: str
-
-
-def quote_identifier(name: str) -> str:
-    """Quote a table or column name after checking it is a plain lower-case identifier."""
-    if not _IDENTIFIER.match(name):
-        raise InvalidInput(f"{name!r} is not a valid identifier")
-    return '"' + name + '"'
 
 
 def canonical_key(column: str) -> str:
@@ -129,10 +125,7 @@ def _vep_value_sql(columns: Sequence[Column], alias: str) -> str:
     unversioned = f"regexp_replace({{}}, '{VERSION_SUFFIX_SQL}', '\\1')"
     exprs = {
         "gene": _text(col("gene")),
-        "consequence": (
-            f"(SELECT jsonb_agg(t ORDER BY t) FROM unnest(regexp_split_to_array(btrim({col('consequence')}), "
-            f"'\\s*[&,]\\s*')) AS t WHERE t <> '')"
-        ),
+        "consequence": Q.sql("vep_consequence_terms").format(column=col("consequence")),
     }
     if "transcript" in fields:
         exprs["transcript"] = _text(unversioned.format(col("transcript")))
