@@ -145,3 +145,8 @@ def would_be_changes(conn: Connection, limit: int = 100_000) -> list[Change]:
     """The changes ``run_outcome`` describes (a dry run's or a braked run's report)."""
     rows = conn.execute(Q.changes, {"limit": limit})
     return [Change(a, TRANSITION_NAMES[o], old, new) for a, o, old, new in rows]
+
+
+def drop_outcome(conn: Connection) -> None:
+    """Drop the session-local ``run_outcome`` (a run's last step, or its connection's end)."""
+    conn.execute(Q.drop_outcome)

@@ -156,10 +156,10 @@ def retired_values_shown(display: str, include_retired: bool) -> bool:
 def displayed_value_condition(
     allele_id_sql: str, source: str, field: str, values_param: str, *, display: str, include_retired: bool
 ) -> str:
-    """Rule 3 for SQL-text queries (the Variants page): ``allele_id_sql`` (a column, ``alias.name``)'s displayed ``source`` value has
-    ``field`` equal (case-insensitively, whole value) to one of the lower-case texts bound as the array
-    ``:values_param`` — "Pathogenic" never matches "Likely_pathogenic". ``source``/``field`` are constants of
-    the caller (validated here), never user input."""
+    """Rule 3 for SQL-text queries (the Variants page): the displayed ``source`` value of the allele in column
+    ``allele_id_sql`` (``alias.name``, quoted here) has ``field`` equal (case-insensitively, whole value) to one
+    of the lower-case texts bound as the array ``:values_param`` — "Pathogenic" never matches
+    "Likely_pathogenic". ``source``/``field`` are constants of the caller (validated here), never user input."""
     for name in (source, field, values_param):
         if not name.replace("_", "").isalnum():
             raise InvalidInput(f"not a plain name: {name!r}")
