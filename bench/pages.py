@@ -166,7 +166,7 @@ def _seed_predictions(url: str, ids: dict[str, int], rows: int) -> int:
 
 def _seed_links(url: str, n: int) -> str:
     """``n`` ClinVar links on stored alleles with history (two real refreshes); returns one allele's label."""
-    from services.annotations.runs import refresh
+    from services.annotations.refresh import refresh
     from services.auth.identity import Identity, Role
 
     source_row = (

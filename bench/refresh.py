@@ -128,7 +128,7 @@ def _baseline(url: str, n: int) -> float:
 
 
 def _allele_with_100_events(url: str) -> str:
-    from services.annotations.runs import refresh
+    from services.annotations.refresh import refresh
     from services.auth.identity import Identity, Role
 
     who = Identity("bench", Role.CURATOR)
@@ -179,7 +179,7 @@ PHASES: dict[str, float] = {}
 
 def _timed_phases() -> None:
     """Wrap the run's phases with timers (printed for the last run)."""
-    from services.annotations import lifecycle, runs
+    from services.annotations import lifecycle, refresh
 
     def wrap(module, name: str) -> None:
         inner = getattr(module, name)
@@ -194,8 +194,8 @@ def _timed_phases() -> None:
         setattr(module, name, timed)
 
     for module, name in (
-        (runs, "stage"),
-        (runs, "_plan"),
+        (refresh, "stage"),
+        (refresh, "_plan"),
         (lifecycle, "classify"),
         (lifecycle, "apply_outcomes"),
     ):
@@ -219,7 +219,7 @@ def main() -> None:
         url = _database(server)
         os.environ["DATABASE_URL"] = url
         migrate.upgrade(url)
-        from services.annotations.runs import refresh
+        from services.annotations.refresh import refresh
         from services.auth.identity import Identity, Role
 
         who = Identity("bench", Role.CURATOR)

@@ -18,7 +18,6 @@ OPERATION_MODULES: tuple[str, ...] = (
     "services.embeddings.operations",
     "services.predictions.operations",
     "services.variants.operations",
-    "services.annotations.runs",
     "services.annotations.operations",
     "services.evaluation.baselines",
     "services.evaluation.operations",

@@ -15,16 +15,20 @@ Values are compared in canonical form, so formatting differences never supersede
    the value. A release's optional text column ``source_error`` marks a record the source reported an error
    for: it counts against the run's error budget and leaves that allele's link alone.
 
-Identifiers reach SQL only after ``quote_identifier`` has checked them.
+The expressions are composed of the named fragments of ``canonical.sql``; identifiers reach them only after
+``services.db.identifiers.quote_identifier`` has checked and quoted them.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from services.db import sql_blocks
+from services.db.identifiers import quote_identifier
 from services.errors import InvalidInput
+
+Q = sql_blocks.load(__file__, "canonical.sql")
 
 FIELD_RENAMES: dict[str, str] = {
     "af_popmax": "af_grpmax",
@@ -48,9 +52,6 @@ VEP_VALUE_FIELDS: dict[str, tuple[str, ...]] = {
     "hgvs_p": ("hgvs_p", "hgvsp"),
 }
 TEXT_TYPES = frozenset({"text", "character varying", "character"})
-_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-# A versioned stable id at the start of an HGVS expression or as a whole transcript id: ENST00000367770.8 → …770
-VERSION_SUFFIX_SQL = r"^([A-Za-z_]+[0-9]+)\.[0-9]+"
 
 
 @dataclass(frozen=True)
@@ -59,35 +60,44 @@ class Column:
     data_type: str
 
 
-def quote_identifier(name: str) -> str:
-    """Quote a table or column name after checking it is a plain lower-case identifier."""
-    if not _IDENTIFIER.match(name):
-        raise InvalidInput(f"{name!r} is not a valid identifier")
-    return '"' + name + '"'
-
-
 def canonical_key(column: str) -> str:
     return FIELD_RENAMES.get(column, column)
 
 
+def _fragment(name: str, **parts: str) -> str:
+    return Q.sql(name).format(**parts)
+
+
+def _qualified(alias: str, column: str) -> str:
+    return f"{quote_identifier(alias)}.{quote_identifier(column)}"
+
+
 def _text(expr: str) -> str:
-    return f"NULLIF(btrim({expr}), '')"
+    return _fragment("trimmed_text", expr=expr)
 
 
 def _scalar(alias: str, column: Column) -> str:
-    expr = f"{alias}.{quote_identifier(column.name)}"
+    expr = _qualified(alias, column.name)
     return _text(expr) if column.data_type in TEXT_TYPES else expr
 
 
+def _checked_key(key: str) -> str:
+    """``key`` after ``quote_identifier`` has checked it is a plain name (so it can sit inside quotes)."""
+    quote_identifier(key)
+    return key
+
+
 def _object(pairs: Sequence[tuple[str, str]]) -> str:
-    """``jsonb_build_object`` over any number of pairs (it takes at most 100 arguments per call)."""
+    """``jsonb_build_object`` over any number of pairs (it takes at most 100 arguments per call); keys are
+    checked as plain names."""
     if not pairs:
-        return "'{}'::jsonb"
+        return _fragment("empty_object")
     parts = []
     for i in range(0, len(pairs), 50):
         chunk = pairs[i : i + 50]
-        parts.append("jsonb_build_object(" + ", ".join(f"'{k}', {e}" for k, e in chunk) + ")")
-    return "jsonb_strip_nulls(" + " || ".join(parts) + ")"
+        listed = ", ".join(_fragment("object_pair", key=_checked_key(k), expr=e) for k, e in chunk)
+        parts.append(_fragment("object_part", pairs=listed))
+    return _fragment("stripped_object", parts=" || ".join(parts))
 
 
 def value_sql(kind: str, columns: Sequence[Column], alias: str = "r") -> str:
@@ -99,9 +109,10 @@ def value_sql(kind: str, columns: Sequence[Column], alias: str = "r") -> str:
         if column.name in NOT_VALUE_COLUMNS:
             continue
         grouped.setdefault(canonical_key(column.name), []).append(_scalar(alias, column))
-    pairs = [(key, exprs[0] if len(exprs) == 1 else f"COALESCE({', '.join(exprs)})") for key, exprs in grouped.items()]
-    for key, _ in pairs:
-        quote_identifier(key)
+    pairs = [
+        (key, exprs[0] if len(exprs) == 1 else _fragment("first_present", exprs=", ".join(exprs)))
+        for key, exprs in grouped.items()
+    ]
     return _object(sorted(pairs))
 
 
@@ -124,38 +135,33 @@ def _vep_value_sql(columns: Sequence[Column], alias: str) -> str:
     fields = vep_columns(columns)
 
     def col(field: str) -> str:
-        return f"{alias}.{quote_identifier(fields[field])}"
+        return _qualified(alias, fields[field])
 
-    unversioned = f"regexp_replace({{}}, '{VERSION_SUFFIX_SQL}', '\\1')"
     exprs = {
         "gene": _text(col("gene")),
-        "consequence": (
-            f"(SELECT jsonb_agg(t ORDER BY t) FROM unnest(regexp_split_to_array(btrim({col('consequence')}), "
-            f"'\\s*[&,]\\s*')) AS t WHERE t <> '')"
-        ),
+        "consequence": _fragment("vep_consequence_terms", column=col("consequence")),
     }
     if "transcript" in fields:
-        exprs["transcript"] = _text(unversioned.format(col("transcript")))
+        exprs["transcript"] = _text(_fragment("unversioned_id", expr=col("transcript")))
     if "impact" in fields:
-        exprs["impact"] = _text(f"upper({col('impact')})")
+        exprs["impact"] = _text(_fragment("upper_text", expr=col("impact")))
     for hgvs in ("hgvs_c", "hgvs_p"):
         if hgvs in fields:
-            exprs[hgvs] = _text(unversioned.format(col(hgvs)))
+            exprs[hgvs] = _text(_fragment("unversioned_id", expr=col(hgvs)))
     body = _object(sorted(exprs.items()))
-    empty = f"{_text(col('gene'))} IS NULL AND {_text(col('consequence'))} IS NULL"
-    return f"CASE WHEN {empty} THEN NULL ELSE {body} END"
+    return _fragment("vep_value", gene=_text(col("gene")), consequence=_text(col("consequence")), body=body)
 
 
 def original_sql(kind: str, columns: Sequence[Column], alias: str = "r") -> str:
     """The source's own spelling of the value fields that canonical form rewrites (kept in events)."""
     if kind != "vep":
-        return "NULL::jsonb"
-    pairs = [(field, f"{alias}.{quote_identifier(name)}") for field, name in sorted(vep_columns(columns).items())]
+        return _fragment("no_original")
+    pairs = [(field, _qualified(alias, name)) for field, name in sorted(vep_columns(columns).items())]
     return _object(pairs)
 
 
 def error_sql(columns: Sequence[Column], alias: str = "r") -> str:
     """The record's source error (text), when the release table carries a ``source_error`` column."""
     if any(c.name == "source_error" for c in columns):
-        return _text(f"{alias}.source_error")
-    return "NULL::text"
+        return _text(_qualified(alias, "source_error"))
+    return _fragment("no_error")

@@ -15,7 +15,7 @@ EXIT_ALREADY_APPLIED = 4
 
 
 def _refresh(args: argparse.Namespace) -> int:
-    from services.annotations.runs import AlreadyApplied, refresh
+    from services.annotations.refresh import AlreadyApplied, refresh
     from services.auth import local_identity
     from services.console import print_json
 

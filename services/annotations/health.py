@@ -17,9 +17,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
-from services.annotations.staging import Release, release_from_row, release_select
+from services.annotations.staging import Release, release_by_id
+from services.db import sql_blocks
+
+Q = sql_blocks.load(__file__)
 
 MAX_RECORD_DROP = 0.10
 BRAKE_MIN_LIVE_LINKS = 100
@@ -56,25 +59,15 @@ class Integrity:
 
 
 def previous_release(conn: Connection, release: Release) -> Release | None:
-    row = conn.execute(
-        text(
-            f"SELECT {release_select('s')} "
-            "FROM annotation_run r JOIN annotation_sources s ON s.id = r.release_id "
-            "WHERE r.source = :source AND r.genome_build = :build AND r.status = 'applied' "
-            "AND r.release_id <> :release_id ORDER BY r.applied_at DESC, r.id DESC LIMIT 1"
-        ),
-        {"source": release.source, "build": release.genome_build, "release_id": release.id},
-    ).first()
-    return None if row is None else release_from_row(row)
+    """The release of the latest applied run of ``release``'s source and build, another one than ``release``."""
+    release_id = conn.execute(
+        Q.previous_release_id, {"source": release.source, "build": release.genome_build, "release_id": release.id}
+    ).scalar()
+    return None if release_id is None else release_by_id(conn, release_id)
 
 
 def is_verified(conn: Connection, release_id: int) -> bool:
-    return bool(
-        conn.execute(
-            text("SELECT EXISTS (SELECT 1 FROM annotation_release_verification WHERE release_id = :id)"),
-            {"id": release_id},
-        ).scalar_one()
-    )
+    return bool(conn.execute(Q.is_verified, {"id": release_id}).scalar_one())
 
 
 def check_integrity(conn: Connection, release: Release) -> Integrity:

@@ -19,15 +19,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, column, exists, func, select, table, text, true
+from sqlalchemy import ColumnElement, column, exists, func, select, table, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from services.alleles.keys import allele_id as allele_key_id
 from services.alleles.normalize import normalise_build, normalise_contig
+from services.db import sql_blocks
+from services.db.identifiers import quote_identifier
 from services.errors import InvalidInput, NotFound
 from services.settings.registry import spec
 
+Q = sql_blocks.load(__file__)
 DISPLAY_SETTING = "retired-link-display"
 DISPLAY_CHOICES: tuple[str, ...] = spec(DISPLAY_SETTING).choices or ()  # the settings registry owns them
 #: What each retired-link display does, in the words the Settings page shows (one entry per choice).
@@ -98,22 +101,7 @@ def display_setting(session: Session) -> str:
 
 
 def known_sources(session: Session) -> list[str]:
-    rows = session.execute(
-        text("SELECT name FROM annotation_sources UNION SELECT DISTINCT source FROM annotation_run ORDER BY 1")
-    )
-    return [r[0] for r in rows]
-
-
-LATEST_LINKS = """
-SELECT DISTINCT ON (l.allele_id, l.source)
-       l.allele_id, l.source, l.value, l.source_version, l.valid_from, l.valid_to, l.run_id,
-       (SELECT e.source_version FROM annotation_event e
-         WHERE e.allele_id = l.allele_id AND e.source = l.source AND e.kind = 'RETIRED' AND e.at = l.valid_to
-         LIMIT 1) AS retired_in
-  FROM annotation_link l
- WHERE l.allele_id = ANY(:ids) AND (CAST(:at AS timestamptz) IS NULL OR l.valid_from <= :at)
- ORDER BY l.allele_id, l.source, l.valid_from DESC
-"""
+    return [r[0] for r in session.execute(Q.known_sources)]
 
 
 def current_annotation(
@@ -129,7 +117,7 @@ def current_annotation(
         raise InvalidInput(f"{DISPLAY_SETTING} must be one of {', '.join(DISPLAY_CHOICES)}")
     sources = known_sources(session)
     out: dict[int, dict[str, CurrentValue | None]] = {a: dict.fromkeys(sources) for a in allele_ids}
-    rows = session.execute(text(LATEST_LINKS), {"ids": list(allele_ids), "at": as_of})
+    rows = session.execute(Q.latest_links, {"ids": list(allele_ids), "at": as_of})
     for r in rows:
         retired = r.valid_to is not None and (as_of is None or r.valid_to <= as_of)
         value = r.value if (not retired or display == "last-known") else None
@@ -168,18 +156,16 @@ def retired_values_shown(display: str, include_retired: bool) -> bool:
 def displayed_value_condition(
     allele_id_sql: str, source: str, field: str, values_param: str, *, display: str, include_retired: bool
 ) -> str:
-    """Rule 3 for SQL-text queries (the Variants page): ``allele_id_sql``'s displayed ``source`` value has
-    ``field`` equal (case-insensitively, whole value) to one of the lower-case texts bound as the array
-    ``:values_param`` — "Pathogenic" never matches "Likely_pathogenic". ``source``/``field`` are constants of
-    the caller (validated here), never user input."""
+    """Rule 3 for SQL-text queries (the Variants page): the displayed ``source`` value of the allele in column
+    ``allele_id_sql`` (``alias.name``, quoted here) has ``field`` equal (case-insensitively, whole value) to one
+    of the lower-case texts bound as the array ``:values_param`` — "Pathogenic" never matches
+    "Likely_pathogenic". ``source``/``field`` are constants of the caller (validated here), never user input."""
     for name in (source, field, values_param):
         if not name.replace("_", "").isalnum():
             raise InvalidInput(f"not a plain name: {name!r}")
-    retired = "" if retired_values_shown(display, include_retired) else " AND NOT c.retired"
-    return (
-        f"EXISTS (SELECT 1 FROM annotation_current c WHERE c.allele_id = {allele_id_sql} "
-        f"AND c.source = '{source}' AND lower(c.value->>'{field}') = ANY(CAST(:{values_param} AS text[])){retired})"
-    )
+    block = "displayed_value_with_retired" if retired_values_shown(display, include_retired) else "displayed_value_live"
+    allele_id = ".".join(quote_identifier(part) for part in allele_id_sql.split("."))
+    return Q.sql(block).format(allele_id=allele_id, source=source, field=field, values=values_param)
 
 
 def displayed_value_filter(
@@ -213,9 +199,7 @@ def displayed_value_filter(
 
 def retired_display_impact(session: Session) -> dict[str, int]:
     """How many alleles each source has whose latest link is retired — what the display decision affects now."""
-    rows = session.execute(
-        text("SELECT source, count(*) FROM annotation_current WHERE retired GROUP BY source ORDER BY source")
-    )
+    rows = session.execute(Q.retired_display_impact)
     return {s: int(n) for s, n in rows}
 
 
@@ -224,17 +208,14 @@ def resolve_allele(session: Session, key: str, genome: str = "GRCh38") -> Allele
     key = key.strip()
     build = normalise_build(genome)
     if key.lstrip("-").isdigit():
-        where, params = "id = :id", {"id": int(key)}
+        ident = int(key)
     else:
         parts = key.rsplit("-", 3)
         if len(parts) != 4 or not parts[1].isdigit():
             raise InvalidInput(f"{key!r} is not an allele: use CHROM-POS-REF-ALT (e.g. chr1-12345-A-G) or an id")
         chrom = normalise_contig(build, parts[0])
         ident = allele_key_id(build, chrom, int(parts[1]), parts[2].upper(), parts[3].upper())
-        where, params = "id = :id", {"id": ident}
-    row = session.execute(
-        text(f"SELECT id, genome_build, chrom, pos, ref, alt FROM alleles WHERE {where}"), params
-    ).first()
+    row = session.execute(Q.allele_by_id, {"id": ident}).first()
     if row is None:
         raise NotFound(f"no allele {key} ({build}) in the store")
     return AlleleRef(*row)

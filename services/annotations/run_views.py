@@ -11,16 +11,18 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.annotations.lifecycle_models import AnnotationRun
 from services.annotations.outcome import RunOutcome, run_outcome
 from services.annotations.value_display import value_summary
 from services.auth.identity import Identity
+from services.db import sql_blocks
 from services.errors import NotFound
 from services.jobs.service import JobView, submit
 
+Q = sql_blocks.load(__file__)
 # Which events make up a run's change report (old → new), by run status.
 REPORT_KINDS = {
     # LINKED: a first release links alleles that had no value — a change a curator must see too.
@@ -149,20 +151,12 @@ class ReleaseView:
 
 
 def list_releases(session: Session, source: str | None = None) -> list[ReleaseView]:
-    rows = session.execute(
-        text(
-            "SELECT s.id, s.name, s.kind, s.version, s.genome_build, s.record_count, s.contigs, s.loaded_at, "
-            "(SELECT string_agg(v.verified_by, ', ') FROM annotation_release_verification v WHERE v.release_id = s.id) "
-            "FROM annotation_sources s WHERE CAST(:source AS text) IS NULL OR s.name = :source "
-            "ORDER BY s.name, s.loaded_at DESC, s.id DESC"
-        ),
-        {"source": source},
-    )
+    rows = session.execute(Q.list_releases, {"source": source})
     return [ReleaseView(*r) for r in rows]
 
 
 def list_samples(session: Session) -> list[str]:
-    return list(session.scalars(text("SELECT external_id FROM samples ORDER BY external_id")))
+    return list(session.scalars(Q.list_samples))
 
 
 def change_report(
@@ -177,17 +171,7 @@ def change_report(
     run = get_run(session, run_id)
     kinds = list(REPORT_KINDS.get(run.status, ()))
     rows = session.execute(
-        text(
-            "SELECT a.chrom || '-' || a.pos || '-' || a.ref || '-' || a.alt AS allele, a.genome_build, e.kind, "
-            "e.previous_value, e.value, e.at "
-            "FROM annotation_event e JOIN alleles a ON a.id = e.allele_id "
-            "WHERE e.run_id = :run AND e.kind = ANY(:kinds) "
-            "AND (CAST(:sample AS text) IS NULL OR EXISTS (SELECT 1 FROM variants v JOIN samples sm "
-            "     ON sm.id = v.sample_id WHERE v.allele_id = e.allele_id AND sm.external_id = :sample)) "
-            "AND (CAST(:sig AS text) IS NULL OR e.value ->> 'clnsig' ILIKE '%' || :sig || '%' "
-            "     OR e.previous_value ->> 'clnsig' ILIKE '%' || :sig || '%') "
-            "ORDER BY e.kind, a.chrom, a.pos, e.id"
-        ),
+        Q.change_report,
         {"run": run_id, "kinds": kinds, "sample": sample or None, "sig": significance or None},
     ).all()
     return pd.DataFrame(
@@ -215,13 +199,7 @@ class ReleaseVerificationView:
 
 def release_verification(session: Session, release_id: int) -> ReleaseVerificationView | None:
     """Who verified the release and when (the live state, not the run's snapshot); None if not verified."""
-    row = session.execute(
-        text(
-            "SELECT verified_by, verified_at, note FROM annotation_release_verification WHERE release_id = :r "
-            "ORDER BY id LIMIT 1"
-        ),
-        {"r": release_id},
-    ).first()
+    row = session.execute(Q.release_verification, {"r": release_id}).first()
     return None if row is None else ReleaseVerificationView(*row)
 
 

@@ -4,7 +4,8 @@ Contract (see ``services.annotations.source_models`` for the table layout):
 1. ``add_source`` is one transaction: the release row, the new alleles and the release's values appear
    together or not at all. (name, version, genome build) already present is refused with ``InvalidInput``.
 2. Names, aliases and types are validated before any SQL is built, and identifiers are quoted
-   (``psycopg.sql.Identifier``); reserved columns (release_id, allele_id, record_id) cannot be aliases.
+   (``services.db.identifiers``) into the named blocks of ``sources.sql``; reserved columns (release_id,
+   allele_id, record_id) cannot be aliases.
 3. Records are normalised exactly like the VCF loader (``services.alleles.normalize``): contig names per
    build, split per ALT with Number=A/R/G values per allele, trimming; non-sequence ALTs are skipped.
 4. A field ``CSQ:<name>`` reads that field of the ALT's VEP consequence chosen like the loader does (PICK,
@@ -28,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg import sql
 
 from services.alleles.consequences import ConsequenceFormat
 from services.alleles.genomes import MAX_POSITION, header_build, known_build
@@ -45,9 +45,13 @@ from services.alleles.normalize import variant_type as classify
 from services.alleles.vcf_header import VcfFormatError, check_text, open_text, read_header
 from services.annotations.source_models import SOURCE_KINDS
 from services.auth.identity import Identity, Role, require
+from services.db import sql_blocks
 from services.db.engine import database_url
 from services.db.errors import translated
+from services.db.identifiers import quote_identifier, quote_list
 from services.errors import InputFileError, InvalidInput
+
+Q = sql_blocks.load(__file__, "sources.sql")
 
 _BIGINT_MIN, _BIGINT_MAX = -(2**63), 2**63 - 1  # a PostgreSQL bigint
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -189,99 +193,71 @@ def add_source(
     digest = file_sha256(path)
 
     with translated(), psycopg.connect(url or database_url()) as conn:
-        conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_SOURCE_LOCK, name))
-        if conn.execute(
-            "SELECT 1 FROM annotation_sources WHERE name = %s AND version = %s AND genome_build = %s",
-            (name, version, build),
-        ).fetchone():
+        conn.execute(Q.sql("lock_source"), {"lock": _SOURCE_LOCK, "name": name})
+        if conn.execute(Q.sql("release_exists"), {"name": name, "version": version, "genome": build}).fetchone():
             raise InvalidInput(f"{name} {version} ({build}) is already loaded")
         _ensure_table(conn, table, fields)
         release_id = conn.execute(
-            "INSERT INTO annotation_sources (name, kind, version, genome_build, file_path, file_hash, "
-            "record_count, "
-            "allele_count, duplicate_count, contigs, field_config, table_name, loaded_by) "
-            "VALUES (%s, %s, %s, %s, %s, %s, 0, 0, 0, '{}', %s, %s, %s) RETURNING id",
-            (
-                name,
-                kind,
-                version,
-                build,
-                str(path.resolve()),
-                digest,
-                json.dumps(fields),
-                table,
-                identity.user,
-            ),
+            Q.sql("insert_release"),
+            {
+                "name": name,
+                "kind": kind,
+                "version": version,
+                "genome": build,
+                "path": str(path.resolve()),
+                "hash": digest,
+                "fields": json.dumps(fields),
+                "table": table,
+                "who": identity.user,
+            },
         ).fetchone()[0]
         records, staged, contigs = _stage(conn, path, build, fields, force_genome)
         conn.execute(upsert_sql("source_staging"))
-        aliases = [f["alias"] for f in fields]
-        cols = sql.SQL(", ").join(sql.Identifier(a) for a in aliases)
+        columns = quote_list(f["alias"] for f in fields)
         inserted = conn.execute(
-            sql.SQL(
-                "INSERT INTO {table} (release_id, allele_id, record_id, {cols}) "
-                "SELECT DISTINCT ON (id) %s, id, record_id, {cols} FROM source_staging ORDER BY id, ord"
-            ).format(table=sql.Identifier(table), cols=cols),
-            (release_id,),
+            Q.sql("insert_release_values").format(table=quote_identifier(table), columns=columns),
+            {"release_id": release_id},
         ).rowcount
         conn.execute(
-            "UPDATE annotation_sources SET record_count = %s, allele_count = %s, duplicate_count = %s, "
-            "contigs = %s WHERE id = %s",
-            (records, inserted, staged - inserted, sorted(contigs), release_id),
+            Q.sql("finish_release"),
+            {
+                "records": records,
+                "alleles": inserted,
+                "duplicates": staged - inserted,
+                "contigs": sorted(contigs),
+                "id": release_id,
+            },
         )
     return SourceRelease(name, version, build, records, sorted(contigs), table, release_id, inserted, staged - inserted)
 
 
 def _ensure_table(conn: psycopg.Connection, table: str, fields: list[dict[str, str]]) -> None:
-    ident = sql.Identifier(table)
-    conn.execute(
-        sql.SQL(
-            "CREATE TABLE IF NOT EXISTS {t} (release_id integer NOT NULL REFERENCES annotation_sources (id) "
-            "ON DELETE CASCADE, allele_id bigint NOT NULL, record_id text, "
-            "PRIMARY KEY (release_id, allele_id))"
-        ).format(t=ident)
-    )
-    conn.execute(
-        sql.SQL("CREATE INDEX IF NOT EXISTS {i} ON {t} (allele_id)").format(
-            i=sql.Identifier(f"{table}_allele_id"), t=ident
-        )
-    )
-    existing = dict(
-        conn.execute(
-            "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = current_schema() "
-            "AND table_name = %s",
-            (table,),
-        ).fetchall()
-    )
+    quoted = quote_identifier(table)
+    conn.execute(Q.sql("create_release_table").format(table=quoted))
+    conn.execute(Q.sql("create_release_index").format(index=quote_identifier(f"{table}_allele_id"), table=quoted))
+    existing = dict(conn.execute(Q.sql("table_columns"), {"table": table}).fetchall())
     for f in fields:
         have = existing.get(f["alias"])
         want = SQL_TYPES[f["type"]]
         if have is None:
-            conn.execute(
-                sql.SQL("ALTER TABLE {t} ADD COLUMN {c} " + SQL_TYPES[f["type"]]).format(
-                    t=ident, c=sql.Identifier(f["alias"])
-                )
-            )
+            _add_column(conn, table, f["alias"], f["type"])
         elif have != want:
             raise InvalidInput(f"{table}.{f['alias']} is {have}; this release configures it as {f['type']}")
+
+
+def _add_column(conn: psycopg.Connection, table: str, column: str, kind: str) -> None:
+    """Add column ``column`` of field type ``kind`` (a key of ``SQL_TYPES``) to ``table``."""
+    block = Q.sql("add_column")
+    conn.execute(block.format(table=quote_identifier(table), column=quote_identifier(column), type=SQL_TYPES[kind]))
 
 
 def _stage(
     conn: psycopg.Connection, path: Path, build: str, fields: list[dict[str, str]], force_genome: bool = False
 ) -> tuple[int, int, set]:
     aliases = [f["alias"] for f in fields]
-    conn.execute(
-        sql.SQL(
-            "CREATE TEMP TABLE source_staging (ord bigint, id bigint, genome_build text, chrom text, "
-            "pos bigint, "
-            "ref text, alt text, end_pos bigint, variant_type text, record_id text, {cols}) ON COMMIT DROP"
-        ).format(
-            cols=sql.SQL(", ").join(
-                sql.SQL("{} " + SQL_TYPES[f["type"]]).format(sql.Identifier(f["alias"])) for f in fields
-            )
-        )
-    )
+    conn.execute(Q.sql("create_source_staging"))
+    for f in fields:
+        _add_column(conn, "source_staging", f["alias"], f["type"])
     norm = contig_normaliser(build)
     records = staged = 0
     contigs: set[str] = set()
@@ -311,9 +287,7 @@ def _stage(
             "record_id",
             *aliases,
         ]
-        copy_sql = sql.SQL("COPY source_staging ({}) FROM STDIN").format(
-            sql.SQL(", ").join(sql.Identifier(c) for c in cols)
-        )
+        copy_sql = Q.sql("copy_source_staging").format(columns=quote_list(cols))
         with conn.cursor().copy(copy_sql) as copy:
             lines = [first] if first is not None else []
             for line in _chain(lines, stream):

@@ -22,18 +22,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
-from services.annotations.canonical import Column, error_sql, original_sql, quote_identifier, value_sql
-from services.errors import InvalidInput
+from services.alleles.normalize import normalise_build
+from services.annotations.canonical import Column, error_sql, original_sql, value_sql
+from services.db import sql_blocks
+from services.db.identifiers import quote_identifier
+from services.errors import InvalidInput, NotFound
 
+Q = sql_blocks.load(__file__, "staging.sql")
 ROWS_PER_CHUNK = 250_000
-_ID_MIN, _ID_SPAN = -(2**63), 2**64
-CREATE_STAGING = """
-CREATE TEMP TABLE IF NOT EXISTS run_staging (
-    allele_id bigint NOT NULL, value jsonb, original jsonb, error text
-) ON COMMIT PRESERVE ROWS
-"""
+_ID_MIN, _ID_MAX, _ID_SPAN = -(2**63), 2**63 - 1, 2**64
 
 
 @dataclass(frozen=True)
@@ -63,59 +62,40 @@ class AlleleSet:
     complete_before: datetime
 
 
-RELEASE_FIELDS = ("id", "name", "kind", "version", "genome_build", "contigs", "record_count", "table_name")
-
-
-def release_select(alias: str = "s") -> str:
-    """The select list ``release_from_row`` reads, for table alias ``alias`` of ``annotation_sources``."""
-    return ", ".join(f"{alias}.{f}" for f in RELEASE_FIELDS)
-
-
 def release_from_row(row: Any) -> Release:
+    """A row of the ``release_by_id`` block."""
     return Release(row[0], row[1], row[2], row[3], row[4], tuple(row[5] or ()), int(row[6]), row[7])
+
+
+def release_by_id(conn: Connection, release_id: int) -> Release:
+    return release_from_row(conn.execute(Q.release_by_id, {"id": release_id}).one())
+
+
+def find_release(conn: Connection, source: str, version: str, genome: str) -> Release:
+    """Release ``version`` of ``source`` for genome build ``genome``; ``NotFound`` names the command that loads it."""
+    genome = normalise_build(genome)
+    release_id = conn.execute(Q.release_id_by_key, {"name": source, "version": version, "genome": genome}).scalar()
+    if release_id is None:
+        raise NotFound(
+            f"no release {version!r} of source {source!r} for {genome} — load it with `workbench source add`"
+        )
+    return release_by_id(conn, release_id)
 
 
 def snapshot(conn: Connection, created_after: datetime | None) -> AlleleSet:
     """Take the run's allele set now (contract 1)."""
-    at, oldest = conn.execute(
-        text(
-            "SELECT clock_timestamp(), least(clock_timestamp(), (SELECT min(xact_start) FROM pg_stat_activity "
-            "WHERE pid <> pg_backend_pid() AND datname = current_database() AND xact_start IS NOT NULL))"
-        )
-    ).one()
+    at, oldest = conn.execute(Q.snapshot).one()
     return AlleleSet(created_after, at, oldest)
 
 
 def release_columns(conn: Connection, release: Release) -> list[Column]:
-    rows = conn.execute(
-        text(
-            "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = current_schema() AND table_name = :t ORDER BY ordinal_position"
-        ),
-        {"t": release.table_name},
-    ).all()
+    rows = conn.execute(Q.release_columns, {"t": release.table_name}).all()
     if not rows:
         raise InvalidInput(f"the records of {release.label} are missing (no table {release.table_name})")
     return [Column(name, data_type) for name, data_type in rows]
 
 
-def _from_where(release: Release) -> str:
-    table = quote_identifier(release.table_name)
-    join = "JOIN" if release.kind == "vep" else "LEFT JOIN"
-    where = (
-        "a.genome_build = :build AND a.created_at <= :snapshot_at "
-        "AND (CAST(:created_after AS timestamptz) IS NULL OR a.created_at > :created_after) "
-        "AND a.id >= :lo AND a.id < :hi"
-    )
-    if release.kind != "vep":
-        where += " AND a.chrom = ANY(:contigs)"
-    # The id range is repeated on the release side so each chunk reads only its slice of the release (the
-    # planner does not carry range conditions across a join by itself).
-    on = "r.release_id = :release_id AND r.allele_id = a.id AND r.allele_id >= :lo AND r.allele_id <= :hi"
-    return f"FROM alleles a {join} {table} r ON {on} WHERE {where}"
-
-
-def _params(release: Release, alleles: AlleleSet, lo: int = _ID_MIN, hi: int = 2**63 - 1) -> dict[str, Any]:
+def _params(release: Release, alleles: AlleleSet, lo: int = _ID_MIN, hi: int = _ID_MAX) -> dict[str, Any]:
     return {
         "release_id": release.id,
         "build": release.genome_build,
@@ -127,21 +107,32 @@ def _params(release: Release, alleles: AlleleSet, lo: int = _ID_MIN, hi: int = 2
     }
 
 
+def _site_or_vep(release: Release) -> str:
+    """Which allele set the release covers: ``vep`` (the alleles in its file) or ``site`` (contract 2, 3)."""
+    return "vep" if release.kind == "vep" else "site"
+
+
 def count_expected(conn: Connection, release: Release, alleles: AlleleSet) -> int:
-    sql = "SELECT count(*) " + _from_where(release).replace("AND a.id < :hi", "AND a.id <= :hi")
-    return int(conn.execute(text(sql), _params(release, alleles)).scalar_one())
+    table = quote_identifier(release.table_name)
+    sql = Q.formatted(f"count_{_site_or_vep(release)}_alleles", table=table)
+    return int(conn.execute(sql, _params(release, alleles)).scalar_one())
 
 
 def reset_staging(conn: Connection) -> None:
-    conn.execute(text(CREATE_STAGING))
-    conn.execute(text("TRUNCATE run_staging"))
+    conn.execute(Q.create_staging)
+    conn.execute(Q.truncate_staging)
+
+
+def drop_staging(conn: Connection) -> None:
+    conn.execute(Q.drop_staging)
 
 
 def chunk_bounds(expected: int) -> list[tuple[int, int]]:
-    """Equal ranges of the signed 64-bit id space, about ``ROWS_PER_CHUNK`` alleles each; the last is closed."""
+    """Equal ranges of the signed 64-bit id space, about ``ROWS_PER_CHUNK`` alleles each, as inclusive
+    ``(lo, hi)`` pairs: together they cover every id exactly once."""
     n = max(1, -(-expected // ROWS_PER_CHUNK))
-    edges = [_ID_MIN + (_ID_SPAN * i) // n for i in range(n)] + [2**63 - 1]
-    return list(zip(edges[:-1], edges[1:], strict=True))
+    edges = [_ID_MIN + (_ID_SPAN * i) // n for i in range(n)] + [_ID_MAX + 1]
+    return [(lo, next_lo - 1) for lo, next_lo in zip(edges[:-1], edges[1:], strict=True)]
 
 
 def stage(
@@ -156,23 +147,20 @@ def stage(
     Returns how many alleles were staged (processed).
     """
     columns = release_columns(conn, release)
-    present = "r.release_id IS NOT NULL"
-    sql = (
-        "INSERT INTO run_staging (allele_id, value, original, error) "
-        f"SELECT a.id, CASE WHEN {present} THEN {value_sql(release.kind, columns)} END, "
-        f"CASE WHEN {present} THEN {original_sql(release.kind, columns)} END, "
-        f"CASE WHEN {present} THEN {error_sql(columns)} END " + _from_where(release)
+    sql = Q.formatted(
+        f"stage_{_site_or_vep(release)}_chunk",
+        table=quote_identifier(release.table_name),
+        value=value_sql(release.kind, columns),
+        original=original_sql(release.kind, columns),
+        error=error_sql(columns),
     )
-    last = sql.replace("AND a.id < :hi", "AND a.id <= :hi")
     reset_staging(conn)
     conn.commit()
     total = 0
-    bounds = chunk_bounds(expected)
-    for i, (lo, hi) in enumerate(bounds):
-        rows = conn.execute(text(last if i == len(bounds) - 1 else sql), _params(release, alleles, lo, hi)).rowcount
+    for lo, hi in chunk_bounds(expected):
+        rows = conn.execute(sql, _params(release, alleles, lo, hi)).rowcount
         total += rows
         conn.commit()
         on_chunk(rows)
-    # Statistics of the join key only: the values are compared, never planned on.
-    conn.execute(text("ANALYZE run_staging (allele_id)"))
+    conn.execute(Q.analyze_staging)
     return total

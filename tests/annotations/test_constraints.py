@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from services.annotations.runs import refresh
+from services.annotations.refresh import refresh
 from tests.support.annotation_releases import CURATOR, add_alleles, add_release, at, record
 
 INSERT_LINK = (

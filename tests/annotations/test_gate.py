@@ -7,13 +7,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from services.annotations import staging
+from services.annotations.braked import decide_braked_run
 from services.annotations.history import allele_links
-from services.annotations.runs import (
-    AlreadyApplied,
-    SourceLocked,
-    decide_braked_run,
-    refresh,
-)
+from services.annotations.refresh import AlreadyApplied, refresh
+from services.annotations.run_locks import SourceLocked
 from services.annotations.verification import verifications, verify_release
 from services.auth.identity import Identity, Role
 from services.db.engine import get_engine, session_scope

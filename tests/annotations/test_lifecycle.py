@@ -6,7 +6,7 @@ import pytest
 
 from services.annotations.history import allele_events, allele_links, fold_events
 from services.annotations.read_path import current_annotation
-from services.annotations.runs import refresh
+from services.annotations.refresh import refresh
 from services.db.engine import session_scope
 from tests.support.annotation_releases import CURATOR, GENOME, SOURCES, add_alleles, add_release, at, record, value
 

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from services.annotations import staging
 from services.annotations.history import allele_events, allele_links, fold_events
-from services.annotations.runs import refresh
+from services.annotations.refresh import refresh
 from services.db.engine import get_engine, session_scope
 from services.jobs.errors import JobCancelled
 from tests.annotations.test_gate import CancelAfterFirstChunk

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import column, select, table
 
 from services.annotations.read_path import current_annotation, displayed_value_filter, retired_display_impact
-from services.annotations.runs import refresh
+from services.annotations.refresh import refresh
 from services.db.engine import session_scope
 from tests.support.annotation_releases import CURATOR, add_alleles, add_release, at, value
 

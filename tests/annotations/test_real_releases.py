@@ -5,7 +5,7 @@ reformatted values that must stay UNCHANGED."""
 from __future__ import annotations
 
 from services.annotations.read_path import current_annotation, resolve_allele
-from services.annotations.runs import refresh
+from services.annotations.refresh import refresh
 from services.db.engine import session_scope
 from tests.support.annotation_releases import CURATOR, at
 from tests.support.release_files import CLINVAR_INFO, GNOMAD_INFO, VEP_INFO, add, vcf

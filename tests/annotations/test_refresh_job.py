@@ -9,7 +9,8 @@ import sys
 
 from sqlalchemy import text
 
-from services.annotations.runs import LOST_REASON, refresh
+from services.annotations.refresh import refresh
+from services.annotations.run_locks import LOST_REASON
 from services.db.engine import get_engine, session_scope
 from services.jobs import service
 from services.jobs.recovery import recover_lost_jobs, sweep

@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import text
 
-from services.annotations.runs import refresh
+from services.annotations.refresh import refresh
 from services.db.engine import get_engine, session_scope
 from services.jobs import service
 from services.settings.service import get_setting, setting_history

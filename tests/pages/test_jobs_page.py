@@ -86,7 +86,7 @@ def test_posting_a_comment(app) -> None:
 def test_a_held_refresh_job_reads_as_held_with_labelled_fields_and_calm_colours(app) -> None:
     """Issue 17: a held run's job said "succeeded" and nothing else; payload and findings were raw ``{...}``
     blocks; "phase" events were drawn in red."""
-    from services.annotations.runs import RunResult
+    from services.annotations.run_records import RunResult
     from services.jobs.models import JobEvent
     from services.jobs.store import finish as mark_finished
 

@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from services.alleles.keys import allele_id
-from services.annotations.canonical import quote_identifier
 from services.auth.identity import Identity, Role
+from services.db.identifiers import quote_identifier
 
 CURATOR = Identity("carol", Role.CURATOR)
 LEAD = Identity("lena", Role.LEAD)

@@ -3,7 +3,7 @@ file's CLNSIG; retired last-known values match only under 'last-known' with "inc
 
 from __future__ import annotations
 
-from services.annotations.runs import refresh
+from services.annotations.refresh import refresh
 from services.db.engine import session_scope
 from services.variants import browse
 from services.variants.loader import load_vcf
