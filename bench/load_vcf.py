@@ -116,7 +116,7 @@ def _raw_copy(ours_url: str, raw_url: str) -> float:
     """COPY our loaded rows (pre-formatted, binary) into the same layout in a fresh database."""
     from psycopg import sql
 
-    from services.variants.records import VARIANT_COLUMNS
+    from services.variants.columns import VARIANT_COPY_COLUMNS as VARIANT_COLUMNS
 
     cols = sql.SQL(", ").join(map(sql.Identifier, VARIANT_COLUMNS))
     dump = Path(tempfile.mkstemp(prefix="variants-", suffix=".copy")[1])

@@ -40,6 +40,7 @@ from services.alleles.consequences import (
     parse_eff,
 )
 from services.alleles.genomes import MAX_POSITION, ContigCatalog
+from services.alleles.keys import STAGING_COLUMNS
 from services.alleles.keys import allele_id as compute_allele_id
 from services.alleles.normalize import (
     is_sequence_allele,
@@ -51,45 +52,11 @@ from services.alleles.normalize import (
 )
 from services.alleles.vcf_header import Header, VcfFormatError
 from services.variants import copy_binary as cb
+from services.variants.columns import VARIANT_COPY_COLUMNS
 from services.variants.copy_binary import INT8_MAX, INT8_MIN
 
-VARIANT_COLUMNS = (
-    "chrom",
-    "pos_range",
-    "pos",
-    "end_pos",
-    "ref",
-    "alt",
-    "qual",
-    "filter",
-    "variant_type",
-    "rs_id",
-    "gene",
-    "transcript",
-    "hgvs_c",
-    "hgvs_p",
-    "consequence",
-    "impact",
-    "is_coding",
-    "is_lof",
-    "af_gnomad",
-    "af_gnomad_popmax",
-    "af_1kg",
-    "cadd_phred",
-    "clinvar_sig",
-    "clinvar_review",
-    "info",
-    "vep_annotations",
-    "sample_id",
-    "gt",
-    "gq",
-    "dp",
-    "ad",
-    "sample_format",
-    "allele_id",
-    "load_batch_id",
-)
-ALLELE_COLUMNS = ("id", "genome_build", "chrom", "pos", "ref", "alt", "end_pos", "variant_type")
+VARIANT_COLUMNS = VARIANT_COPY_COLUMNS
+ALLELE_COLUMNS = STAGING_COLUMNS
 _ROW_HEAD = cb.row_header(len(VARIANT_COLUMNS))
 _ALLELE_HEAD = cb.row_header(len(ALLELE_COLUMNS))
 _NON_REF = {"<NON_REF>", "<*>"}
