@@ -1,4 +1,4 @@
-"""The Variants total: exact when filtered and small, capped ("10,000+") when more match, the planner's estimate for a big
+"""The Variants total: exact when small, capped ("10,000+") when more match, the planner's estimate for a big
 unfiltered store, and the exact count on request."""
 
 from __future__ import annotations
