@@ -156,7 +156,10 @@ class VariantLoadAudit(Base):
 
 
 class Variant(Base):
-    """One call: a sample's genotype at an allele (or a site row with no sample), as the file said it."""
+    """One call: a sample's genotype at an allele (or a site row with no sample), as the file said it.
+
+    The columns but ``variant_id`` and ``created_at`` are ``services.variants.columns.VARIANT_COPY_COLUMNS``, in
+    that order — the one definition of the row a load writes (tests/variants/test_row_layout.py)."""
 
     __tablename__ = "variants"
     __table_args__ = (
