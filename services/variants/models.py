@@ -47,6 +47,7 @@ from sqlalchemy import (
     Integer,
     Sequence,
     Text,
+    column,
     func,
     text,
 )
@@ -173,7 +174,7 @@ class Variant(Base):
             "ix_variants_long_range",
             "pos_range",
             postgresql_using="gist",
-            postgresql_where=text(f"(end_pos - pos) >= {LONG_VARIANT_SPAN}"),
+            postgresql_where=(column("end_pos") - column("pos")) >= LONG_VARIANT_SPAN,
         ),
         {"postgresql_partition_by": "LIST (chrom)"},
     )
