@@ -43,6 +43,7 @@ DATA = Path("/work/shared/data/go")
 PROTEOME = DATA / "fasta" / "UP000002311_559292.fasta"
 OBO = DATA / "go-basic_2015-01-26.obo.gz"
 GAF = DATA / "gaf_releases" / "goa_yeast_2020-10-06.gaf.gz"
+OLD_GAF = DATA / "gaf_releases" / "goa_yeast_2019-09-16.gaf.gz"
 TARGET_S = 1.0
 TITLES = {
     "pages/home.py": "Curation Workbench",
@@ -57,6 +58,10 @@ TITLES = {
     "pages/annotation_runs.py": "Annotation runs",
     "pages/allele.py": "Allele",
     "pages/variants.py": "Variants",
+    "pages/usage.py": "Usage",
+    "pages/evaluation.py": "Evaluation",
+    "pages/experiments.py": "Experiments",
+    "pages/rerankers.py": "Re-rankers",
 }
 
 
@@ -202,6 +207,43 @@ def _seed_links(url: str, n: int) -> str:
     return label
 
 
+def _seed_lab_lead(ids: dict[str, int], prediction_set: int, runs: int) -> dict[str, int]:
+    """What the lab lead's pages show: the 2019-09 GOA release as a second annotation set, the real temporal
+    holdout 2019-09 → 2020-10 (an evaluation set), one evaluation result of the prediction set on it, and
+    ``runs`` experiment runs, each linked to that result."""
+    from services.auth.identity import Identity, Role
+    from services.db.engine import session_scope
+    from services.evaluation.holdout import create_evaluation_set
+    from services.evaluation.results import run_evaluation
+    from services.experiments.runs import attach, create_run
+    from services.go_annotations.loader import load_gaf
+
+    who = Identity("bench", Role.LEAD)
+    with session_scope() as s:
+        old = load_gaf(s, OLD_GAF, who, ontology=ids["snapshot"], source="goa", version="2019-09-16").annotation_set_id
+    with session_scope() as s:
+        eval_set = create_evaluation_set(s, who, old=old, new=ids["annotation_set"]).evaluation_set_id
+    with session_scope() as s:
+        result = run_evaluation(
+            s, who, evaluation_set_id=eval_set, prediction_set_id=prediction_set
+        ).evaluation_result_id
+    with session_scope() as s:
+        for i in range(runs):
+            create_run(s, who, f"bench-run-{i:03d}", hypothesis="k=5 transfer beats the naive baseline")
+            attach(s, who, f"bench-run-{i:03d}", evaluation_result_id=result)
+    return {"evaluation_set": eval_set, "evaluation_result": result}
+
+
+def _seed_views(views: int) -> None:
+    """``views`` page views of 50 visitors over the app's pages, written by the real recorder."""
+    from services.usage.recorder import flush_views, record_view
+
+    paths = ["/", "/jobs", "/variants", "/allele", "/proteins", "/protein", "/predictions", "/evaluation"]
+    for i in range(views):
+        record_view(f"bench-visitor-{i % 50}", paths[i % len(paths)])
+    assert flush_views(120.0)
+
+
 # What each page must show when it rendered its subject (not only its empty state).
 def _rendered(page: str, at) -> bool:
     if page == "pages/allele.py":
@@ -284,7 +326,8 @@ def _first_visit(page: str, query: dict[str, str], profile: bool = False) -> flo
         top = sorted(CALLS.items(), key=lambda kv: -kv[1])[:8]
         print("    " + ", ".join(f"{name} {s * 1000:.0f} ms" for name, s in top))
     assert not at.exception, (page, at.exception)
-    assert at.title and at.title[0].value == TITLES[page], (page, [t.value for t in at.title])
+    expected = query.get("run", TITLES[page])  # a run's own page is titled with the run's name
+    assert at.title and at.title[0].value == expected, (page, [t.value for t in at.title])
     assert _rendered(page, at), f"{page} did not render its subject"
     return seconds
 
@@ -294,6 +337,8 @@ def main() -> None:
     parser.add_argument("--variants", type=int, default=100_000)
     parser.add_argument("--predictions", type=int, default=100_000)
     parser.add_argument("--links", type=int, default=1_000)
+    parser.add_argument("--runs", type=int, default=50, help="experiment runs linked to the evaluation result")
+    parser.add_argument("--views", type=int, default=20_000, help="page views for the Usage page")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--only", nargs="*", help="page files to time (default: all)")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of each page's last visit")
@@ -325,10 +370,27 @@ def main() -> None:
         t = time.perf_counter()
         allele = _seed_links(url, args.links)
         seeding["links"] = time.perf_counter() - t
+        t = time.perf_counter()
+        lab = _seed_lab_lead(ids, set_id, args.runs)
+        seeding["evaluation+runs"] = time.perf_counter() - t
+        print(f"evaluation set {lab['evaluation_set']}, result {lab['evaluation_result']}")
+        t = time.perf_counter()
+        _seed_views(args.views)
+        seeding["usage views"] = time.perf_counter() - t
         with psycopg.connect(url) as conn:
             counts = {
                 t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("variants", "protein", "go_term", "protein_go_annotation", "go_prediction", "annotation_link")
+                for t in (
+                    "variants",
+                    "protein",
+                    "go_term",
+                    "protein_go_annotation",
+                    "go_prediction",
+                    "annotation_link",
+                    "evaluation_ground_truth",
+                    "experiment_run",
+                    "visitor_event",
+                )
             }
             protein = conn.execute(
                 "SELECT protein_accession FROM protein_go_annotation GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
@@ -350,6 +412,11 @@ def main() -> None:
             ("pages/annotation_runs.py", {}),
             ("pages/allele.py", {"allele": allele}),
             ("pages/variants.py", {}),
+            ("pages/usage.py", {}),
+            ("pages/evaluation.py", {}),
+            ("pages/experiments.py", {}),
+            ("pages/experiments.py", {"run": "bench-run-000"}),
+            ("pages/rerankers.py", {}),
         ]
         if args.only:
             pages = [(p, q) for p, q in pages if p in args.only or Path(p).stem in args.only]
@@ -359,7 +426,8 @@ def main() -> None:
         for page, query in pages:
             times = [_first_visit(page, query, args.profile and i == args.repeats - 1) for i in range(args.repeats)]
             best, median = min(times), statistics.median(times)
-            print(f"{page:<28} {best:7.2f} {median:9.2f} {best / TARGET_S:18.2f}", flush=True)
+            label = page + (f" ({', '.join(query)})" if page == "pages/experiments.py" and query else "")
+            print(f"{label:<28} {best:7.2f} {median:9.2f} {best / TARGET_S:18.2f}", flush=True)
         print(f"load average {os.getloadavg()[0]:.2f}")
     finally:
         if started:

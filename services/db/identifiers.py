@@ -25,3 +25,14 @@ def quote_identifier(name: str) -> str:
 def quote_list(names: Iterable[str]) -> str:
     """A comma-separated list of quoted identifiers (a column list)."""
     return ", ".join(quote_identifier(n) for n in names)
+
+
+_SETTING_VALUE = re.compile(r"^[A-Za-z0-9_.+-]{1,64}$")
+
+
+def quote_setting_value(value: str) -> str:
+    """``'value'`` for a server setting (``ALTER SYSTEM`` takes no bind parameters), after checking it is a plain
+    word or size such as ``512MB``, ``15min`` or ``off`` — no quote, space or backslash can get through."""
+    if not isinstance(value, str) or not _SETTING_VALUE.match(value):
+        raise InvalidInput(f"{value!r} is not a plain setting value")
+    return f"'{value}'"

@@ -5,33 +5,30 @@ Contract:
    copied through it commits or rolls back with the session.
 2. ``copy_rows`` streams Python rows with ``COPY … FROM STDIN`` (binary-safe quoting by psycopg);
    ``copy_text`` streams pre-formatted COPY text (tab-separated, ``\\N`` for NULL) for the fastest paths.
-3. Table and column names given to these helpers are validated identifiers and quoted.
+3. Table and column names given to these helpers are checked and quoted (``services.db.identifiers``); the
+   statement is the ``copy_from_stdin`` block of ``queries.sql``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import psycopg
-from psycopg import sql
 from sqlalchemy.orm import Session
 
-_IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
+from services.db import sql_blocks
+from services.db.identifiers import quote_identifier, quote_list
+
+Q = sql_blocks.load(__file__)
 
 
 def driver_connection(session: Session) -> psycopg.Connection:
     return session.connection().connection.driver_connection  # type: ignore[return-value]
 
 
-def _copy_statement(table: str, columns: Sequence[str]) -> sql.Composed:
-    for name in (table, *columns):
-        if not _IDENT.match(name):
-            raise ValueError(f"not a safe identifier: {name!r}")
-    return sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
-    )
+def _copy_statement(table: str, columns: Sequence[str]) -> str:
+    return Q.sql("copy_from_stdin").format(table=quote_identifier(table), columns=quote_list(columns))
 
 
 def copy_rows(session: Session, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:

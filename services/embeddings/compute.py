@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from services.auth.identity import Identity, Role, require
+from services.db import sql_blocks
 from services.db.engine import session_scope
 from services.db.pg_copy import copy_rows
 from services.embeddings.backends.base import EmbeddingBackend
@@ -33,6 +33,7 @@ from services.embeddings.pooling import PooledChunk, pool_sequence
 from services.errors import InvalidInput, NotFound
 from services.jobs.progress import ProgressReporter
 
+Q = sql_blocks.load(__file__)
 PAGE_SIZE = 256
 
 
@@ -84,39 +85,22 @@ class ComputeResult:
 
 def target_sequence_ids(session: Session, target: EmbedTarget) -> list[int]:
     if target.query_set is not None:
-        qs = session.execute(text("SELECT id FROM query_set WHERE name = :n"), {"n": target.query_set}).scalar()
+        qs = session.execute(Q.query_set_by_name, {"n": target.query_set}).scalar()
         if qs is None:
             raise NotFound(f"no query set named {target.query_set!r}")
-        sql = "SELECT DISTINCT sequence_id FROM query_set_entry WHERE query_set_id = :id"
-        return list(session.execute(text(sql), {"id": qs}).scalars())
+        return list(session.execute(Q.query_set_sequences, {"id": qs}).scalars())
     if target.annotation_set_id is not None:
-        if (
-            session.execute(
-                text("SELECT 1 FROM annotation_set WHERE id = :id"), {"id": target.annotation_set_id}
-            ).scalar()
-            is None
-        ):
+        if session.execute(Q.annotation_set_exists, {"id": target.annotation_set_id}).scalar() is None:
             raise NotFound(f"no annotation set {target.annotation_set_id}")
-        sql = (
-            "SELECT DISTINCT p.sequence_id FROM protein p WHERE p.accession IN "
-            "(SELECT protein_accession FROM protein_go_annotation WHERE annotation_set_id = :id)"
-        )
-        return list(session.execute(text(sql), {"id": target.annotation_set_id}).scalars())
+        return list(session.execute(Q.annotation_set_sequences, {"id": target.annotation_set_id}).scalars())
     if target.sequence_ids is not None:
         return sorted(set(target.sequence_ids))
-    return list(session.execute(text("SELECT id FROM sequence")).scalars())
+    return list(session.execute(Q.all_sequences).scalars())
 
 
 def missing_sequences(session: Session, config_id: int, sequence_ids: list[int]) -> list[tuple[int, int]]:
     """(sequence id, length) of those without vectors under the config, longest first."""
-    rows = session.execute(
-        text(
-            "SELECT s.id, s.length FROM sequence s WHERE s.id = ANY(:ids) AND NOT EXISTS ("
-            "SELECT 1 FROM sequence_embedding e WHERE e.sequence_id = s.id "
-            "AND e.embedding_config_id = :cfg) ORDER BY s.length DESC, s.id"
-        ),
-        {"ids": sequence_ids, "cfg": config_id},
-    ).all()
+    rows = session.execute(Q.missing_sequences, {"ids": sequence_ids, "cfg": config_id}).all()
     return [(r[0], r[1]) for r in rows]
 
 
@@ -126,27 +110,14 @@ def vector_text(vector: np.ndarray) -> str:
 
 def store_vectors(session: Session, config_id: int, rows: list[tuple[int, PooledChunk]]) -> int:
     """Stage with COPY, insert what is not there yet; returns the number of rows inserted."""
-    session.execute(
-        text(
-            "CREATE TEMP TABLE IF NOT EXISTS embedding_stage (sequence_id int, chunk_index_s int, "
-            "chunk_index_e int, embedding vector, embedding_dim int) ON COMMIT DELETE ROWS"
-        )
-    )
+    session.execute(Q.create_embedding_stage)
     copy_rows(
         session,
         "embedding_stage",
         ["sequence_id", "chunk_index_s", "chunk_index_e", "embedding", "embedding_dim"],
         ((sid, c.start, c.end, vector_text(c.vector), int(c.vector.shape[0])) for sid, c in rows),
     )
-    result = session.execute(
-        text(
-            "INSERT INTO sequence_embedding (sequence_id, embedding_config_id, chunk_index_s, chunk_index_e, "
-            "embedding, embedding_dim) SELECT sequence_id, :cfg, chunk_index_s, chunk_index_e, embedding, "
-            "embedding_dim FROM embedding_stage "
-            "ON CONFLICT ON CONSTRAINT uq_sequence_embedding_chunk DO NOTHING"
-        ),
-        {"cfg": config_id},
-    )
+    result = session.execute(Q.insert_staged_embeddings, {"cfg": config_id})
     return result.rowcount or 0
 
 
@@ -195,10 +166,7 @@ def _embed_page(
     max_tokens: int,
 ) -> None:
     with session_scope() as session:
-        items = [
-            (r[0], r[1])
-            for r in session.execute(text("SELECT id, sequence FROM sequence WHERE id = ANY(:ids)"), {"ids": page})
-        ]
+        items = [(r[0], r[1]) for r in session.execute(Q.sequences_by_id, {"ids": page})]
     rows: list[tuple[int, PooledChunk]] = []
     for batch in length_batches(items, batch_size, max(max_tokens, 1)):
         progress.check_cancelled()

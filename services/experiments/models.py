@@ -23,7 +23,19 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Identity, Index, Integer, String, Text, func, text
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Text,
+    column,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -109,13 +121,13 @@ class ExperimentLink(Base):
         # a thing is linked to a run once
         *(
             Index(
-                f"uq_experiment_link_run_{column}",
+                f"uq_experiment_link_run_{target}",
                 "experiment_run_id",
-                column,
+                target,
                 unique=True,
-                postgresql_where=text(f"{column} IS NOT NULL"),
+                postgresql_where=column(target).is_not(None),
             )
-            for column in ("job_id", "prediction_set_id", "evaluation_result_id")
+            for target in ("job_id", "prediction_set_id", "evaluation_result_id")
         ),
         Index(
             "uq_experiment_link_run_ref",

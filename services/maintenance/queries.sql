@@ -11,3 +11,11 @@ SELECT c.relname, greatest(c.reltuples, 0)::bigint, pg_total_relation_size(c.oid
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition
 ORDER BY 3 DESC, 1;
+
+-- name: analyze_table
+-- The table: a name from workbench_tables, quoted by services.db.identifiers.
+ANALYZE {table};
+
+-- name: vacuum_analyze_table
+-- Outside a transaction (autocommit): VACUUM cannot run in one.
+VACUUM (ANALYZE) {table};

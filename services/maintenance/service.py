@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
-
 from services.db import sql_blocks
 from services.db.engine import get_engine
+from services.db.identifiers import quote_identifier
 from services.jobs.progress import ProgressReporter
 from services.usage.retention import purge_expired_usage
 
@@ -44,13 +43,11 @@ def run_maintenance(vacuum: bool, progress: ProgressReporter) -> dict[str, Any]:
     tables = workbench_tables()
     progress.set_total(len(tables))
     verb = "VACUUM (ANALYZE)" if vacuum else "ANALYZE"
-    engine = get_engine()
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        preparer = engine.dialect.identifier_preparer
+    block = "vacuum_analyze_table" if vacuum else "analyze_table"
+    with get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         for name in tables:
             progress.check_cancelled()
-            # verb: one of two constants; the table name: quoted by the dialect's identifier preparer
-            conn.execute(text(f"{verb} {preparer.quote(name)}"))  # noqa: S608
+            conn.execute(Q.formatted(block, table=quote_identifier(name)))
             progress.advance()
     sizes = table_sizes()
     return {

@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from services.db import sql_blocks
 from services.embeddings.backends.registry import BASELINE_BACKENDS
 from services.errors import NotFound
 from services.proteins.fasta import parse_uniprot_header
+
+Q = sql_blocks.load(__file__)
 
 
 @dataclass(frozen=True)
@@ -49,23 +51,13 @@ class PredictionSetView:
         return self.backend in BASELINE_BACKENDS
 
 
-_SET_SQL = (
-    "SELECT ps.id, coalesce(c.name, (ps.params->>'method') || ' baseline'), ps.annotation_set_id, "
-    "a.source || ' ' || a.source_version, "
-    "ps.ontology_snapshot_id, q.name, ps.k, ps.metric, ps.per_aspect, ps.evidence_codes, ps.query_count, "
-    "ps.prediction_count, ps.created_by, ps.created_at, c.model_backend FROM prediction_set ps "
-    "LEFT JOIN embedding_config c ON c.id = ps.embedding_config_id "
-    "JOIN annotation_set a ON a.id = ps.annotation_set_id LEFT JOIN query_set q ON q.id = ps.query_set_id "
-)
-
-
 def list_prediction_sets(session: Session, limit: int = 200) -> list[PredictionSetView]:
-    rows = session.execute(text(_SET_SQL + "ORDER BY ps.id DESC LIMIT :l"), {"l": limit}).all()
+    rows = session.execute(Q.list_prediction_sets, {"l": limit}).all()
     return [PredictionSetView(*r) for r in rows]
 
 
 def get_prediction_set(session: Session, set_id: int) -> PredictionSetView:
-    row = session.execute(text(_SET_SQL + "WHERE ps.id = :i"), {"i": set_id}).first()
+    row = session.execute(Q.prediction_set, {"i": set_id}).first()
     if row is None:
         raise NotFound(f"no prediction set {set_id}")
     return PredictionSetView(*row)
@@ -73,10 +65,7 @@ def get_prediction_set(session: Session, set_id: int) -> PredictionSetView:
 
 def query_accessions(session: Session, set_id: int) -> pd.DataFrame:
     return pd.read_sql_query(
-        text(
-            "SELECT protein_accession AS accession, count(*) AS predictions, max(score) AS best_score "
-            "FROM go_prediction WHERE prediction_set_id = :s GROUP BY protein_accession ORDER BY 1"
-        ),
+        Q.query_accessions,
         session.connection(),
         params={"s": set_id},
     )
@@ -92,15 +81,7 @@ def predicted_terms(
     max_distance: float | None = None,
 ) -> pd.DataFrame:
     return pd.read_sql_query(
-        text(
-            "SELECT t.go_id, t.name, p.aspect, p.score, p.distance, p.ref_protein_accession AS reference, "
-            "p.evidence_code AS evidence, p.vote_count AS votes, p.k_position, p.identity_nw, p.identity_sw, "
-            "p.taxonomic_relation, p.go_term_id FROM go_prediction p JOIN go_term t ON t.id = p.go_term_id "
-            "WHERE p.prediction_set_id = :s AND p.protein_accession = :a AND p.score >= :min "
-            "AND (CAST(:aspects AS text[]) IS NULL OR p.aspect = ANY(CAST(:aspects AS text[]))) "
-            "AND (CAST(:maxd AS float8) IS NULL OR p.distance <= CAST(:maxd AS float8)) "
-            "ORDER BY p.score DESC, t.go_id"
-        ),
+        Q.predicted_terms,
         session.connection(),
         params={
             "s": set_id,
@@ -126,12 +107,7 @@ def known_terms(session: Session, set_id: int, accession: str) -> pd.DataFrame:
     """Rule 2: the reference set's annotations of the query's catalog accession (``catalog_accessions``)."""
     ps = get_prediction_set(session, set_id)
     return pd.read_sql_query(
-        text(
-            "SELECT DISTINCT t.go_id, t.name, a.aspect, a.evidence_code AS evidence, a.qualifier, "
-            "a.go_term_id "
-            "FROM protein_go_annotation a JOIN go_term t ON t.id = a.go_term_id "
-            "WHERE a.annotation_set_id = :aset AND a.protein_accession = ANY(:acc) ORDER BY a.aspect, t.go_id"
-        ),
+        Q.known_terms,
         session.connection(),
         params={"aset": ps.annotation_set_id, "acc": catalog_accessions(accession)},
     )
@@ -140,14 +116,7 @@ def known_terms(session: Session, set_id: int, accession: str) -> pd.DataFrame:
 def term_neighbours(session: Session, set_id: int, accession: str, go_term_id: int) -> pd.DataFrame:
     ps = get_prediction_set(session, set_id)
     return pd.read_sql_query(
-        text(
-            "SELECT n.aspect AS search, n.rank, n.ref_protein_accession AS reference, n.distance, "
-            "EXISTS (SELECT 1 FROM protein_go_annotation a WHERE a.annotation_set_id = :aset "
-            "  AND a.protein_accession = n.ref_protein_accession AND a.go_term_id = :term AND NOT a.negated "
-            "  AND a.evidence_code = ANY(:codes)) AS carries_term "
-            "FROM prediction_neighbor n WHERE n.prediction_set_id = :s AND n.protein_accession = :acc "
-            "ORDER BY n.aspect, n.rank"
-        ),
+        Q.term_neighbours,
         session.connection(),
         params={
             "aset": ps.annotation_set_id,
@@ -169,20 +138,13 @@ class TermGraph:
 def term_graph(session: Session, snapshot_id: int, predicted: list[int], known: list[int]) -> TermGraph:
     seeds = sorted(set(predicted) | set(known))
     edges = pd.read_sql_query(
-        text(
-            "WITH RECURSIVE up(id) AS (SELECT unnest(CAST(:seeds AS int[])) UNION "
-            "  SELECT r.parent_id FROM go_term_relationship r JOIN up ON r.child_id = up.id "
-            "  WHERE r.relation_type IN ('is_a', 'part_of') AND r.ontology_snapshot_id = :snap) "
-            "SELECT r.child_id, r.parent_id, r.relation_type FROM go_term_relationship r "
-            "WHERE r.child_id IN (SELECT id FROM up) AND r.relation_type IN ('is_a', 'part_of') "
-            "AND r.ontology_snapshot_id = :snap"
-        ),
+        Q.term_graph_edges,
         session.connection(),
         params={"seeds": seeds, "snap": snapshot_id},
     )
     ids = sorted(set(seeds) | set(edges["child_id"]) | set(edges["parent_id"]))
     nodes = pd.read_sql_query(
-        text("SELECT id AS go_term_id, go_id, name, aspect FROM go_term WHERE id = ANY(:ids) ORDER BY go_id"),
+        Q.term_graph_nodes,
         session.connection(),
         params={"ids": ids},
     )
@@ -210,13 +172,7 @@ def term_graph(session: Session, snapshot_id: int, predicted: list[int], known: 
 def prediction_tsv(session: Session, set_id: int) -> str:
     get_prediction_set(session, set_id)
     frame = pd.read_sql_query(
-        text(
-            "SELECT p.protein_accession AS query, t.go_id, p.aspect, round(p.score::numeric, 4) AS score, "
-            "round(p.distance::numeric, 6) AS distance, p.ref_protein_accession AS reference, "
-            "p.evidence_code, p.vote_count, p.k_position, p.identity_nw, p.identity_sw, p.taxonomic_relation "
-            "FROM go_prediction p JOIN go_term t ON t.id = p.go_term_id WHERE p.prediction_set_id = :s "
-            "ORDER BY p.protein_accession, p.score DESC, t.go_id"
-        ),
+        Q.prediction_tsv,
         session.connection(),
         params={"s": set_id},
     )
@@ -232,10 +188,7 @@ class LaunchChoices:
 
 def launch_choices(session: Session) -> LaunchChoices:
     """What the launch forms offer: embedding configs, annotation sets and query sets by name."""
-    configs = list(session.execute(text("SELECT name FROM embedding_config ORDER BY name")).scalars())
-    sets = {
-        r[0]: f"{r[0]} · {r[1]} {r[2]}"
-        for r in session.execute(text("SELECT id, source, source_version FROM annotation_set ORDER BY id DESC"))
-    }
-    queries = list(session.execute(text("SELECT name FROM query_set ORDER BY name")).scalars())
+    configs = list(session.execute(Q.embedding_config_names).scalars())
+    sets = {r[0]: f"{r[0]} · {r[1]} {r[2]}" for r in session.execute(Q.annotation_set_labels)}
+    queries = list(session.execute(Q.query_set_names).scalars())
     return LaunchChoices(configs, sets, queries)

@@ -22,10 +22,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from services.auth.identity import Identity, Role, require
+from services.db import sql_blocks
 from services.db.engine import session_scope
 from services.db.pg_copy import copy_rows
 from services.embeddings.compute import EmbedTarget, compute_embeddings
@@ -47,6 +47,7 @@ from services.predictions.reference import (
 from services.predictions.taxonomy import load_taxonomy
 from services.predictions.transfer import Neighbor, TermPrediction, transfer_terms
 
+Q = sql_blocks.load(__file__)
 ASPECTS = ("F", "P", "C")
 ALL_ASPECTS = "*"
 QUERY_BLOCK = 512
@@ -126,9 +127,7 @@ def predict(
     timings: dict[str, float] = {}
     with session_scope() as session:
         cfg = get_config(session, config)
-        snapshot = session.execute(
-            text("SELECT ontology_snapshot_id FROM annotation_set WHERE id = :id"), {"id": annotation_set_id}
-        ).scalar()
+        snapshot = session.execute(Q.snapshot_of_annotation_set, {"id": annotation_set_id}).scalar()
         if snapshot is None:
             raise NotFound(f"no annotation set {annotation_set_id}")
         query_set_id, queries = query_set_queries(session, query_set) if query_set is not None else (None, None)
@@ -315,14 +314,7 @@ def _write(
     features: dict[tuple[str, int], dict[str, Any]],
 ) -> int:
     set_id = session.execute(
-        text(
-            "INSERT INTO prediction_set (embedding_config_id, annotation_set_id, ontology_snapshot_id, "
-            "query_set_id, k, metric, distance_threshold, per_aspect, exclude_identical, evidence_codes, "
-            "params, query_count, reference_count, prediction_count, job_id, created_by) "
-            "VALUES (:cfg, :aset, :snap, :qs, :k, :metric, :thr, :pa, :ei, :codes, CAST(:params AS jsonb), "
-            ":nq, :nr, :np, :job, :by) "
-            "RETURNING id"
-        ),
+        Q.insert_prediction_set,
         {
             "cfg": config_id,
             "aset": annotation_set_id,

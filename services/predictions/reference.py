@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from pgvector.psycopg import register_vector
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from services.db import sql_blocks
 from services.db.pg_copy import driver_connection
 from services.errors import NotFound
 from services.predictions.transfer import RefAnnotation
@@ -39,6 +39,7 @@ EXPERIMENTAL_EVIDENCE = (
     "IC",
     "TAS",
 )
+Q = sql_blocks.load(__file__)
 _OX = re.compile(r"\bOX=(\d+)")
 
 
@@ -58,19 +59,7 @@ class Reference:
 
 def load_reference(session: Session, annotation_set_id: int, config_id: int, evidence: Iterable[str]) -> Reference:
     rows = session.execute(
-        text(
-            "WITH negated AS (SELECT protein_accession, go_term_id FROM protein_go_annotation "
-            "  WHERE annotation_set_id = :aset AND negated) "
-            "SELECT DISTINCT ON (a.protein_accession, a.go_term_id) a.protein_accession, a.go_term_id, "
-            "  a.aspect, a.qualifier, a.evidence_code, p.sequence_id, p.taxonomy_id "
-            "FROM protein_go_annotation a JOIN protein p ON p.accession = a.protein_accession "
-            "WHERE a.annotation_set_id = :aset AND NOT a.negated AND a.evidence_code = ANY(:codes) "
-            "  AND NOT EXISTS (SELECT 1 FROM negated n WHERE n.protein_accession = a.protein_accession "
-            "    AND n.go_term_id = a.go_term_id) "
-            "  AND EXISTS (SELECT 1 FROM sequence_embedding e WHERE e.sequence_id = p.sequence_id "
-            "    AND e.embedding_config_id = :cfg) "
-            "ORDER BY a.protein_accession, a.go_term_id, a.evidence_code"
-        ),
+        Q.reference_annotations,
         {"aset": annotation_set_id, "codes": list(evidence), "cfg": config_id},
     ).all()
     index: dict[str, int] = {}
@@ -89,13 +78,10 @@ def load_reference(session: Session, annotation_set_id: int, config_id: int, evi
 
 
 def query_set_queries(session: Session, query_set: str) -> tuple[int, list[Protein]]:
-    qs = session.execute(text("SELECT id FROM query_set WHERE name = :n"), {"n": query_set}).scalar()
+    qs = session.execute(Q.query_set_by_name, {"n": query_set}).scalar()
     if qs is None:
         raise NotFound(f"no query set named {query_set!r}")
-    rows = session.execute(
-        text("SELECT accession, sequence_id, header FROM query_set_entry WHERE query_set_id = :q ORDER BY position"),
-        {"q": qs},
-    ).all()
+    rows = session.execute(Q.query_set_entries, {"q": qs}).all()
     queries = []
     for acc, seq_id, header in rows:
         match = _OX.search(header or "")
@@ -104,10 +90,7 @@ def query_set_queries(session: Session, query_set: str) -> tuple[int, list[Prote
 
 
 def accession_queries(session: Session, accessions: list[str]) -> list[Protein]:
-    rows = session.execute(
-        text("SELECT accession, sequence_id, taxonomy_id FROM protein WHERE accession = ANY(:a)"),
-        {"a": accessions},
-    ).all()
+    rows = session.execute(Q.proteins_by_accession, {"a": accessions}).all()
     found = {r[0]: Protein(r[0], r[1], r[2]) for r in rows}
     missing = [a for a in accessions if a not in found]
     if missing:
@@ -126,11 +109,7 @@ def sequence_vectors(session: Session, config_id: int, sequence_ids: list[int]) 
     sums: dict[int, np.ndarray] = {}
     counts: dict[int, int] = {}
     with conn.cursor(binary=True) as cur:
-        cur.execute(
-            "SELECT sequence_id, embedding FROM sequence_embedding "
-            "WHERE embedding_config_id = %s AND sequence_id = ANY(%s)",
-            (config_id, sequence_ids),
-        )
+        cur.execute(Q.sql("sequence_vectors"), {"cfg": config_id, "ids": sequence_ids})
         for sid, vec in cur:
             values = np.asarray(vec.to_numpy(), dtype=np.float32)
             if sid in sums:
@@ -142,7 +121,5 @@ def sequence_vectors(session: Session, config_id: int, sequence_ids: list[int]) 
 
 
 def sequences_of(session: Session, sequence_ids: Iterable[int]) -> dict[int, str]:
-    rows = session.execute(
-        text("SELECT id, sequence FROM sequence WHERE id = ANY(:ids)"), {"ids": list(set(sequence_ids))}
-    )
+    rows = session.execute(Q.sequences_by_id, {"ids": list(set(sequence_ids))})
     return {r[0]: r[1] for r in rows}

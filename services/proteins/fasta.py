@@ -81,8 +81,7 @@ def read_fasta(source: InputFile) -> Iterator[FastaRecord]:
     header_line = 0
     chunks: list[str] = []
 
-    def finish() -> FastaRecord:
-        assert header is not None
+    def finish(header: str) -> FastaRecord:
         seq = "".join(chunks).upper()
         if seq.endswith("*"):
             seq = seq[:-1]
@@ -101,7 +100,7 @@ def read_fasta(source: InputFile) -> Iterator[FastaRecord]:
     for number, line in source.lines():
         if line.startswith(">"):
             if header is not None:
-                yield finish()
+                yield finish(header)
             header, header_line, chunks = line[1:].strip(), number, []
             if not header:
                 raise InputFileError(source.name, number, "empty FASTA header")
@@ -114,7 +113,7 @@ def read_fasta(source: InputFile) -> Iterator[FastaRecord]:
         chunks.append(text)
     if header is None:
         raise InputFileError(source.name, None, "no FASTA entries found")
-    yield finish()
+    yield finish(header)
 
 
 def parse_uniprot_header(header: str) -> UniProtHeader | None:

@@ -25,7 +25,6 @@ import os
 from dataclasses import asdict, dataclass
 from typing import BinaryIO
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from services.auth.identity import Identity, Role, require
@@ -96,34 +95,18 @@ def load_fasta(
         # load takes, as DuplicateRecord (services.db.errors) — no check-then-insert race.
         with translated(), session.begin_nested():  # a refusal leaves the caller's unit of work usable
             query_set_id = session.execute(
-                text(
-                    "INSERT INTO query_set (name, description, source_file, created_by) "
-                    "VALUES (:n, :d, :f, :u) RETURNING id"
-                ),
+                Q.insert_query_set,
                 {"n": query_set, "d": description, "f": source_name or _name_of(source), "u": identity.user},
             ).scalar_one()
 
-    session.execute(
-        text(
-            "CREATE TEMP TABLE fasta_stage (position int, accession text, canonical_accession text, "
-            "isoform_index int, entry_name text, reviewed boolean, protein_name text, organism text, "
-            "taxonomy_id int, gene_name text, protein_existence smallint, sequence_version int, header text, "
-            "sequence_hash text, sequence text) ON COMMIT DROP"
-        )
-    )
+    session.execute(Q.create_fasta_stage)
     with InputFile(source, name=source_name) as infile:
         progress.set_total(infile.total_bytes)
         rows = _stage_rows(infile, reference=query_set is None, progress=progress)
         entries = copy_rows(session, "fasta_stage", STAGE_COLUMNS, rows)
         progress.set(infile.total_bytes or progress.current)
 
-    sequences_new = session.execute(
-        text(
-            "INSERT INTO sequence (sequence_hash, sequence, length) "
-            "SELECT DISTINCT ON (sequence_hash) sequence_hash, sequence, char_length(sequence) "
-            "FROM fasta_stage ORDER BY sequence_hash ON CONFLICT (sequence_hash) DO NOTHING"
-        )
-    ).rowcount
+    sequences_new = session.execute(Q.insert_staged_sequences).rowcount
 
     warnings: list[str] = []
     if query_set is None:
@@ -134,34 +117,11 @@ def load_fasta(
             for row in changed
         ]
         session.execute(Q.retire_changed_sequence_versions)
-        session.execute(
-            text(
-                "INSERT INTO protein (accession, canonical_accession, isoform_index, is_canonical, entry_name, "
-                "reviewed, protein_name, organism, taxonomy_id, gene_name, protein_existence, sequence_version, "
-                "sequence_id, length) "
-                "SELECT f.accession, f.canonical_accession, f.isoform_index, f.isoform_index IS NULL, "
-                "f.entry_name, f.reviewed, f.protein_name, f.organism, f.taxonomy_id, f.gene_name, "
-                "f.protein_existence, f.sequence_version, s.id, s.length "
-                "FROM fasta_stage f JOIN sequence s USING (sequence_hash) "
-                "ON CONFLICT (accession) DO UPDATE SET entry_name = excluded.entry_name, "
-                "reviewed = excluded.reviewed, protein_name = excluded.protein_name, "
-                "organism = excluded.organism, "
-                "taxonomy_id = excluded.taxonomy_id, gene_name = excluded.gene_name, "
-                "protein_existence = excluded.protein_existence, sequence_version = excluded.sequence_version, "
-                "sequence_id = excluded.sequence_id, length = excluded.length, updated_at = now()"
-            )
-        )
+        session.execute(Q.upsert_staged_proteins)
         session.execute(Q.record_sequence_versions)
     else:
-        session.execute(
-            text(
-                "INSERT INTO query_set_entry (query_set_id, position, accession, header, sequence_id) "
-                "SELECT :q, f.position, f.accession, f.header, s.id "
-                "FROM fasta_stage f JOIN sequence s USING (sequence_hash)"
-            ),
-            {"q": query_set_id},
-        )
-    session.execute(text("DROP TABLE fasta_stage"))
+        session.execute(Q.insert_staged_query_set_entries, {"q": query_set_id})
+    session.execute(Q.drop_fasta_stage)
     return FastaLoadResult(
         entries, sequences_new, entries - sequences_new, query_set_id, len(warnings), tuple(warnings)
     )

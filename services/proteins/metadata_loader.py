@@ -17,12 +17,10 @@ import os
 from dataclasses import asdict, dataclass
 from typing import BinaryIO
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from services.auth.identity import Identity, Role, require
 from services.db import sql_blocks
-from services.db.identifiers import quote_identifier
 from services.db.pg_copy import copy_rows
 from services.errors import InputFileError
 from services.input_files import InputFile
@@ -72,16 +70,12 @@ def load_uniprot_metadata(
 ) -> MetadataLoadResult:
     require(identity, Role.CURATOR, "load UniProt metadata")
     progress = progress or ProgressReporter(None)
-    session.execute(
-        text("CREATE TEMP TABLE metadata_stage (LIKE protein_uniprot_metadata INCLUDING DEFAULTS) ON COMMIT DROP")
-    )
+    session.execute(Q.create_metadata_stage)
     with InputFile(source, name=source_name) as infile:
         progress.set_total(infile.total_bytes)
         entries = copy_rows(session, "metadata_stage", COLUMNS, _rows(infile, progress))
-    columns = [quote_identifier(c) for c in (*FIELDS, "extra", "source")]
-    assignments = ", ".join(f"{c} = excluded.{c}" for c in columns)
-    counts = session.execute(Q.formatted("upsert_staged_metadata", assignments=assignments)).one()
-    session.execute(text("DROP TABLE metadata_stage"))
+    counts = session.execute(Q.upsert_staged_metadata).one()
+    session.execute(Q.drop_metadata_stage)
     return MetadataLoadResult(entries, int(counts[0]), int(counts[1]))
 
 

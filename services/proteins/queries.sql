@@ -84,10 +84,75 @@ SELECT f.accession, coalesce((SELECT max(v.version) FROM protein_sequence_versio
 FROM fasta_stage f JOIN protein p ON p.accession = f.accession
 WHERE NOT EXISTS (SELECT 1 FROM protein_sequence_version v WHERE v.accession = f.accession AND v.replaced_at IS NULL);
 
+-- name: create_metadata_stage
+CREATE TEMP TABLE metadata_stage (LIKE protein_uniprot_metadata INCLUDING DEFAULTS) ON COMMIT DROP;
+
 -- name: upsert_staged_metadata
--- {assignments}: "column" = excluded."column" for every metadata column (names quoted by services.db.identifiers).
+-- A reload replaces every metadata column (metadata_loader.COLUMNS but the key; a test holds the list to it).
 WITH up AS (
     INSERT INTO protein_uniprot_metadata AS m SELECT * FROM metadata_stage
-    ON CONFLICT (canonical_accession) DO UPDATE SET {assignments}, updated_at = now()
+    ON CONFLICT (canonical_accession) DO UPDATE SET
+        protein_name = excluded.protein_name,
+        function_cc = excluded.function_cc,
+        ec_number = excluded.ec_number,
+        catalytic_activity = excluded.catalytic_activity,
+        cofactor = excluded.cofactor,
+        activity_regulation = excluded.activity_regulation,
+        pathway = excluded.pathway,
+        kinetics = excluded.kinetics,
+        ph_dependence = excluded.ph_dependence,
+        temperature_dependence = excluded.temperature_dependence,
+        subcellular_location = excluded.subcellular_location,
+        keywords = excluded.keywords,
+        rhea_id = excluded.rhea_id,
+        extra = excluded.extra,
+        source = excluded.source,
+        updated_at = now()
     RETURNING (xmax = 0) AS inserted)
 SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up;
+
+-- name: drop_metadata_stage
+DROP TABLE metadata_stage;
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Loading a FASTA file (fasta_loader.py)
+-- ---------------------------------------------------------------------------------------------------------
+
+-- name: insert_query_set
+INSERT INTO query_set (name, description, source_file, created_by) VALUES (:n, :d, :f, :u) RETURNING id;
+
+-- name: create_fasta_stage
+CREATE TEMP TABLE fasta_stage (position int, accession text, canonical_accession text,
+                               isoform_index int, entry_name text, reviewed boolean, protein_name text, organism text,
+                               taxonomy_id int, gene_name text, protein_existence smallint, sequence_version int,
+                               header text, sequence_hash text, sequence text)
+    ON COMMIT DROP;
+
+-- name: insert_staged_sequences
+INSERT INTO sequence (sequence_hash, sequence, length)
+SELECT DISTINCT ON (sequence_hash) sequence_hash, sequence, char_length(sequence)
+FROM fasta_stage ORDER BY sequence_hash
+ON CONFLICT (sequence_hash) DO NOTHING;
+
+-- name: upsert_staged_proteins
+INSERT INTO protein (accession, canonical_accession, isoform_index, is_canonical, entry_name,
+                     reviewed, protein_name, organism, taxonomy_id, gene_name, protein_existence, sequence_version,
+                     sequence_id, length)
+SELECT f.accession, f.canonical_accession, f.isoform_index, f.isoform_index IS NULL,
+       f.entry_name, f.reviewed, f.protein_name, f.organism, f.taxonomy_id, f.gene_name,
+       f.protein_existence, f.sequence_version, s.id, s.length
+FROM fasta_stage f JOIN sequence s USING (sequence_hash)
+ON CONFLICT (accession) DO UPDATE SET entry_name = excluded.entry_name,
+    reviewed = excluded.reviewed, protein_name = excluded.protein_name,
+    organism = excluded.organism,
+    taxonomy_id = excluded.taxonomy_id, gene_name = excluded.gene_name,
+    protein_existence = excluded.protein_existence, sequence_version = excluded.sequence_version,
+    sequence_id = excluded.sequence_id, length = excluded.length, updated_at = now();
+
+-- name: insert_staged_query_set_entries
+INSERT INTO query_set_entry (query_set_id, position, accession, header, sequence_id)
+SELECT :q, f.position, f.accession, f.header, s.id
+FROM fasta_stage f JOIN sequence s USING (sequence_hash);
+
+-- name: drop_fasta_stage
+DROP TABLE fasta_stage;

@@ -187,7 +187,7 @@ def _prediction_rows(session: Session, prediction_set_id: int) -> pd.DataFrame:
     query = psql.SQL(Q.sql("prediction_rows")).format(p=psql.Literal(int(prediction_set_id)))
     buffer = io.BytesIO()
     with driver_connection(session).cursor() as cur:
-        with cur.copy(psql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER true)").format(query)) as copy:
+        with cur.copy(psql.SQL(Q.sql("copy_csv_out")).format(query=query)) as copy:
             for block in copy:
                 buffer.write(block)
     buffer.seek(0)

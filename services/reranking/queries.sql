@@ -155,3 +155,7 @@ SELECT a.id, a.source, a.source_version FROM annotation_set a ORDER BY a.id;
 SELECT p.id, c.name AS config, p.prediction_count, p.created_at
 FROM prediction_set p LEFT JOIN embedding_config c ON c.id = p.embedding_config_id
 ORDER BY p.id DESC LIMIT 500;
+
+-- name: copy_csv_out
+-- Wraps a composed query (features._prediction_rows) for psycopg's copy: CSV with a header line.
+COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER true);

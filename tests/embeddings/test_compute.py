@@ -3,6 +3,8 @@ chunk rows, OOM split-and-retry, roles, and a tiny ESM model through the same pa
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from sqlalchemy import text
@@ -52,7 +54,7 @@ def test_composition_end_to_end_skips_existing(db_url, tmp_path) -> None:
     assert len(rows) == 5
     for _, start, end, dim, vec, length in rows:
         assert (start, end, dim) == (0, length, 420)
-        assert np.linalg.norm(np.array(eval(vec))) == pytest.approx(1.0, abs=1e-5)
+        assert np.linalg.norm(np.array(json.loads(vec))) == pytest.approx(1.0, abs=1e-5)
     everything = compute_embeddings("comp", EmbedTarget(all_sequences=True), CURATOR)
     assert (everything.computed, everything.skipped) == (0, 5)
 

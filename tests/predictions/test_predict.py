@@ -3,6 +3,8 @@ filters, per-aspect search, thresholds, alignment and taxonomy features, re-rank
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import text
 
@@ -158,7 +160,7 @@ def test_search_vector_of_a_chunked_sequence_is_the_mean_of_its_chunks(db_url, t
         ).all()
         by_seq: dict[int, list] = {}
         for sid, vec in rows:
-            by_seq.setdefault(sid, []).append(np.array(eval(vec)))
+            by_seq.setdefault(sid, []).append(np.array(json.loads(vec)))
         vectors = sequence_vectors(s, cfg.id, list(by_seq))
     assert any(len(v) == 3 for v in by_seq.values())
     for sid, chunks in by_seq.items():

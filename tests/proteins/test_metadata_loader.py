@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
 from services.db.engine import session_scope
 from services.errors import InputFileError
-from services.proteins.metadata_loader import load_uniprot_metadata
+from services.proteins.metadata_loader import COLUMNS, Q, load_uniprot_metadata
 from services.proteins.models import Protein, ProteinUniProtMetadata
 from tests.support.go_annotation_fixtures import CURATOR
 from tests.support.protein_fixtures import UNIPROT_FASTA
@@ -67,3 +69,10 @@ def test_bad_metadata_stores_nothing(db_url, tmp_path, content, message) -> None
         load_uniprot_metadata(s, tmp_path / "bad.tsv", CURATOR)
     with session_scope() as s:
         assert s.scalar(select(func.count()).select_from(ProteinUniProtMetadata)) == 0
+
+
+def test_reload_replaces_every_metadata_column() -> None:
+    """The upsert's SET list is spelled out in queries.sql: it must name each loaded column but the key."""
+    assigned = re.findall(r"(\w+) = excluded\.(\w+)", Q.sql("upsert_staged_metadata"))
+    assert all(left == right for left, right in assigned)
+    assert sorted(left for left, _ in assigned) == sorted(c for c in COLUMNS if c != "canonical_accession")
