@@ -74,7 +74,8 @@ def _compiled(conv: RecordConverter) -> Any | None:
         return cached
     compiled = None
     if available() and conv.fetch is None:
-        assert CODING | LOSS_OF_FUNCTION <= set(SEVERITY)
+        if not CODING | LOSS_OF_FUNCTION <= set(SEVERITY):  # the C code ranks only SEVERITY's terms
+            raise RuntimeError("a coding or loss-of-function term is missing from consequences.SEVERITY")
         terms = [(t, RANK[t], t in CODING, t in LOSS_OF_FUNCTION) for t in SEVERITY]
 
         def key_spec(key: str) -> tuple[int, int, int, int, int]:

@@ -201,7 +201,7 @@ class RecordConverter:
         n_alts = len(site.alts)
         info = self.info.read(site.info_s, site.pos0, n_alts, line_no)
         if self.fetch is not None and is_sequence_allele(site.ref):
-            self._check_reference(site, line_no)
+            self._check_reference(site, self.fetch, line_no)
         groups = self._consequences(info.raw, site.ref, site.alts)
         samples = self._samples(cols, n_alts, line_no)
         for alt_index, alt in enumerate(site.alts, start=1):
@@ -282,11 +282,10 @@ class RecordConverter:
         stats.contigs.add(chrom)
         return chrom
 
-    def _check_reference(self, site: _Site, line_no: int) -> None:
+    def _check_reference(self, site: _Site, fetch: Callable[[str, int, int], str], line_no: int) -> None:
         """Contract point 6: REF agrees with the reference FASTA (N matches anything)."""
-        assert self.fetch is not None
         ref, pos0 = site.ref, site.pos0
-        expected = self.fetch(site.chrom_raw, pos0 - 1, pos0 - 1 + len(ref)).upper()
+        expected = fetch(site.chrom_raw, pos0 - 1, pos0 - 1 + len(ref)).upper()
         if expected and any(r != e and r != "N" and e != "N" for r, e in zip(ref, expected, strict=False)):
             raise VcfFormatError(
                 self.path,
@@ -467,8 +466,7 @@ class RecordConverter:
         """Contract point 5: one row per sample carrying ALT ``alt_index``, or one row without a sample when no
         sample has a called GT; returns how many."""
         called, plan = samples.called, samples.plan
-        if called is not None:
-            assert plan is not None
+        if called is not None and plan is not None:  # called is only read with a plan
             want = str(alt_index)
             encode = self.genotypes.encode
             rows = 0
