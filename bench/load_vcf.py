@@ -123,9 +123,9 @@ def _raw_copy(ours_url: str, raw_url: str) -> float:
     """COPY our loaded rows (pre-formatted, binary) into the same layout in a fresh database."""
     from psycopg import sql
 
-    from services.variants.records import VARIANT_COLUMNS
+    from services.variants.columns import VARIANT_COPY_COLUMNS
 
-    cols = sql.SQL(", ").join(map(sql.Identifier, VARIANT_COLUMNS))
+    cols = sql.SQL(", ").join(map(sql.Identifier, VARIANT_COPY_COLUMNS))
     dump = Path(tempfile.mkstemp(prefix="variants-", suffix=".copy")[1])
     with psycopg.connect(ours_url) as src, open(dump, "wb") as fh:
         dump_sql = sql.SQL("COPY (SELECT {} FROM variants) TO STDOUT (FORMAT BINARY)").format(cols)

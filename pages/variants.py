@@ -4,6 +4,7 @@ Thin: widgets → services → rendering."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from functools import partial
 
@@ -122,6 +123,19 @@ def _export(write: Callable[..., Iterator[bytes]], filters: browse.VariantFilter
         return b"".join(write(session, filters))
 
 
+def _count_exactly() -> None:
+    st.session_state["var_count_exactly"] = st.session_state["var_signature"]
+
+
+def _total_text(page: browse.Page, exact_total: int | None) -> str:
+    """The total for people: exact, capped ("10,000+") or the planner's estimate."""
+    if exact_total is not None:
+        return f"{exact_total:,}"
+    if page.estimated:
+        return f"~{page.total:,} (estimated)"
+    return f"{page.total:,}+" if page.capped else f"{page.total:,}"
+
+
 def _previous_page() -> None:
     if len(st.session_state["var_cursors"]) > 1:
         st.session_state["var_cursors"].pop()
@@ -197,12 +211,21 @@ if gene and gene.strip():
     else:
         st.caption(f"No gene starts with {gene.strip()!r}.")
 
+# The total is capped on every page turn (browse contract 5); the exact count runs once, when asked, and is kept
+# for these filters.
+exact_total = st.session_state.get("var_exact_total", {}).get(signature)
+count_now = exact_total is None and st.session_state.get("var_count_exactly") == signature
 page = None
 with shown_errors(), session_scope() as session:
-    page = browse.variant_page(session, filters, sort=sort, after=cursors[-1], limit=PAGE_SIZE)
+    page = browse.variant_page(session, filters, sort=sort, after=cursors[-1], limit=PAGE_SIZE, exact_total=count_now)
 if page is not None:
-    total = f"~{page.total:,} (estimated)" if page.estimated else f"{page.total:,}"
-    st.caption(f"{total} variants · page {len(cursors)} · click a row for its detail")
+    if count_now:
+        exact_total = page.total
+        st.session_state["var_exact_total"] = {signature: exact_total}
+    elif exact_total is None and page.exact:
+        exact_total = page.total
+    pages = f" of {max(1, math.ceil(exact_total / PAGE_SIZE)):,}" if exact_total is not None else ""
+    st.caption(f"{_total_text(page, exact_total)} variants · page {len(cursors)}{pages} · click a row for its detail")
     event = st.dataframe(
         page.rows,
         hide_index=True,
@@ -213,7 +236,7 @@ if page is not None:
         selection_mode="single-row",
         key="variants_table",
     )
-    b1, b2, _ = st.columns([1, 1, 6])
+    b1, b2, b3, _ = st.columns([1, 1, 2, 4])
     b1.button("◀ Previous", disabled=len(cursors) == 1, on_click=_previous_page, key="var_prev")
     b2.button(
         "Next ▶",
@@ -222,6 +245,13 @@ if page is not None:
         args=(page.next_cursor,),
         key="var_next",
     )
+    if exact_total is None:
+        b3.button(
+            "Count exactly",
+            on_click=_count_exactly,
+            key="var_count_exact",
+            help="Count every matching variant (slow on a big store); the total above is capped or estimated.",
+        )
 
     e1, e2 = st.columns(2)
     e1.download_button(

@@ -1,8 +1,6 @@
 -- SQL of the annotations domain (named blocks, see services/db/sql_blocks.py): runs, their locks and records,
 -- the health gate, the read path and the Annotation runs page. The link lifecycle, staging, canonical-form
 -- fragments and release loading keep theirs in lifecycle.sql, staging.sql, canonical.sql and sources.sql.
--- The two ``displayed_value_*`` blocks are conditions (read_path.displayed_value_condition): {allele_id} a quoted
--- column, {source} and {field} the caller's validated constant names, :{values} the bound lower-case texts.
 
 -- name: set_temp_buffers
 SELECT set_config('temp_buffers', :size, false);
@@ -152,13 +150,3 @@ SELECT a.chrom || '-' || a.pos || '-' || a.ref || '-' || a.alt AS allele, a.geno
 SELECT verified_by, verified_at, note FROM annotation_release_verification
  WHERE release_id = :r
  ORDER BY id LIMIT 1;
-
--- name: displayed_value_live
-EXISTS (SELECT 1 FROM annotation_current c
-         WHERE c.allele_id = {allele_id} AND c.source = '{source}'
-           AND lower(c.value->>'{field}') = ANY(CAST(:{values} AS text[])) AND NOT c.retired)
-
--- name: displayed_value_with_retired
-EXISTS (SELECT 1 FROM annotation_current c
-         WHERE c.allele_id = {allele_id} AND c.source = '{source}'
-           AND lower(c.value->>'{field}') = ANY(CAST(:{values} AS text[])))

@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 from services.alleles.keys import allele_id as allele_key_id
 from services.alleles.normalize import normalise_build, normalise_contig
 from services.db import sql_blocks
-from services.db.identifiers import quote_identifier
 from services.errors import InvalidInput, NotFound
 from services.settings.registry import spec
 
@@ -151,21 +150,6 @@ def retired_values_shown(display: str, include_retired: bool) -> bool:
     if display not in DISPLAY_CHOICES:
         raise InvalidInput(f"unknown retired-link display {display!r}")
     return include_retired and display == "last-known"
-
-
-def displayed_value_condition(
-    allele_id_sql: str, source: str, field: str, values_param: str, *, display: str, include_retired: bool
-) -> str:
-    """Rule 3 for SQL-text queries (the Variants page): the displayed ``source`` value of the allele in column
-    ``allele_id_sql`` (``alias.name``, quoted here) has ``field`` equal (case-insensitively, whole value) to one
-    of the lower-case texts bound as the array ``:values_param`` — "Pathogenic" never matches
-    "Likely_pathogenic". ``source``/``field`` are constants of the caller (validated here), never user input."""
-    for name in (source, field, values_param):
-        if not name.replace("_", "").isalnum():
-            raise InvalidInput(f"not a plain name: {name!r}")
-    block = "displayed_value_with_retired" if retired_values_shown(display, include_retired) else "displayed_value_live"
-    allele_id = ".".join(quote_identifier(part) for part in allele_id_sql.split("."))
-    return Q.sql(block).format(allele_id=allele_id, source=source, field=field, values=values_param)
 
 
 def displayed_value_filter(

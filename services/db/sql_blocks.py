@@ -2,7 +2,8 @@
 
 Format: each block starts with a line ``-- name: some_name`` and runs until the next such line; other
 comment lines inside a block are kept (PostgreSQL ignores them). Parameters use SQLAlchemy's ``:name``
-style; ``{placeholder}`` slots (dynamic identifiers) are filled with ``formatted`` by callers that have
+style (``driver_sql`` gives a block in psycopg's ``%(name)s`` style, for code on a raw driver connection);
+``{placeholder}`` slots (dynamic identifiers) are filled with ``formatted`` by callers that have
 validated and quoted them. ``load(__file__)`` reads ``queries.sql`` next to the calling module.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import TextClause, text
 
 _NAME = re.compile(r"^--\s*name:\s*(\w+)\s*$", re.MULTILINE)
+_PARAM = re.compile(r"(?<![:\w]):(\w+)")  # ``:name``, never the ``::type`` of a cast
 
 
 class Queries:
@@ -31,6 +33,13 @@ class Queries:
 
     def sql(self, name: str) -> str:
         return self._sql[name]
+
+    def driver_sql(self, name: str, **identifiers: str) -> str:
+        """A block for a psycopg cursor: ``%`` doubled, ``:name`` parameters as ``%(name)s``; ``{placeholders}``
+        filled like ``formatted`` (already validated and quoted pieces only). Run it with a parameter mapping
+        (psycopg reads ``%%`` as ``%`` only then)."""
+        sql = self._sql[name].format(**identifiers) if identifiers else self._sql[name]
+        return _PARAM.sub(r"%(\1)s", sql.replace("%", "%%"))
 
     def formatted(self, name: str, **identifiers: str) -> TextClause:
         """A block with ``{placeholders}`` filled by the caller's already validated and quoted pieces."""

@@ -1,8 +1,9 @@
 """Browsing the variant store: filters, keyset pages, counts, details, loads, and streamed exports.
 
 Contract:
-1. ``VariantFilter`` holds the page's filters; ``where(filter)`` turns it into one parameterised SQL condition
-   from fixed snippets (no user text is ever spliced into SQL). A region is a range ``chr1:1,000,000-2,000,000``
+1. ``VariantFilter`` holds the page's filters; ``conditions(filter)`` turns it into SQLAlchemy Core conditions
+   (values bound as parameters; no SQL is built from strings). The fixed statements are named blocks of
+   ``queries.sql``. A region is a range ``chr1:1,000,000-2,000,000``
    (or ``1:100-200``) or a whole contig (``chrX``, ``X``), contig names normalised like the loader does.
    A region finds every variant overlapping ``[start, end]``: short ones through the ``(chrom, pos)`` btree
    (``pos ≥ start − LONG_VARIANT_SPAN``), longer ones through the partial GiST index on ``pos_range``
@@ -17,6 +18,9 @@ Contract:
 4. The ``clinvar_sig``/``clinvar_review`` columns of pages and exports are the read path's current ClinVar
    value under the retired-link display (``current_annotation``), never the loaded file's own CLNSIG: the
    column, the detail, the filter and the exports say the same thing.
+5. A page's total never counts every match: an unfiltered store of ``EXACT_TOTAL_BELOW`` rows or more shows
+   the planner's estimate; otherwise at most ``COUNT_CAP + 1`` matching rows are counted and more than
+   ``COUNT_CAP`` shows as capped ("10,000+"). The exact count runs only when asked (``exact_total``).
 """
 
 from __future__ import annotations
@@ -30,14 +34,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import text
+from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from services.alleles.consequences import expand
 from services.alleles.normalize import contig_normaliser
-from services.annotations.read_path import current_annotation, displayed_value_condition
+from services.annotations.read_path import current_annotation, displayed_value_filter
+from services.db import sql_blocks
 from services.errors import InvalidInput, NotFound
-from services.variants.models import LONG_VARIANT_SPAN
+from services.variants.models import LONG_VARIANT_SPAN, Sample, Variant
+
+Q = sql_blocks.load(__file__)
 
 PAGE_COLUMNS = [
     "variant_id",
@@ -87,17 +94,25 @@ EXPORT_COLUMNS = [
     "dp",
     "load_batch_id",
 ]
-_SELECT = (
-    "SELECT v.variant_id, v.chrom, v.pos, v.end_pos, v.ref, v.alt, v.qual, v.variant_type, v.rs_id, v.gene, "
-    "v.transcript, v.hgvs_c, v.hgvs_p, v.consequence, v.impact, v.is_coding, v.is_lof, v.af_gnomad, "
-    "v.af_gnomad_popmax, v.af_1kg, v.cadd_phred, v.clinvar_sig, v.clinvar_review, s.external_id AS sample, "
-    "v.gt, v.gq, v.dp, v.load_batch_id::text AS load_batch_id, v.allele_id FROM variants v "
-    "LEFT JOIN samples s ON s.id = v.sample_id"
-)
-SORTS = {
-    "position": ("v.chrom, v.pos, v.variant_id", ("chrom", "pos", "variant_id")),
-    "gene": ("v.gene, v.chrom, v.pos, v.variant_id", ("gene", "chrom", "pos", "variant_id")),
+#: The page's sort orders: the key columns, which are also the keyset cursor.
+SORTS: dict[str, tuple[str, ...]] = {
+    "position": ("chrom", "pos", "variant_id"),
+    "gene": ("gene", "chrom", "pos", "variant_id"),
 }
+#: At most this many matches are counted on a page turn; beyond, the page says "10,000+" (exact on demand).
+COUNT_CAP = 10_000
+_v = Variant.__table__.alias("v")
+_s = Sample.__table__.alias("s")
+_FROM = _v.outerjoin(_s, _s.c.id == _v.c.sample_id)
+# What a page row and an export row hold: EXPORT_COLUMNS, then the allele id (for the read path's ClinVar).
+_ROW: list[ColumnElement[Any]] = [
+    _s.c.external_id.label("sample")
+    if name == "sample"
+    else cast(_v.c.load_batch_id, Text).label("load_batch_id")
+    if name == "load_batch_id"
+    else _v.c[name]
+    for name in EXPORT_COLUMNS
+] + [_v.c.allele_id]
 _REGION = re.compile(r"^\s*([^:\s]+)\s*:\s*([\d,_]+)\s*-\s*([\d,_]+)\s*$")
 _CONTIG = re.compile(r"^\s*([A-Za-z0-9_.]+)\s*$")
 # ClinVar's germline classification vocabulary (CLNSIG), offered even before a release mentions each one.
@@ -145,6 +160,22 @@ class Page:
     cursors: list = field(default_factory=list)
     # True when ``total`` is the planner's estimate (an unfiltered store of ≥ EXACT_TOTAL_BELOW rows).
     estimated: bool = False
+    # True when more than ``total`` (the cap) rows match: the page shows "10,000+".
+    capped: bool = False
+
+    @property
+    def exact(self) -> bool:
+        """The total is the exact number of matches (neither estimated nor capped)."""
+        return not (self.estimated or self.capped)
+
+
+@dataclass(frozen=True)
+class Total:
+    """How many variants match: ``count``, unless ``capped`` (more than ``count`` match) or ``estimated``."""
+
+    count: int
+    capped: bool
+    estimated: bool
 
 
 def parse_region(region: str, genome_build: str = "GRCh38") -> tuple[str, int | None, int | None]:
@@ -161,55 +192,51 @@ def parse_region(region: str, genome_build: str = "GRCh38") -> tuple[str, int | 
     return contig_normaliser(genome_build)(m.group(1)), start, end
 
 
-def where(f: VariantFilter) -> tuple[str, dict[str, Any]]:
-    """One SQL condition and its parameters for the filter (fixed snippets only)."""
-    clauses, params = ["TRUE"], {}
+def conditions(f: VariantFilter) -> list[ColumnElement[bool]]:
+    """The filter as SQLAlchemy conditions (values bound as parameters; no text is ever spliced into SQL)."""
+    out: list[ColumnElement[bool]] = []
     if f.region:
         chrom, start, end = parse_region(f.region, f.genome_build)
-        params["chrom"] = chrom
-        if start is None:
-            clauses.append("v.chrom = :chrom")
-        else:
-            clauses.append(
-                "v.chrom = :chrom AND ((v.pos BETWEEN :start - :span AND :end AND v.end_pos >= :start) "
-                "OR (v.end_pos - v.pos >= :span AND v.pos_range && int8range(:start, :end + 1)))"
+        out.append(_v.c.chrom == chrom)
+        if start is not None:
+            # The span is a constant of the code, rendered inline so that the partial GiST index's predicate
+            # ((end_pos - pos) >= LONG_VARIANT_SPAN) is implied by the query under any plan.
+            span = literal(LONG_VARIANT_SPAN, literal_execute=True)
+            out.append(
+                or_(
+                    and_(_v.c.pos.between(start - LONG_VARIANT_SPAN, end), _v.c.end_pos >= start),
+                    and_(_v.c.end_pos - _v.c.pos >= span, _v.c.pos_range.op("&&")(func.int8range(start, end + 1))),
+                )
             )
-            params.update(start=start, end=end, span=LONG_VARIANT_SPAN)
     if f.gene and f.gene.strip():
-        clauses.append("v.gene ILIKE :gene")
-        params["gene"] = _like_escape(f.gene.strip()) + "%"
+        out.append(_v.c.gene.ilike(_like_escape(f.gene.strip()) + "%"))
     if f.consequence:
-        clauses.append("v.consequence LIKE :consequence")
-        params["consequence"] = "%" + _like_escape(f.consequence.strip()) + "%"
+        out.append(_v.c.consequence.like("%" + _like_escape(f.consequence.strip()) + "%"))
     if f.impact:
-        clauses.append("v.impact = :impact")
-        params["impact"] = f.impact
+        out.append(_v.c.impact == f.impact)
     if f.max_af is not None:
-        clauses.append("(v.af_gnomad IS NULL OR v.af_gnomad <= :max_af)")
-        params["max_af"] = float(f.max_af)
+        out.append(or_(_v.c.af_gnomad.is_(None), _v.c.af_gnomad <= float(f.max_af)))
     significances = _values(f.clinvar_sig)
     if significances:
-        clauses.append(
-            displayed_value_condition(
-                "v.allele_id",
+        out.append(
+            displayed_value_filter(
+                _v.c.allele_id,
                 "clinvar",
                 "clnsig",
-                "clinvar_sig",
+                significances,
                 display=f.retired_display,
                 include_retired=f.include_retired,
             )
         )
-        params["clinvar_sig"] = [v.lower() for v in significances]
     if f.sample:
-        clauses.append("s.external_id = :sample")
-        params["sample"] = f.sample
+        out.append(_s.c.external_id == f.sample)
     if f.load_batch_id:
         try:
-            params["load_batch_id"] = str(uuid.UUID(str(f.load_batch_id)))
+            load_id = uuid.UUID(str(f.load_batch_id))
         except ValueError:
             raise InvalidInput(f"{f.load_batch_id!r} is not a load id") from None
-        clauses.append("v.load_batch_id = CAST(:load_batch_id AS uuid)")
-    return " AND ".join(clauses), params
+        out.append(_v.c.load_batch_id == load_id)
+    return out
 
 
 def _like_escape(value: str) -> str:
@@ -228,21 +255,13 @@ def gene_suggestions(session: Session, prefix: str, limit: int = 8) -> list[str]
     """Gene names in the store that start with ``prefix`` (case-insensitive), for the gene filter's hint."""
     if not prefix.strip():
         return []
-    rows = session.execute(
-        text("SELECT DISTINCT gene FROM variants WHERE gene ILIKE :p ORDER BY gene LIMIT :l"),
-        {"p": _like_escape(prefix.strip()) + "%", "l": limit},
-    )
+    rows = session.execute(Q.gene_suggestions, {"prefix": _like_escape(prefix.strip()) + "%", "limit": limit})
     return list(rows.scalars())
 
 
 def clinvar_significance_choices(session: Session) -> list[str]:
     """ClinVar's vocabulary, then any other significance the current ClinVar links use (exact values)."""
-    present = session.execute(
-        text(
-            "SELECT DISTINCT value->>'clnsig' FROM annotation_link "
-            "WHERE source = 'clinvar' AND valid_to IS NULL AND value ? 'clnsig' ORDER BY 1"
-        )
-    ).scalars()
+    present = session.execute(Q.current_clinvar_significances).scalars()
     known = {v.lower() for v in CLINVAR_SIGNIFICANCES}
     return [*CLINVAR_SIGNIFICANCES, *(v for v in present if v and v.lower() not in known)]
 
@@ -266,71 +285,80 @@ EXACT_TOTAL_BELOW = 200_000
 
 def estimated_total(session: Session) -> int | None:
     """The planner's row estimate of the whole store (the partitions' ``reltuples``); None before ANALYZE."""
-    estimate = session.execute(
-        text(
-            "SELECT sum(greatest(c.reltuples, 0)) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-            "WHERE i.inhparent = 'variants'::regclass AND c.reltuples >= 0"
-        )
-    ).scalar()
+    estimate = session.execute(Q.estimated_total).scalar()
     return None if estimate is None else int(estimate)
 
 
-def count_variants(session: Session, f: VariantFilter) -> int:
-    cond, params = where(f)
-    return int(
-        session.execute(
-            text(f"SELECT count(*) FROM variants v LEFT JOIN samples s ON s.id = v.sample_id WHERE {cond}"),
-            params,
-        ).scalar_one()
-    )
+def count_variants(session: Session, f: VariantFilter, *, cap: int | None = None) -> int:
+    """How many variants match ``f``; with ``cap``, at most ``cap + 1`` rows are counted (a capped count)."""
+    matches = select(literal(1)).select_from(_FROM).where(*conditions(f))
+    if cap is None:
+        query = select(func.count()).select_from(_FROM).where(*conditions(f))
+    else:
+        query = select(func.count()).select_from(matches.limit(int(cap) + 1).subquery())
+    return int(session.execute(query).scalar_one())
 
 
-def variant_page(
-    session: Session, f: VariantFilter, *, sort: str = "position", after: tuple | None = None, limit: int = 50
-) -> Page:
-    """One keyset page of the filtered variants, its total, and the next page's cursor (None at the end)."""
-    if sort not in SORTS:
-        raise InvalidInput(f"unknown sort {sort!r}")
-    order, key = SORTS[sort]
-    cond, params = where(f)
+def variant_total(session: Session, f: VariantFilter, *, exact: bool = False, cap: int | None = None) -> Total:
+    """The total the page shows (module contract, point 5): the planner's estimate for a big unfiltered store,
+    else a count capped at ``cap`` (``COUNT_CAP``) — or, with ``exact``, the exact count of every match."""
+    if exact:
+        return Total(count_variants(session, f), capped=False, estimated=False)
+    if f == VariantFilter(genome_build=f.genome_build, retired_display=f.retired_display):
+        # Unfiltered: the estimate is exact enough and costs nothing.
+        estimate = estimated_total(session)
+        if estimate is not None and estimate >= EXACT_TOTAL_BELOW:
+            return Total(estimate, capped=False, estimated=True)
+    cap = COUNT_CAP if cap is None else int(cap)
+    counted = count_variants(session, f, cap=cap)
+    return Total(min(counted, cap), capped=counted > cap, estimated=False)
+
+
+def _rows(f: VariantFilter, key: tuple[str, ...], after: tuple | None, limit: int) -> Select[Any]:
+    """The filtered rows ordered by ``key`` (column names), after the keyset cursor ``after``, at most ``limit``."""
+    order = [_v.c[name] for name in key]
+    query = select(*_ROW).select_from(_FROM).where(*conditions(f))
     if after is not None:
         if len(after) != len(key):
             raise InvalidInput("a stale page cursor")
-        placeholders = ", ".join(f":k{i}" for i in range(len(key)))
-        cond += f" AND ({order}) > ({placeholders})"
-        params.update({f"k{i}": v for i, v in enumerate(after)})
-    params["limit"] = int(limit) + 1
-    rows = session.execute(text(f"{_SELECT} WHERE {cond} ORDER BY {order} LIMIT :limit"), params).mappings().all()
+        query = query.where(tuple_(*order) > tuple_(*after))
+    return query.order_by(*order).limit(int(limit))
+
+
+def variant_page(
+    session: Session,
+    f: VariantFilter,
+    *,
+    sort: str = "position",
+    after: tuple | None = None,
+    limit: int = 50,
+    exact_total: bool = False,
+    count_cap: int | None = None,
+) -> Page:
+    """One keyset page of the filtered variants, its total (``variant_total``), and the next page's cursor
+    (None at the end)."""
+    if sort not in SORTS:
+        raise InvalidInput(f"unknown sort {sort!r}")
+    key = SORTS[sort]
+    rows = session.execute(_rows(f, key, after, int(limit) + 1)).mappings().all()
     more = len(rows) > limit
     rows = rows[:limit]
     records = with_current_clinvar(session, [dict(r) for r in rows], f.retired_display)
     frame = pd.DataFrame(records, columns=[*EXPORT_COLUMNS, "allele_id"])
     next_cursor = tuple(rows[-1][k] for k in key) if more and rows else None
-    total, estimated = None, False
-    if f == VariantFilter(genome_build=f.genome_build, retired_display=f.retired_display):
-        # Unfiltered: counting a million rows costs more than the page itself; the estimate is exact enough.
-        estimate = estimated_total(session)
-        if estimate is not None and estimate >= EXACT_TOTAL_BELOW:
-            total, estimated = estimate, True
-    if total is None:
-        total = count_variants(session, f)
-    return Page(frame[[*PAGE_COLUMNS, "allele_id"]], total, next_cursor, estimated=estimated)
+    total = variant_total(session, f, exact=exact_total, cap=count_cap)
+    return Page(
+        frame[[*PAGE_COLUMNS, "allele_id"]],
+        total.count,
+        next_cursor,
+        estimated=total.estimated,
+        capped=total.capped,
+    )
 
 
 def variant_detail(session: Session, variant_id: int) -> dict[str, Any]:
     """Every field of one variant, its consequences as named rows, its genotype and sample."""
-    row = (
-        session.execute(
-            text(
-                "SELECT v.*, s.external_id AS sample, a.consequence_fields FROM variants v "
-                "LEFT JOIN samples s ON s.id = v.sample_id "
-                "JOIN variant_load_audit a ON a.load_batch_id = v.load_batch_id WHERE v.variant_id = :id"
-            ),
-            {"id": int(variant_id)},
-        )
-        .mappings()
-        .first()
-    )
+    row = session.execute(Q.variant_detail, {"id": int(variant_id)}).mappings().first()
     if row is None:
         raise NotFound(f"variant {variant_id} does not exist")
     data = dict(row)
@@ -349,19 +377,7 @@ def variant_detail(session: Session, variant_id: int) -> dict[str, Any]:
 
 
 def list_loads(session: Session, limit: int = 50) -> pd.DataFrame:
-    rows = (
-        session.execute(
-            text(
-                "SELECT load_batch_id::text AS load_id, file_name, genome_build, status, is_reload, "
-                "records_total, variants_loaded, variants_skipped, skip_reasons, warnings, error_message, "
-                "error_line, loaded_by, started_at, "
-                "seconds FROM variant_load_audit ORDER BY started_at DESC LIMIT :limit"
-            ),
-            {"limit": limit},
-        )
-        .mappings()
-        .all()
-    )
+    rows = session.execute(Q.recent_loads, {"limit": limit}).mappings().all()
     from services.variants.loader import warning_sentence
 
     out = []
@@ -373,7 +389,7 @@ def list_loads(session: Session, limit: int = 50) -> pd.DataFrame:
 
 
 def list_samples(session: Session) -> list[str]:
-    return list(session.execute(text("SELECT external_id FROM samples ORDER BY external_id")).scalars())
+    return list(session.execute(Q.sample_names).scalars())
 
 
 def neutralise(value: Any) -> Any:
@@ -384,23 +400,14 @@ def neutralise(value: Any) -> Any:
 
 
 def _batches(session: Session, f: VariantFilter, batch: int) -> Iterator[list[dict[str, Any]]]:
+    key = SORTS["position"]
     after = None
     while True:
-        cond, params = where(f)
-        if after is not None:
-            cond += " AND (v.chrom, v.pos, v.variant_id) > (:k0, :k1, :k2)"
-            params.update(k0=after[0], k1=after[1], k2=after[2])
-        params["limit"] = batch
-        rows = (
-            session.execute(text(f"{_SELECT} WHERE {cond} ORDER BY v.chrom, v.pos, v.variant_id LIMIT :limit"), params)
-            .mappings()
-            .all()
-        )
+        rows = session.execute(_rows(f, key, after, batch)).mappings().all()
         if not rows:
             return
         yield with_current_clinvar(session, [dict(r) for r in rows], f.retired_display)
-        last = rows[-1]
-        after = (last["chrom"], last["pos"], last["variant_id"])
+        after = tuple(rows[-1][k] for k in key)
 
 
 def export_csv(session: Session, f: VariantFilter, batch: int = 5000) -> Iterator[bytes]:

@@ -22,7 +22,8 @@ from typing import Any
 from services import config
 from services.alleles.consequences import CODING, LOSS_OF_FUNCTION, RANK, SEVERITY, ConsequenceFormat
 from services.alleles.vcf_header import VcfFormatError
-from services.variants.records import RecordConverter, _float_value, _int_value
+from services.variants.info_typing import float_value, int_value
+from services.variants.records import RecordConverter
 
 try:
     from services.variants import _fastconvert
@@ -31,7 +32,7 @@ except ImportError:  # not built (no C compiler at install time): the Python con
 
 #: Mapped annotation columns in the order the C code numbers them.
 TARGETS = ("af_gnomad", "af_gnomad_popmax", "af_1kg", "cadd_phred", "clinvar_sig", "clinvar_review")
-_KIND = {_int_value: 0, _float_value: 1}  # the converter's INFO value readers; any other reads text (2)
+_KIND = {int_value: 0, float_value: 1}  # the converter's INFO value readers; any other reads text (2)
 _NUMBER = {"A": 0, "R": 1, "G": 2}  # per-allele Number codes; -1 for any other
 
 
@@ -73,11 +74,12 @@ def _compiled(conv: RecordConverter) -> Any | None:
         return cached
     compiled = None
     if available() and conv.fetch is None:
-        assert CODING | LOSS_OF_FUNCTION <= set(SEVERITY)
+        if not CODING | LOSS_OF_FUNCTION <= set(SEVERITY):  # the C code ranks only SEVERITY's terms
+            raise RuntimeError("a coding or loss-of-function term is missing from consequences.SEVERITY")
         terms = [(t, RANK[t], t in CODING, t in LOSS_OF_FUNCTION) for t in SEVERITY]
 
         def key_spec(key: str) -> tuple[int, int, int, int, int]:
-            ki = conv._keyinfo.get(key) or conv._key(key)
+            ki = conv.info.key(key)
             target = -1 if ki.target is None else TARGETS.index(ki.target)
             return _KIND.get(ki.parse, 2), ki.per_allele, ki.always_single, _NUMBER.get(ki.number, -1), target
 
@@ -85,7 +87,7 @@ def _compiled(conv: RecordConverter) -> Any | None:
             conv.build,
             conv.batch,
             list(conv.sample_ids),
-            _format_config(conv.csq, conv._csq_targets),
+            _format_config(conv.csq, conv.csq_targets),
             _format_config(conv.ann, {}),
             conv.eff is not None,
             terms,

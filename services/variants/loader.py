@@ -43,18 +43,21 @@ from psycopg.types.json import Jsonb
 from services import config
 from services.alleles.genomes import header_build, known_build
 from services.alleles.hashing import file_sha256
+from services.alleles.keys import STAGING_COLUMNS
 from services.alleles.vcf_header import Header, VcfFormatError, open_text, read_header
 from services.auth.identity import Identity, Role, require
 from services.db import sql_blocks
 from services.db.engine import database_url, get_engine
 from services.db.errors import domain_error
+from services.db.identifiers import quote_identifier, quote_list
 from services.errors import InputFileError, InvalidInput, WorkbenchError
 from services.jobs import leases
 from services.jobs.errors import JobCancelled
 from services.jobs.progress import ProgressReporter
 from services.variants import copy_binary as cb
+from services.variants.columns import VARIANT_COPY_COLUMNS
 from services.variants.parse_pipeline import ParsedBlocks, ParseSummary
-from services.variants.records import ALLELE_COLUMNS, VARIANT_COLUMNS, RecordPolicy
+from services.variants.records import RecordPolicy
 
 ALLELE_CHUNK_RECORDS = 250_000  # records per COPY statement; each chunk's alleles are inserted after it
 _log = logging.getLogger(__name__)
@@ -178,34 +181,25 @@ def load_vcf(
     batch_id = uuid.uuid4()
     with leases.holding(load_lease_key(batch_id), url):  # contract 6: the load is alive while this is held
         with psycopg.connect(url, autocommit=True) as admin:
-            live = admin.execute(
-                "SELECT load_batch_id FROM variant_load_audit WHERE file_hash = %s AND genome_build = %s "
-                "AND status = 'completed'",
-                (digest, build),
-            ).fetchone()
+            live = admin.execute(Q.driver_sql("live_load"), {"file_hash": digest, "genome_build": build}).fetchone()
             previous = live[0] if live else None
             status = "skipped_duplicate" if previous and not force else "running"
             admin.execute(
-                "INSERT INTO variant_load_audit (load_batch_id, file_path, file_name, file_hash, file_size, "
-                "genome_build, status, is_reload, previous_load_id, reference_fasta, tool_versions, "
-                "consequence_fields, records_total, variants_loaded, variants_skipped, skip_reasons, warnings, "
-                "samples_count, job_id, loaded_by, finished_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-                "'{}', '{}', 0, 0, 0, '{}', '[]', 0, %s, %s, CASE WHEN %s = 'skipped_duplicate' THEN now() END)",
-                (
-                    batch_id,
-                    str(path.resolve()),
-                    path.name,
-                    digest,
-                    path.stat().st_size,
-                    build,
-                    status,
-                    bool(previous and force),
-                    previous,
-                    reference_fasta,
-                    job_id,
-                    identity.user,
-                    status,
-                ),
+                Q.driver_sql("insert_load_audit"),
+                {
+                    "load_batch_id": batch_id,
+                    "file_path": str(path.resolve()),
+                    "file_name": path.name,
+                    "file_hash": digest,
+                    "file_size": path.stat().st_size,
+                    "genome_build": build,
+                    "status": status,
+                    "is_reload": bool(previous and force),
+                    "previous_load_id": previous,
+                    "reference_fasta": reference_fasta,
+                    "job_id": job_id,
+                    "loaded_by": identity.user,
+                },
             )
         if status == "skipped_duplicate":
             return LoadResult(
@@ -261,9 +255,8 @@ def _mark_failed(url: str, batch_id: uuid.UUID, message: str, line: int | None, 
     try:
         with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
             conn.execute(
-                "UPDATE variant_load_audit SET status = 'failed', error_message = %s, error_line = %s, "
-                "finished_at = now(), seconds = %s WHERE load_batch_id = %s AND status = 'running'",
-                (message, line, seconds, batch_id),
+                Q.driver_sql("mark_load_failed"),
+                {"message": message, "line": line, "seconds": seconds, "load_batch_id": batch_id},
             )
     except psycopg.Error as exc:
         _log.error("load %s failed (%s) and the failure could not be recorded: %s", batch_id, message, exc)
@@ -272,12 +265,7 @@ def _mark_failed(url: str, batch_id: uuid.UUID, message: str, line: int | None, 
 def mark_job_loads_failed(job_id: uuid.UUID, url: str | None = None) -> int:
     """``on_lost``: loads of a dead worker's job stay ``running`` forever unless marked failed here."""
     with psycopg.connect(url or database_url(), autocommit=True) as conn:
-        return conn.execute(
-            "UPDATE variant_load_audit SET status = 'failed', finished_at = now(), "
-            "error_message = 'the worker running this load stopped; nothing of the file was kept' "
-            "WHERE job_id = %s AND status = 'running'",
-            (job_id,),
-        ).rowcount
+        return conn.execute(Q.driver_sql("fail_job_loads"), {"job_id": job_id}).rowcount
 
 
 DEAD_LOAD_MESSAGE = (
@@ -308,24 +296,15 @@ def _read_header(path: Path) -> Header:
 
 def _upsert_samples(conn: psycopg.Connection, names: list[str], ped: dict[str, dict[str, str | None]]) -> list[int]:
     ids = []
+    upsert = Q.driver_sql("upsert_sample")
     for name in names:
         facts = ped.get(name, {})
         row = conn.execute(
-            "INSERT INTO samples (external_id, sex, phenotype, family_id, paternal_id, maternal_id) "
-            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (external_id) DO UPDATE SET "
-            "sex = coalesce(EXCLUDED.sex, samples.sex), "
-            "phenotype = coalesce(EXCLUDED.phenotype, samples.phenotype), "
-            "family_id = coalesce(EXCLUDED.family_id, samples.family_id), "
-            "paternal_id = coalesce(EXCLUDED.paternal_id, samples.paternal_id), "
-            "maternal_id = coalesce(EXCLUDED.maternal_id, samples.maternal_id) RETURNING id",
-            (
-                name,
-                facts.get("sex"),
-                facts.get("phenotype"),
-                facts.get("family_id"),
-                facts.get("paternal_id"),
-                facts.get("maternal_id"),
-            ),
+            upsert,
+            {
+                "external_id": name,
+                **{k: facts.get(k) for k in ("sex", "phenotype", "family_id", "paternal_id", "maternal_id")},
+            },
         ).fetchone()
         ids.append(row[0])
     return ids
@@ -358,10 +337,10 @@ def _load(
     with psycopg.connect(url) as conn:  # one transaction: commits at the end of the block, else rolls back
         sample_ids = _upsert_samples(conn, header.samples, ped)
         if replaces is not None:
-            conn.execute("DELETE FROM variants WHERE load_batch_id = %s", (replaces,))
-            conn.execute("UPDATE variant_load_audit SET status = 'replaced' WHERE load_batch_id = %s", (replaces,))
+            conn.execute(Q.driver_sql("delete_load_variants"), {"load_batch_id": replaces})
+            conn.execute(Q.driver_sql("mark_load_replaced"), {"load_batch_id": replaces})
         summary = ParseSummary()
-        copy_sql = f"COPY variants ({', '.join(VARIANT_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+        copy_sql = Q.sql("copy_variants").format(cols=quote_list(VARIANT_COPY_COLUMNS))
         _create_allele_staging(conn)
         seconds = {"variants": 0.0, "alleles": 0.0}
         with ParsedBlocks(
@@ -398,22 +377,19 @@ def _load(
         )
         warnings = _warning_entries(summary.warnings)
         conn.execute(
-            "UPDATE variant_load_audit SET status = 'completed', finished_at = now(), reference_genome = %s, "
-            "tool_versions = %s, consequence_fields = %s, records_total = %s, variants_loaded = %s, "
-            "variants_skipped = %s, skip_reasons = %s, samples_count = %s, warnings = %s, "
-            "seconds = extract(epoch FROM clock_timestamp() - started_at) WHERE load_batch_id = %s",
-            (
-                header.assembly,
-                Jsonb(header.tool_versions),
-                Jsonb(_consequence_fields(header)),
-                summary.records,
-                summary.rows,
-                summary.skipped,
-                Jsonb(dict(summary.skip_reasons)),
-                len(header.samples),
-                Jsonb(warnings),
-                batch_id,
-            ),
+            Q.driver_sql("complete_load"),
+            {
+                "reference_genome": header.assembly,
+                "tool_versions": Jsonb(header.tool_versions),
+                "consequence_fields": Jsonb(_consequence_fields(header)),
+                "records_total": summary.records,
+                "variants_loaded": summary.rows,
+                "variants_skipped": summary.skipped,
+                "skip_reasons": Jsonb(dict(summary.skip_reasons)),
+                "samples_count": len(header.samples),
+                "warnings": Jsonb(warnings),
+                "load_batch_id": batch_id,
+            },
         )
     return LoadResult(
         str(batch_id),
@@ -430,11 +406,8 @@ def _load(
 
 def _create_allele_staging(conn: psycopg.Connection) -> None:
     """The session's allele staging table; ``temp_buffers`` first, so that it stays in memory."""
-    conn.execute("SET temp_buffers = '256MB'")
-    conn.execute(
-        f"CREATE TEMP TABLE {ALLELE_STAGING} (id bigint, genome_build text, chrom text, pos bigint, "
-        "ref text, alt text, end_pos bigint, variant_type text) ON COMMIT DROP"
-    )
+    conn.execute(Q.sql("allele_staging_memory"))
+    conn.execute(Q.sql("create_allele_staging").format(staging=quote_identifier(ALLELE_STAGING)))
 
 
 def _insert_alleles(conn: psycopg.Connection, parts: list[bytes]) -> None:
@@ -443,8 +416,10 @@ def _insert_alleles(conn: psycopg.Connection, parts: list[bytes]) -> None:
     some of the same alleles meanwhile, the chunk is merged with ``upsert_sql`` instead."""
     from services.alleles.keys import AlleleKeyCollision, insert_new_sql, upsert_sql
 
-    conn.execute(f"TRUNCATE {ALLELE_STAGING}")
-    with conn.cursor().copy(f"COPY {ALLELE_STAGING} ({', '.join(ALLELE_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+    staging = quote_identifier(ALLELE_STAGING)
+    conn.execute(Q.sql("empty_allele_staging").format(staging=staging))
+    copy_sql = Q.sql("copy_allele_staging").format(staging=staging, cols=quote_list(STAGING_COLUMNS))
+    with conn.cursor().copy(copy_sql) as copy:
         copy.write(cb.HEADER)
         for part in parts:
             copy.write(part)

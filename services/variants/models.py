@@ -47,6 +47,7 @@ from sqlalchemy import (
     Integer,
     Sequence,
     Text,
+    column,
     func,
     text,
 )
@@ -156,7 +157,10 @@ class VariantLoadAudit(Base):
 
 
 class Variant(Base):
-    """One call: a sample's genotype at an allele (or a site row with no sample), as the file said it."""
+    """One call: a sample's genotype at an allele (or a site row with no sample), as the file said it.
+
+    The columns but ``variant_id`` and ``created_at`` are ``services.variants.columns.VARIANT_COPY_COLUMNS``, in
+    that order — the one definition of the row a load writes (tests/variants/test_row_layout.py)."""
 
     __tablename__ = "variants"
     __table_args__ = (
@@ -170,7 +174,7 @@ class Variant(Base):
             "ix_variants_long_range",
             "pos_range",
             postgresql_using="gist",
-            postgresql_where=text(f"(end_pos - pos) >= {LONG_VARIANT_SPAN}"),
+            postgresql_where=(column("end_pos") - column("pos")) >= LONG_VARIANT_SPAN,
         ),
         {"postgresql_partition_by": "LIST (chrom)"},
     )

@@ -1,4 +1,6 @@
--- SQL of the variants domain (named blocks, see services/db/sql_blocks.py).
+-- SQL of the variants domain (named blocks, see services/db/sql_blocks.py). The loader runs its blocks on a raw
+-- psycopg connection (Queries.driver_sql); {staging} and {cols} are names quoted by services.db.identifiers.
+-- The Variants page's filtered queries (rows, counts, exports) are SQLAlchemy Core expressions in browse.py.
 
 -- name: running_loads
 SELECT load_batch_id FROM variant_load_audit WHERE status = 'running';
@@ -9,3 +11,107 @@ UPDATE variant_load_audit
 SET status = 'failed', finished_at = now(), error_message = :why,
     seconds = extract(epoch FROM now() - started_at)
 WHERE load_batch_id = :id AND status = 'running';
+
+-- name: live_load
+-- The completed load of the same content for the build, if any (at most one: uq_variant_load_audit_live_content).
+SELECT load_batch_id FROM variant_load_audit
+WHERE file_hash = :file_hash AND genome_build = :genome_build AND status = 'completed';
+
+-- name: insert_load_audit
+-- The attempt's audit row: 'running' (committed before the load starts) or 'skipped_duplicate' (finished now).
+INSERT INTO variant_load_audit (load_batch_id, file_path, file_name, file_hash, file_size, genome_build, status,
+                                is_reload, previous_load_id, reference_fasta, tool_versions, consequence_fields,
+                                records_total, variants_loaded, variants_skipped, skip_reasons, warnings,
+                                samples_count, job_id, loaded_by, finished_at)
+VALUES (:load_batch_id, :file_path, :file_name, :file_hash, :file_size, :genome_build, :status,
+        :is_reload, :previous_load_id, :reference_fasta, '{}', '{}',
+        0, 0, 0, '{}', '[]',
+        0, :job_id, :loaded_by, CASE WHEN :status = 'skipped_duplicate' THEN now() END);
+
+-- name: mark_load_failed
+UPDATE variant_load_audit
+SET status = 'failed', error_message = :message, error_line = :line, finished_at = now(), seconds = :seconds
+WHERE load_batch_id = :load_batch_id AND status = 'running';
+
+-- name: fail_job_loads
+-- A dead worker's loads: nothing of their files was committed.
+UPDATE variant_load_audit
+SET status = 'failed', finished_at = now(),
+    error_message = 'the worker running this load stopped; nothing of the file was kept'
+WHERE job_id = :job_id AND status = 'running';
+
+-- name: upsert_sample
+-- A sample of the #CHROM line; PED facts fill in, never erase, what an earlier load recorded.
+INSERT INTO samples (external_id, sex, phenotype, family_id, paternal_id, maternal_id)
+VALUES (:external_id, :sex, :phenotype, :family_id, :paternal_id, :maternal_id)
+ON CONFLICT (external_id) DO UPDATE SET
+    sex = coalesce(EXCLUDED.sex, samples.sex),
+    phenotype = coalesce(EXCLUDED.phenotype, samples.phenotype),
+    family_id = coalesce(EXCLUDED.family_id, samples.family_id),
+    paternal_id = coalesce(EXCLUDED.paternal_id, samples.paternal_id),
+    maternal_id = coalesce(EXCLUDED.maternal_id, samples.maternal_id)
+RETURNING id;
+
+-- name: delete_load_variants
+DELETE FROM variants WHERE load_batch_id = :load_batch_id;
+
+-- name: mark_load_replaced
+UPDATE variant_load_audit SET status = 'replaced' WHERE load_batch_id = :load_batch_id;
+
+-- name: copy_variants
+-- {cols}: services.variants.columns.VARIANT_COPY_COLUMNS, the converter's binary row layout.
+COPY variants ({cols}) FROM STDIN (FORMAT BINARY);
+
+-- name: complete_load
+UPDATE variant_load_audit
+SET status = 'completed', finished_at = now(), reference_genome = :reference_genome,
+    tool_versions = :tool_versions, consequence_fields = :consequence_fields, records_total = :records_total,
+    variants_loaded = :variants_loaded, variants_skipped = :variants_skipped, skip_reasons = :skip_reasons,
+    samples_count = :samples_count, warnings = :warnings,
+    seconds = extract(epoch FROM clock_timestamp() - started_at)
+WHERE load_batch_id = :load_batch_id;
+
+-- name: allele_staging_memory
+-- Before the staging table is created, so that it stays in memory.
+SET temp_buffers = '256MB';
+
+-- name: create_allele_staging
+-- Columns in services.alleles.keys.STAGING_COLUMNS order.
+CREATE TEMP TABLE {staging} (id bigint, genome_build text, chrom text, pos bigint,
+                             ref text, alt text, end_pos bigint, variant_type text) ON COMMIT DROP;
+
+-- name: empty_allele_staging
+TRUNCATE {staging};
+
+-- name: copy_allele_staging
+COPY {staging} ({cols}) FROM STDIN (FORMAT BINARY);
+
+-- name: gene_suggestions
+-- Gene names starting with :prefix (a LIKE pattern, already escaped, ending in %), case-insensitively.
+SELECT DISTINCT gene FROM variants WHERE gene ILIKE :prefix ORDER BY gene LIMIT :limit;
+
+-- name: current_clinvar_significances
+SELECT DISTINCT value->>'clnsig' FROM annotation_link
+WHERE source = 'clinvar' AND valid_to IS NULL AND value ? 'clnsig'
+ORDER BY 1;
+
+-- name: estimated_total
+-- The planner's row estimate of the whole store: the partitions' reltuples (none before ANALYZE).
+SELECT sum(greatest(c.reltuples, 0)) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+WHERE i.inhparent = 'variants'::regclass AND c.reltuples >= 0;
+
+-- name: variant_detail
+SELECT v.*, s.external_id AS sample, a.consequence_fields
+FROM variants v
+LEFT JOIN samples s ON s.id = v.sample_id
+JOIN variant_load_audit a ON a.load_batch_id = v.load_batch_id
+WHERE v.variant_id = :id;
+
+-- name: recent_loads
+SELECT load_batch_id::text AS load_id, file_name, genome_build, status, is_reload, records_total,
+       variants_loaded, variants_skipped, skip_reasons, warnings, error_message, error_line, loaded_by,
+       started_at, seconds
+FROM variant_load_audit ORDER BY started_at DESC LIMIT :limit;
+
+-- name: sample_names
+SELECT external_id FROM samples ORDER BY external_id;

@@ -1,5 +1,7 @@
 """One VCF data line → the variant rows it gives (binary COPY rows) and their alleles.
 
+INFO typing is ``info_typing``'s, genotype typing ``genotypes``'s; the row's columns are ``columns``'s.
+
 Contract (the loader's per-record rules):
 1. Columns: CHROM POS ID REF ALT QUAL FILTER INFO [FORMAT samples…]; fewer than 8, a non-numeric or
    non-positive POS, an empty REF, or a malformed INFO/sample column raise ``VcfFormatError`` with the line.
@@ -25,12 +27,11 @@ Contract (the loader's per-record rules):
 
 from __future__ import annotations
 
-import re
-import struct
 import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from services.alleles.consequences import (
     CODING,
@@ -40,64 +41,30 @@ from services.alleles.consequences import (
     parse_eff,
 )
 from services.alleles.genomes import MAX_POSITION, ContigCatalog
+from services.alleles.keys import STAGING_COLUMNS
 from services.alleles.keys import allele_id as compute_allele_id
 from services.alleles.normalize import (
     is_sequence_allele,
     left_align,
-    split_values,
     trim,
     valid_alt,
     variant_type,
 )
 from services.alleles.vcf_header import Header, VcfFormatError
 from services.variants import copy_binary as cb
-from services.variants.copy_binary import INT8_MAX, INT8_MIN
+from services.variants.columns import KEY_COLUMNS, SITE_COLUMNS, VARIANT_COPY_COLUMNS
+from services.variants.genotypes import NO_GENOTYPE, FormatPlan, GenotypeReader, shown
+from services.variants.info_typing import TARGET_OF, InfoReader, RecordInfo, canon, number
 
-VARIANT_COLUMNS = (
-    "chrom",
-    "pos_range",
-    "pos",
-    "end_pos",
-    "ref",
-    "alt",
-    "qual",
-    "filter",
-    "variant_type",
-    "rs_id",
-    "gene",
-    "transcript",
-    "hgvs_c",
-    "hgvs_p",
-    "consequence",
-    "impact",
-    "is_coding",
-    "is_lof",
-    "af_gnomad",
-    "af_gnomad_popmax",
-    "af_1kg",
-    "cadd_phred",
-    "clinvar_sig",
-    "clinvar_review",
-    "info",
-    "vep_annotations",
-    "sample_id",
-    "gt",
-    "gq",
-    "dp",
-    "ad",
-    "sample_format",
-    "allele_id",
-    "load_batch_id",
-)
-ALLELE_COLUMNS = ("id", "genome_build", "chrom", "pos", "ref", "alt", "end_pos", "variant_type")
-_ROW_HEAD = cb.row_header(len(VARIANT_COLUMNS))
-_ALLELE_HEAD = cb.row_header(len(ALLELE_COLUMNS))
+_ROW_HEAD = cb.row_header(len(VARIANT_COPY_COLUMNS))
+_ALLELE_HEAD = cb.row_header(len(STAGING_COLUMNS))
+# Each group of a row and the allele staging row, in column order, from per-column fields (columns contract).
+_site_fields = itemgetter(*SITE_COLUMNS)
+_key_fields = itemgetter(*KEY_COLUMNS)
+_allele_fields = itemgetter(*STAGING_COLUMNS)
 _NON_REF = {"<NON_REF>", "<*>"}
-# int4 GQ, int4 DP and a one-dimensional int4[2] AD as binary COPY fields, in one pack
-_GQ_DP_AD2 = struct.Struct(">iiii" + "iiiiii" + "iiii").pack
-_NO_GENOTYPE = cb.NULL * 5  # sample_id, gt, gq, dp, ad of a row without a sample
-_CONSEQUENCE_KEYS = {"CSQ", "ANN", "EFF"}
 _IUPAC = "ACGTNRYSWKMBDHV"  # a REF may carry the reference's ambiguity codes; an ALT may not
+_FLOAT_COLUMNS = ("af_gnomad", "af_gnomad_popmax", "af_1kg", "cadd_phred")
 
 
 @dataclass(frozen=True)
@@ -106,51 +73,6 @@ class RecordPolicy:
 
     allow_unknown_contigs: bool = False
     allow_out_of_range: bool = False
-
-
-def _canon(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
-# Annotation columns filled from INFO (first) or the picked consequence, by canonical field name.
-MAPPED_FIELDS: dict[str, frozenset[str]] = {
-    "af_gnomad": frozenset(
-        {
-            "gnomadaf",
-            "afgnomad",
-            "gnomadeaf",
-            "gnomadgaf",
-            "gnomadexomesaf",
-            "gnomadgenomesaf",
-            "gnomadafall",
-            "gnomadv4af",
-            "gnomadafglobal",
-        }
-    ),
-    "af_gnomad_popmax": frozenset(
-        {
-            "gnomadafpopmax",
-            "afpopmax",
-            "popmaxaf",
-            "gnomadpopmaxaf",
-            "gnomadpopmax",
-            "afgrpmax",
-            "gnomadafgrpmax",
-            "gnomadgrpmaxaf",
-            "gnomadgrpmax",
-            "gnomadeafgrpmax",
-            "gnomadgafgrpmax",
-            "gnomadeafpopmax",
-            "gnomadmaxaf",
-        }
-    ),
-    "af_1kg": frozenset({"af1kg", "1kgaf", "kgaf", "1000gaf", "1000gpaf", "af1000g", "1kgpaf", "kgpaf"}),
-    "cadd_phred": frozenset({"caddphred", "cadd", "caddscaled"}),
-    "clinvar_sig": frozenset({"clnsig", "clinsig", "clinvarsig", "clinvarclnsig", "clinvarsignificance"}),
-    "clinvar_review": frozenset({"clnrevstat", "clinvarclnrevstat", "clinvarreview", "clinvarreviewstatus"}),
-}
-_FLOAT_TARGETS = ("af_gnomad", "af_gnomad_popmax", "af_1kg", "cadd_phred")
-_TARGET_OF = {name: target for target, names in MAPPED_FIELDS.items() for name in names}
 
 
 @dataclass
@@ -163,98 +85,41 @@ class LoadStats:
     warnings: Counter = field(default_factory=Counter)  # (kind, contig) -> records loaded despite it
 
 
-def _num(v: object) -> float | None:
-    """A mapped annotation value as a finite float, or None (first of ``&``/``,``-joined values)."""
-    if v is None or v is True or v is False:
-        return None
-    kind = type(v)
-    if kind is float:
-        return v if v - v == 0.0 else None  # type: ignore[operator]
-    if kind is int:
-        return float(v)  # type: ignore[arg-type]
-    return _float(v if kind is str else str(v))
+@dataclass(slots=True)
+class _Site:
+    """The fixed columns of one record, checked (contract points 1, 7, 8)."""
+
+    chrom_raw: str
+    chrom: str
+    pos0: int
+    ref: str
+    alt_s: str
+    alts: list[str]
+    qual: float | None
+    filter_s: str
+    rs_id: str | None
+    info_s: str
 
 
-def _float(v: str | None) -> float | None:
-    if v is None or v == "" or v == ".":
-        return None
-    if "&" in v:
-        v = v.split("&")[0]
-    if "," in v:
-        v = v.split(",")[0]
-    try:
-        f = float(v)
-    except ValueError:
-        return None
-    return f if f - f == 0.0 else None  # finite: inf - inf and nan - nan are nan
+@dataclass(slots=True)
+class _Samples:
+    """The sample columns of one record: split values, the FORMAT plan, and each sample's GT alleles (None: no
+    sample has a called allele)."""
+
+    parsed: list[list[str]]
+    plan: FormatPlan | None
+    called: list[list[str]] | None
 
 
-def _int_value(v: str) -> object:
-    """An Integer INFO value; one that is not an integer, or beyond 64 bits (JSON), stays text."""
-    if v == ".":
-        return None
-    try:
-        i = int(v)
-    except ValueError:
-        return v
-    return i if INT8_MIN <= i <= INT8_MAX else v
-
-
-def _float_value(v: str) -> object:
-    if v == ".":
-        return None
-    try:
-        f = float(v)
-    except ValueError:
-        return v
-    return f if f - f == 0.0 else v
-
-
-def _text_value(v: str) -> object:
-    return None if v == "." else v
-
-
-_TYPED = {"Integer": _int_value, "Float": _float_value}
-
-
-@dataclass(frozen=True)
-class _InfoKey:
-    """How one INFO key is read: per allele (Number A/R/G) or not, its value parser, its mapped column."""
-
-    number: str
-    per_allele: bool
-    always_single: bool
-    parse: Callable[[str], object]
-    target: str | None
-
-
-@dataclass(frozen=True)
-class _FormatPlan:
-    """Positions of GT/GQ/DP/AD in one FORMAT string (the last of duplicates: the value a sample shows) and
-    the other keys in order."""
-
-    keys: list[str]
-    gt_first: int | None  # where genotypes are read to decide which samples carry an ALT
-    gt: int | None
-    gq: int | None
-    dp: int | None
-    ad: int | None
-    extra: tuple[tuple[str, int], ...]
-
-    @classmethod
-    def of(cls, fmt: str) -> _FormatPlan:
-        keys = fmt.split(":")
-        last = {k: i for i, k in enumerate(keys)}
-        extra = tuple((k, i) for i, k in enumerate(keys) if k not in ("GT", "GQ", "DP", "AD"))
-        first = keys.index("GT") if "GT" in last else None
-        return cls(keys, first, last.get("GT"), last.get("GQ"), last.get("DP"), last.get("AD"), extra)
+# Per format, per ALT: (entries as value lists, the raw entries or None when each list ends with it).
+_Groups = list[tuple[ConsequenceFormat, list[tuple[list[list[str]], list[str] | None]]]]
 
 
 class RecordConverter:
     """Turns data lines into binary COPY rows for ``variants`` and the allele staging (module contract).
 
     The hot loop is written for speed (the loader's throughput is bound by it): per-key INFO readers, FORMAT
-    plans and encoded constants are computed once and cached; rows are assembled with one join each.
+    plans and encoded constants are computed once and cached; rows are assembled with one join per group.
     """
 
     def __init__(
@@ -273,12 +138,12 @@ class RecordConverter:
         self.contigs = ContigCatalog(genome_build, header)
         self.contig = self.contigs.normalise
         self.policy = policy or RecordPolicy()
-        self._gt_alleles: dict[int, frozenset[str]] = {}
         self.batch = cb.enc_uuid(load_batch_id)
         self.sample_ids = sample_ids
-        self._sample_id_fields = [cb.enc_int4(i) for i in sample_ids]
         self.fetch = fetch
         self.stats = LoadStats()
+        self.info = InfoReader(path, header)
+        self.genotypes = GenotypeReader(path, header.samples, sample_ids)
         self.csq = ConsequenceFormat(header.csq_fields, "CSQ") if header.csq_fields else None
         self.ann = ConsequenceFormat(header.ann_fields, "ANN") if header.ann_fields else None
         self.eff = ConsequenceFormat(EFF_FIELDS, "EFF") if header.has_eff else None
@@ -288,41 +153,26 @@ class RecordConverter:
         self._consequence_formats = [
             (key, fmt) for key, fmt in (("CSQ", self.csq), ("ANN", self.ann), ("EFF", self.eff)) if fmt
         ]
-        self._keyinfo: dict[str, _InfoKey] = {}
-        self._format_plans: dict[str, _FormatPlan] = {}
-        self._csq_targets = self._targets(self.csq)
+        self.csq_targets = self._targets(self.csq)
         self._build_field = cb.enc_text(genome_build)
         self._encoded: dict[str | None, bytes] = {None: cb.NULL}  # small vocabularies: contigs, types, impacts
         self._filters: dict[str, bytes] = {".": cb.NULL}
 
     @staticmethod
     def _targets(fmt: ConsequenceFormat | None) -> dict[str, int]:
+        """The mapped columns a CSQ field fills (by canonical name), and where."""
         if fmt is None:
             return {}
         out: dict[str, int] = {}
         for name, i in fmt.by_name.items():
-            target = _TARGET_OF.get(_canon(name))
+            target = TARGET_OF.get(canon(name))
             if target and target not in out:
                 out[target] = i
         if "af_1kg" not in out and "af" in fmt.by_name:  # VEP's AF field is the 1000 Genomes global AF
             out["af_1kg"] = fmt.by_name["af"]
         return out
 
-    # -- cached readers and encodings ------------------------------------------
-    def _key(self, key: str) -> _InfoKey:
-        """How INFO ``key`` is read, computed once per key from its header definition."""
-        d = self.header.info.get(key)
-        number, kind = (d.number, d.type) if d else (".", "String")
-        ki = _InfoKey(
-            number=number,
-            per_allele=number in ("A", "R", "G"),
-            always_single=number in ("1", "0") or (number == "." and kind == "String"),
-            parse=_TYPED.get(kind, _text_value),
-            target=_TARGET_OF.get(_canon(key)),
-        )
-        self._keyinfo[key] = ki
-        return ki
-
+    # -- cached encodings ---------------------------------------------------------
     def _text(self, value: str | None) -> bytes:
         """``enc_text`` memoised, for values from small vocabularies only."""
         out = self._encoded.get(value)
@@ -340,17 +190,27 @@ class RecordConverter:
                 self._filters[text] = out
         return out
 
-    def _plan(self, fmt: str) -> _FormatPlan:
-        plan = self._format_plans.get(fmt)
-        if plan is None:
-            plan = self._format_plans[fmt] = _FormatPlan.of(fmt)
-        return plan
-
-    # -- the record ---------------------------------------------------------
+    # -- the record ---------------------------------------------------------------
     def convert(self, line: str, line_no: int, out: bytearray, alleles: bytearray) -> None:
-        stats = self.stats
-        stats.records += 1
+        """Append the rows of one data line to ``out`` and their alleles to ``alleles`` (module contract)."""
+        self.stats.records += 1
         cols = line.rstrip("\r\n").split("\t")
+        site = self._site(cols, line, line_no)
+        if site is None:
+            return
+        n_alts = len(site.alts)
+        info = self.info.read(site.info_s, site.pos0, n_alts, line_no)
+        if self.fetch is not None and is_sequence_allele(site.ref):
+            self._check_reference(site, self.fetch, line_no)
+        groups = self._consequences(info.raw, site.ref, site.alts)
+        samples = self._samples(cols, n_alts, line_no)
+        for alt_index, alt in enumerate(site.alts, start=1):
+            if alt not in _NON_REF:
+                self._alt_rows(site, alt_index, alt, info, groups, samples, line_no, out, alleles)
+
+    def _site(self, cols: list[str], line: str, line_no: int) -> _Site | None:
+        """The checked fixed columns, or None when the record is skipped (no ALT, a reference block)."""
+        stats = self.stats
         if len(cols) < 8:
             raise VcfFormatError(self.path, line_no, f"expected at least 8 tab-separated columns, found {len(cols)}")
         if "\x00" in line:
@@ -366,31 +226,47 @@ class RecordConverter:
             raise VcfFormatError(self.path, line_no, f"POS {pos_s} is beyond the end of any genome")
         ref = ref.upper()
         if ref.strip("ACGTN") and ref.strip(_IUPAC):
-            raise VcfFormatError(self.path, line_no, f"REF {_shown(ref)} is not a DNA sequence (A, C, G, T, N)")
+            raise VcfFormatError(self.path, line_no, f"REF {shown(ref)} is not a DNA sequence (A, C, G, T, N)")
         if alt_s == "." or not alt_s:
             stats.skipped += 1
             stats.skip_reasons["no_alt"] += 1
-            return
+            return None
         alts = alt_s.split(",")
-        n_alts = len(alts)
         for a in alts:
             if not valid_alt(a):
                 raise VcfFormatError(
                     self.path,
                     line_no,
-                    f"ALT {_shown(a)} is not a DNA sequence, '*', a <symbolic> allele or a breakend",
+                    f"ALT {shown(a)} is not a DNA sequence, '*', a <symbolic> allele or a breakend",
                 )
-        if (alt_s in _NON_REF) if n_alts == 1 else all(a in _NON_REF for a in alts):
+        if (alt_s in _NON_REF) if len(alts) == 1 else all(a in _NON_REF for a in alts):
             stats.skipped += 1
             stats.skip_reasons["reference_block"] += 1
-            return
+            return None
+        chrom = self._contig(chrom_raw, pos0, line_no)
+        try:
+            qual = None if qual_s == "." else float(qual_s)
+        except ValueError:
+            raise VcfFormatError(self.path, line_no, f"QUAL {qual_s!r} is not a number") from None
+        rs_id = None
+        if id_s != ".":
+            if ";" in id_s:
+                ids = id_s.split(";")
+                rs_id = next((i for i in ids if i.startswith("rs")), ids[0])
+            else:
+                rs_id = id_s
+        return _Site(chrom_raw, chrom, pos0, ref, alt_s, alts, qual, filter_s, rs_id, info_s)
+
+    def _contig(self, chrom_raw: str, pos0: int, line_no: int) -> str:
+        """The normalised contig; an unknown one or a POS past its end refused unless the policy allows it."""
+        stats = self.stats
         chrom, length, known = self.contigs.lookup(chrom_raw)
         if not known:
             if not self.policy.allow_unknown_contigs:
                 raise VcfFormatError(
                     self.path,
                     line_no,
-                    f"contig {_shown(chrom_raw)} is neither a {self.build} contig nor declared in the header "
+                    f"contig {shown(chrom_raw)} is neither a {self.build} contig nor declared in the header "
                     "(--allow-unknown-contigs loads it anyway)",
                 )
             stats.warnings[("unknown_contig", chrom)] += 1
@@ -404,84 +280,23 @@ class RecordConverter:
                 )
             stats.warnings[("beyond_contig_end", chrom)] += 1
         stats.contigs.add(chrom)
-        try:
-            qual = None if qual_s == "." else float(qual_s)
-        except ValueError:
-            raise VcfFormatError(self.path, line_no, f"QUAL {qual_s!r} is not a number") from None
-        rs_id = None
-        if id_s != ".":
-            if ";" in id_s:
-                ids = id_s.split(";")
-                rs_id = next((i for i in ids if i.startswith("rs")), ids[0])
-            else:
-                rs_id = id_s
+        return chrom
 
-        # INFO: flags first, then typed values in file order (a repeated key keeps its last value).
-        base_info: dict[str, object] = {}
-        raw: dict[str, str] = {}
-        if info_s != "." and info_s:
-            for item in info_s.split(";"):
-                key, eq, value = item.partition("=")
-                if not key:
-                    if item:
-                        raise VcfFormatError(self.path, line_no, f"malformed INFO entry {item!r}")
-                elif eq:
-                    raw[key] = value
-                else:
-                    base_info[key] = True
-        end_s = raw.get("END")
-        if end_s is not None:
-            try:
-                end_value = int(end_s)
-            except ValueError:
-                pass
-            else:
-                if end_value < pos0:
-                    raise VcfFormatError(self.path, line_no, f"INFO END {end_value} is before POS {pos0}")
-        # Number=A/R/G values: split per ALT below; with one ALT their value is final here (what split_values
-        # gives for the only ALT), kept apart so that they follow the other keys as they do after a split.
-        single_alt = n_alts == 1
-        per_allele: list[tuple[str, str, list[object]]] = []
-        allele_info: dict[str, object] = {}
-        mapped_info: dict[str, object] = {}
-        keyinfo = self._keyinfo
-        for key, value in raw.items():
-            if key in _CONSEQUENCE_KEYS:
-                continue
-            ki = keyinfo.get(key) or self._key(key)
-            parse = ki.parse
-            if ki.per_allele:
-                if single_alt:
-                    if "," in value:
-                        final: object = [parse(v) for v in value.split(",")]
-                    else:
-                        final = parse(value) if ki.number == "A" else [parse(value)]
-                    allele_info[key] = final
-                    if ki.target is not None:
-                        mapped_info[ki.target] = final
-                    continue
-                values = [parse(v) for v in value.split(",")]
-                per_allele.append((key, ki.number, values))
-                if ki.target is not None:
-                    mapped_info[ki.target] = (key, ki.number, values)
-            else:
-                typed = parse(value) if ki.always_single or "," not in value else [parse(v) for v in value.split(",")]
-                base_info[key] = typed
-                if ki.target is not None:
-                    mapped_info[ki.target] = typed
+    def _check_reference(self, site: _Site, fetch: Callable[[str, int, int], str], line_no: int) -> None:
+        """Contract point 6: REF agrees with the reference FASTA (N matches anything)."""
+        ref, pos0 = site.ref, site.pos0
+        expected = fetch(site.chrom_raw, pos0 - 1, pos0 - 1 + len(ref)).upper()
+        if expected and any(r != e and r != "N" and e != "N" for r, e in zip(ref, expected, strict=False)):
+            raise VcfFormatError(
+                self.path,
+                line_no,
+                f"REF {ref} at {site.chrom_raw}:{pos0} disagrees with the reference FASTA ({expected})",
+            )
 
-        if self.fetch is not None and is_sequence_allele(ref):
-            expected = self.fetch(chrom_raw, pos0 - 1, pos0 - 1 + len(ref)).upper()
-            if expected and any(r != e and r != "N" and e != "N" for r, e in zip(ref, expected, strict=False)):
-                raise VcfFormatError(
-                    self.path,
-                    line_no,
-                    f"REF {ref} at {chrom_raw}:{pos0} disagrees with the reference FASTA ({expected})",
-                )
-
-        # Consequences per ALT.
-        # Per format, per ALT: (entries as value lists, the raw entries or None when each list ends with it).
-        groups: list[tuple[ConsequenceFormat, list[tuple[list[list[str]], list[str] | None]]]] = []
+    def _consequences(self, raw: dict[str, str], ref: str, alts: list[str]) -> _Groups:
+        """Each consequence format's entries, assigned to the ALTs."""
+        single_alt = len(alts) == 1
+        groups: _Groups = []
         for key, fmt in self._consequence_formats:
             value = raw.get(key)
             if value is None:
@@ -501,282 +316,192 @@ class RecordConverter:
                     else [(e, None) for e in fmt.assign(entries, ref, [a.upper() for a in alts])],
                 )
             )
+        return groups
 
-        # Genotypes.
+    def _samples(self, cols: list[str], n_alts: int, line_no: int) -> _Samples:
         samples = cols[9:] if len(cols) > 9 else []
-        if len(samples) > len(self._sample_id_fields):
+        if len(samples) > len(self.sample_ids):
             raise VcfFormatError(
                 self.path,
                 line_no,
-                f"{len(samples)} sample columns, but the #CHROM line names {len(self._sample_id_fields)} samples",
+                f"{len(samples)} sample columns, but the #CHROM line names {len(self.sample_ids)} samples",
             )
-        plan = self._plan(cols[8]) if len(cols) > 8 and samples else None
-        parsed_samples = [s.split(":") for s in samples]
-        called: list[list[str]] | None = None
-        if plan is not None and plan.gt_first is not None:
-            gt_i = plan.gt_first
-            called = []
-            any_called = False
-            valid = self._gt_alleles.get(n_alts)
-            if valid is None:
-                valid = self._gt_alleles[n_alts] = frozenset([".", *map(str, range(n_alts + 1))])
-            for s_index, values in enumerate(parsed_samples):
-                gt = values[gt_i] if gt_i < len(values) else "."
-                c = gt.replace("|", "/").split("/")
-                for a in c:
-                    if a not in valid:
-                        self._bad_genotype(line_no, s_index, gt, a, n_alts)
-                called.append(c)
-                if not any_called:
-                    any_called = c.count(".") != len(c)
-            if not any_called:
-                called = None  # every GT missing: a sites-style record
+        plan = self.genotypes.plan(cols[8]) if len(cols) > 8 and samples else None
+        parsed = [s.split(":") for s in samples]
+        called = self.genotypes.called(plan, parsed, n_alts, line_no) if plan is not None else None
+        return _Samples(parsed, plan, called)
 
-        text = self._text
+    def _alt_rows(
+        self,
+        site: _Site,
+        alt_index: int,
+        alt: str,
+        record_info: RecordInfo,
+        groups: _Groups,
+        samples: _Samples,
+        line_no: int,
+        out: bytearray,
+        alleles: bytearray,
+    ) -> None:
+        """The rows of one ALT: one per carrying sample (or one without a sample), and its allele."""
+        stats = self.stats
+        ref, pos0, n_alts = site.ref, site.pos0, len(site.alts)
+        sequence = is_sequence_allele(alt)
+        if sequence:
+            alt = alt.upper()
+        if alt == ref:
+            stats.skipped += 1
+            stats.skip_reasons["alt_equals_ref"] += 1
+            return
+        info = record_info.for_alt(alt_index, n_alts)
+        pos, nref, nalt = pos0, ref, alt
+        if sequence:
+            if self.fetch is not None and len(ref) != len(alt):
+                fetch, craw = self.fetch, site.chrom_raw
+                pos, nref, nalt = left_align(pos0, ref, alt, lambda s, e, f=fetch, c=craw: f(c, s, e))
+            elif len(ref) > 1 and len(alt) > 1:
+                pos, nref, nalt = trim(pos0, ref, alt)
+            end = pos + len(nref) - 1
+        else:
+            end = _symbolic_end(pos0, ref, alt, info)
+        if n_alts > 1 or pos != pos0 or nref != ref or nalt != alt:
+            info["_orig"] = {"pos": pos0, "ref": ref, "alt": site.alt_s}
+        vtype = variant_type(nref, nalt)
+        fields = self._picked(alt_index, groups)
+        record_info.mapped_for(alt_index, n_alts, fields)
+
+        text, enc_text, enc_int8 = self._text, cb.enc_text, cb.enc_int8
+        a_id = compute_allele_id(self.build, site.chrom, pos, nref, nalt)
+        clin_sig, clin_rev = fields.get("clinvar_sig"), fields.get("clinvar_review")
+        fields["chrom"] = text(site.chrom)
+        fields["pos_range"] = cb.enc_int8range(pos, end + 1)
+        fields["pos"] = enc_int8(pos)
+        fields["end_pos"] = enc_int8(end)
+        fields["ref"] = enc_text(nref)
+        fields["alt"] = enc_text(nalt)
+        fields["qual"] = cb.NULL if site.qual is None else cb.enc_float8(site.qual)
+        fields["filter"] = self._filter(site.filter_s)
+        fields["variant_type"] = text(vtype)
+        fields["rs_id"] = enc_text(site.rs_id)
+        fields["clinvar_sig"] = enc_text(None if clin_sig is None else str(clin_sig))
+        fields["clinvar_review"] = enc_text(None if clin_rev is None else str(clin_rev))
+        fields["info"] = cb.enc_jsonb(info)
+        for column in _FLOAT_COLUMNS:
+            fields[column] = cb.enc_float8(number(fields.get(column)))
+        row_site = b"".join(_site_fields(fields))
+        fields["allele_id"] = enc_int8(a_id)
+        fields["load_batch_id"] = self.batch
+        tail = b"".join(_key_fields(fields))
+        rows = self._genotype_rows(row_site, tail, alt_index, n_alts, samples, line_no, out)
+        if rows == 0:
+            stats.skipped += 1
+            stats.skip_reasons["no_carrier"] += 1
+            return
+        stats.rows += rows
+        fields["id"] = fields["allele_id"]
+        fields["genome_build"] = self._build_field
+        alleles += _ALLELE_HEAD
+        alleles += b"".join(_allele_fields(fields))
+
+    def _picked(self, alt_index: int, groups: _Groups) -> dict:
+        """The encoded consequence columns of one ALT (from the first format's picked entry), its
+        ``vep_annotations``, and the mapped values its CSQ entry gives (raw, to be typed by the caller)."""
+        vep: dict[str, list[str]] | None = None
+        picked = picked_fmt = None
+        for fmt, per_alt in groups:
+            entries, raws = per_alt[alt_index - 1]
+            if not entries:
+                continue
+            if vep is None:
+                vep = {}
+            vep[fmt.kind] = raws if raws is not None else [e[-1] for e in entries]
+            if picked is None:
+                picked, picked_fmt = fmt.pick(entries), fmt
+        gene = transcript = hgvs_c = hgvs_p = consequence = impact = None
+        is_coding = is_lof = None
+        fields: dict = {}
+        if picked is not None and picked_fmt is not None:
+            f = picked_fmt
+            gene = (
+                (picked[f.gene] if f.gene is not None else None)
+                or (picked[f.gene_id] if f.gene_id is not None else None)
+                or None
+            )
+            transcript = (picked[f.transcript] or None) if f.transcript is not None else None
+            hgvs_c = (picked[f.hgvs_c] or None) if f.hgvs_c is not None else None
+            hgvs_p = (picked[f.hgvs_p] or None) if f.hgvs_p is not None else None
+            consequence = (picked[f.consequence] or None) if f.consequence is not None else None
+            impact = (picked[f.impact] or None) if f.impact is not None else None
+            if consequence:
+                terms = consequence.lower().split("&")  # SnpEff EFF writes STOP_GAINED
+                is_coding = not CODING.isdisjoint(terms)
+                is_lof = not LOSS_OF_FUNCTION.isdisjoint(terms)
+            if f is self.csq:
+                for target, i in self.csq_targets.items():
+                    v = picked[i]
+                    if v:
+                        fields[target] = v
         enc_text = cb.enc_text
-        enc_float8 = cb.enc_float8
-        enc_int8 = cb.enc_int8
-        null = cb.NULL
-        for alt_index, alt in enumerate(alts, start=1):
-            if alt in _NON_REF:
-                continue
-            sequence = is_sequence_allele(alt)
-            if sequence:
-                alt = alt.upper()
-            if alt == ref:
-                stats.skipped += 1
-                stats.skip_reasons["alt_equals_ref"] += 1
-                continue
-            if single_alt:
-                info = base_info
-                info.update(allele_info)
-            else:
-                info = dict(base_info)
-                for key, number, values in per_allele:
-                    info[key] = split_values(number, values, alt_index, n_alts)
-            pos, nref, nalt = pos0, ref, alt
-            if sequence:
-                if self.fetch is not None and len(ref) != len(alt):
-                    fetch, craw = self.fetch, chrom_raw
-                    pos, nref, nalt = left_align(pos0, ref, alt, lambda s, e, f=fetch, c=craw: f(c, s, e))
-                elif len(ref) > 1 and len(alt) > 1:
-                    pos, nref, nalt = trim(pos0, ref, alt)
-                end = pos + len(nref) - 1
-            else:
-                end = pos0 + len(ref) - 1
-                end_info = info.get("END")
-                if isinstance(end_info, int) and end_info >= pos0:
-                    end = end_info
-                elif "SVLEN" in info:
-                    sv = info["SVLEN"]
-                    sv = sv[0] if isinstance(sv, list) and sv else sv
-                    if isinstance(sv, int) and sv != 0 and not alt.startswith("<INS"):
-                        end = pos0 + abs(sv)
-            if n_alts > 1 or pos != pos0 or nref != ref or nalt != alt:
-                info["_orig"] = {"pos": pos0, "ref": ref, "alt": alt_s}
-            vtype = variant_type(nref, nalt)
+        fields["gene"] = enc_text(gene)
+        fields["transcript"] = enc_text(transcript)
+        fields["hgvs_c"] = enc_text(hgvs_c)
+        fields["hgvs_p"] = enc_text(hgvs_p)
+        fields["consequence"] = self._text(consequence)
+        fields["impact"] = self._text(impact)
+        fields["is_coding"] = cb.enc_bool(is_coding)
+        fields["is_lof"] = cb.enc_bool(is_lof)
+        fields["vep_annotations"] = cb.enc_jsonb(vep)
+        return fields
 
-            # Consequences for this ALT and the picked one.
-            vep: dict[str, list[str]] | None = None
-            picked = picked_fmt = None
-            for fmt, per_alt in groups:
-                entries, raws = per_alt[alt_index - 1]
-                if not entries:
-                    continue
-                if vep is None:
-                    vep = {}
-                vep[fmt.kind] = raws if raws is not None else [e[-1] for e in entries]
-                if picked is None:
-                    picked, picked_fmt = fmt.pick(entries), fmt
-            gene = transcript = hgvs_c = hgvs_p = consequence = impact = None
-            is_coding = is_lof = None
-            mapped: dict[str, object] = {}
-            if picked is not None and picked_fmt is not None:
-                f = picked_fmt
-                gene = (
-                    (picked[f.gene] if f.gene is not None else None)
-                    or (picked[f.gene_id] if f.gene_id is not None else None)
-                    or None
-                )
-                transcript = (picked[f.transcript] or None) if f.transcript is not None else None
-                hgvs_c = (picked[f.hgvs_c] or None) if f.hgvs_c is not None else None
-                hgvs_p = (picked[f.hgvs_p] or None) if f.hgvs_p is not None else None
-                consequence = (picked[f.consequence] or None) if f.consequence is not None else None
-                impact = (picked[f.impact] or None) if f.impact is not None else None
-                if consequence:
-                    terms = consequence.lower().split("&")  # SnpEff EFF writes STOP_GAINED
-                    is_coding = not CODING.isdisjoint(terms)
-                    is_lof = not LOSS_OF_FUNCTION.isdisjoint(terms)
-                if f is self.csq:
-                    for target, i in self._csq_targets.items():
-                        v = picked[i]
-                        if v:
-                            mapped[target] = v
-            for target, value in mapped_info.items():
-                if isinstance(value, tuple):
-                    value = split_values(value[1], value[2], alt_index, n_alts)
-                if value is not None and value is not True:
-                    mapped[target] = value if not isinstance(value, list) else value[0]
-            clin_sig = mapped.get("clinvar_sig")
-            clin_rev = mapped.get("clinvar_review")
-
-            a_id = compute_allele_id(self.build, chrom, pos, nref, nalt)
-            chrom_f = text(chrom)
-            ref_f = enc_text(nref)
-            alt_f = enc_text(nalt)
-            vtype_f = text(vtype)
-            site = b"".join(
-                (
-                    chrom_f,
-                    cb.enc_int8range(pos, end + 1),
-                    enc_int8(pos),
-                    enc_int8(end),
-                    ref_f,
-                    alt_f,
-                    null if qual is None else enc_float8(qual),
-                    self._filter(filter_s),
-                    vtype_f,
-                    enc_text(rs_id),
-                    enc_text(gene),
-                    enc_text(transcript),
-                    enc_text(hgvs_c),
-                    enc_text(hgvs_p),
-                    text(consequence),
-                    text(impact),
-                    cb.enc_bool(is_coding),
-                    cb.enc_bool(is_lof),
-                    enc_float8(_num(mapped.get("af_gnomad"))),
-                    enc_float8(_num(mapped.get("af_gnomad_popmax"))),
-                    enc_float8(_num(mapped.get("af_1kg"))),
-                    enc_float8(_num(mapped.get("cadd_phred"))),
-                    enc_text(None if clin_sig is None else str(clin_sig)),
-                    enc_text(None if clin_rev is None else str(clin_rev)),
-                    cb.enc_jsonb(info),
-                    cb.enc_jsonb(vep),
-                )
-            )
-            tail = enc_int8(a_id) + self.batch
+    def _genotype_rows(
+        self,
+        site: bytes,
+        tail: bytes,
+        alt_index: int,
+        n_alts: int,
+        samples: _Samples,
+        line_no: int,
+        out: bytearray,
+    ) -> int:
+        """Contract point 5: one row per sample carrying ALT ``alt_index``, or one row without a sample when no
+        sample has a called GT; returns how many."""
+        called, plan = samples.called, samples.plan
+        if called is not None and plan is not None:  # called is only read with a plan
+            want = str(alt_index)
+            encode = self.genotypes.encode
             rows = 0
-            if called is not None:
-                assert plan is not None
-                want = str(alt_index)
-                for s_index, alleles_called in enumerate(called):
-                    if want not in alleles_called:
-                        continue
-                    out += _ROW_HEAD
-                    out += site
-                    out += self._genotype(plan, parsed_samples[s_index], alt_index, n_alts, line_no, s_index)
-                    out += tail
-                    rows += 1
-                if rows == 0:
-                    stats.skipped += 1
-                    stats.skip_reasons["no_carrier"] += 1
+            for s_index, alleles_called in enumerate(called):
+                if want not in alleles_called:
                     continue
-            else:
-                sample_format = None
-                if samples and plan is not None:
-                    sample_format = {
-                        name: dict(zip(plan.keys, values, strict=False))
-                        for name, values in zip(self.header.samples, parsed_samples, strict=False)
-                    }
                 out += _ROW_HEAD
                 out += site
-                out += _NO_GENOTYPE
-                out += cb.enc_jsonb(sample_format)
+                out += encode(plan, samples.parsed[s_index], alt_index, n_alts, line_no, s_index)
                 out += tail
-                rows = 1
-            stats.rows += rows
-            alleles += b"".join(
-                (
-                    _ALLELE_HEAD,
-                    enc_int8(a_id),
-                    self._build_field,
-                    chrom_f,
-                    enc_int8(pos),
-                    ref_f,
-                    alt_f,
-                    enc_int8(end),
-                    vtype_f,
-                )
-            )
-
-    def _bad_genotype(self, line_no: int, s_index: int, gt: str, allele: str, n_alts: int) -> None:
-        sample = self.header.samples[s_index] if s_index < len(self.header.samples) else f"#{s_index + 1}"
-        if allele.isdigit():
-            reason = f"GT {_shown(gt)} of sample {sample} names allele {allele}, but the record has {n_alts} ALT"
-            reason += "s" if n_alts != 1 else ""
-        else:
-            reason = f"GT {_shown(gt)} of sample {sample} is not a genotype (allele numbers or '.', joined by / or |)"
-        raise VcfFormatError(self.path, line_no, reason)
-
-    def _genotype(
-        self, plan: _FormatPlan, values: list[str], alt_index: int, n_alts: int, line_no: int, s_index: int
-    ) -> bytes:
-        """The genotype columns of one sample: sample_id, gt, gq, dp, ad (per this ALT), other FORMAT keys."""
-        n = len(values)
-        path = self.path
-        i = plan.gt
-        gt = values[i] if i is not None and i < n else None
-        gq = dp = ad = None
-        i = plan.gq
-        if i is not None and i < n:
-            v = values[i]
-            try:
-                gq = int(v)
-            except ValueError:
-                gq = _int_or_none(v, path, line_no, "GQ")
-        i = plan.dp
-        if i is not None and i < n:
-            v = values[i]
-            try:
-                dp = int(v)
-            except ValueError:
-                dp = _int_or_none(v, path, line_no, "DP")
-        i = plan.ad
-        if i is not None and i < n:
-            v = values[i]
-            if v != ".":
-                parts = v.split(",")
-                if n_alts > 1:
-                    parts = split_values("R", parts, alt_index, n_alts)
-                try:
-                    ad = [int(p) for p in parts]
-                except ValueError:
-                    ad = [_int_or_none(p, path, line_no, "AD") for p in parts]
-        extra: dict[str, str] | None = None
-        for k, j in plan.extra:
-            if j < n:
-                if extra is None:
-                    extra = {}
-                extra[k] = values[j]
-        if gq is not None and dp is not None and extra is None and ad is not None and len(ad) == 2 and None not in ad:
-            try:  # the common shape in one pack: GQ, DP, a two-value AD
-                numbers = _GQ_DP_AD2(4, gq, 4, dp, 36, 1, 0, cb.INT4_OID, 2, 1, 4, ad[0], 4, ad[1])
-            except struct.error:  # a value outside int4: the general encoding below stores it as NULL
-                pass
-            else:
-                return b"".join((self._sample_id_fields[s_index], cb.enc_text(gt), numbers, cb.NULL))
-        return b"".join(
-            (
-                self._sample_id_fields[s_index],
-                cb.enc_text(gt),
-                cb.enc_int4(gq),
-                cb.enc_int4(dp),
-                cb.enc_int4_array(ad),
-                cb.NULL if extra is None else cb.enc_jsonb(extra),
-            )
-        )
+                rows += 1
+            return rows
+        sample_format = None
+        if samples.parsed and plan is not None:
+            sample_format = {
+                name: dict(zip(plan.keys, values, strict=False))
+                for name, values in zip(self.header.samples, samples.parsed, strict=False)
+            }
+        out += _ROW_HEAD
+        out += site
+        out += NO_GENOTYPE
+        out += cb.enc_jsonb(sample_format)
+        out += tail
+        return 1
 
 
-def _shown(value: str) -> str:
-    """A value quoted for an error message, shortened when long."""
-    return repr(value if len(value) <= 40 else value[:37] + "…")
-
-
-def _int_or_none(v: str, path: str, line_no: int, what: str) -> int | None:
-    if v == "." or v == "":
-        return None
-    try:
-        return int(v)
-    except ValueError:
-        raise VcfFormatError(path, line_no, f"{what} value {v!r} is not an integer") from None
+def _symbolic_end(pos0: int, ref: str, alt: str, info: dict[str, object]) -> int:
+    """The END of a ``*`` or symbolic allele: INFO END (not before POS), else from SVLEN, else REF's end."""
+    end = pos0 + len(ref) - 1
+    end_info = info.get("END")
+    if isinstance(end_info, int) and end_info >= pos0:
+        return end_info
+    if "SVLEN" in info:
+        sv = info["SVLEN"]
+        sv = sv[0] if isinstance(sv, list) and sv else sv
+        if isinstance(sv, int) and sv != 0 and not alt.startswith("<INS"):
+            return pos0 + abs(sv)
+    return end

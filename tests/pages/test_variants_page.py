@@ -96,3 +96,35 @@ def test_csv_export_neutralises_formulas(db_url) -> None:
     lines = data.strip().splitlines()
     assert lines[0].startswith("variant_id,chrom,pos") and len(lines) == 2
     assert "frameshift_variant" in lines[1]
+
+
+def test_the_total_is_capped_and_counted_exactly_on_request(app, monkeypatch) -> None:
+    """Issue 17/18: no exact count of every match on a page turn; "N+" when capped; "Count exactly" on demand,
+    run once for the filters (not again on the next rerun), and the page count only when the total is exact."""
+    from services.variants import browse
+
+    _load()  # 16 variants
+    monkeypatch.setattr(browse, "COUNT_CAP", 5)
+    counts: list[int | None] = []
+    counted = browse.count_variants
+
+    def spy(session, f, *, cap=None):
+        counts.append(cap)
+        return counted(session, f, cap=cap)
+
+    monkeypatch.setattr(browse, "count_variants", spy)
+    at = app("pages/variants.py", role="viewer")
+    assert not at.exception
+    assert any(c.value.startswith("5+ variants · page 1 ·") for c in at.caption)
+    assert counts and None not in counts  # only capped counts
+    at.button(key="var_count_exact").click().run()
+    assert any(c.value.startswith("16 variants · page 1 of 1 ·") for c in at.caption)
+    assert counts.count(None) == 1
+    assert not any(b.key == "var_count_exact" for b in at.button)  # exact now: no button
+    at.run()  # a rerun (a page turn) keeps the exact total without counting again
+    assert any(c.value.startswith("16 variants · page 1 of 1 ·") for c in at.caption) and counts.count(None) == 1
+
+    at.text_input(key="var_gene").input("gene1").run()  # other filters: a small set is counted exactly
+    assert any(c.value.startswith("1 variants · page 1 of 1 ·") for c in at.caption)
+    at.text_input(key="var_gene").input("").run()  # back: the exact total of these filters is remembered
+    assert any(c.value.startswith("16 variants") for c in at.caption)

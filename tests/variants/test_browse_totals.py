@@ -1,4 +1,5 @@
-"""The Variants total: exact when filtered or small; the planner's estimate for a big unfiltered store."""
+"""The Variants total: exact when small, capped ("10,000+") when more match, the planner's estimate for a big
+unfiltered store, and the exact count on request."""
 
 from __future__ import annotations
 
@@ -23,3 +24,32 @@ def test_unfiltered_total_is_estimated_only_for_a_big_store(db_url, monkeypatch)
         assert page.estimated and page.total == browse.estimated_total(s) > 0
         filtered = browse.variant_page(s, browse.VariantFilter(gene="GENE1"))
         assert (filtered.total, filtered.estimated) == (1, False)  # filtered: always counted
+
+
+def test_a_capped_total_says_whether_more_match_and_the_exact_count_runs_on_request(db_url) -> None:
+    """Issue 17/18: a page turn counts at most cap + 1 rows; "capped" is true exactly when more than cap match."""
+    assert load_vcf(DATA / "vep_cases.vcf", CURATOR).status == "completed"  # 16 variants
+    everything = browse.VariantFilter()
+    with session_scope() as s:
+        assert browse.count_variants(s, everything, cap=5) == 6  # stops at cap + 1
+        assert browse.count_variants(s, everything) == 16
+        assert browse.variant_total(s, everything, cap=5) == browse.Total(5, capped=True, estimated=False)
+        assert browse.variant_total(s, everything, cap=15) == browse.Total(15, capped=True, estimated=False)
+        assert browse.variant_total(s, everything, cap=16) == browse.Total(16, capped=False, estimated=False)
+        one = browse.VariantFilter(gene="GENE1")
+        assert browse.variant_total(s, one, cap=5) == browse.Total(1, capped=False, estimated=False)
+        assert browse.variant_total(s, everything, cap=5, exact=True) == browse.Total(16, False, False)
+
+        page = browse.variant_page(s, everything, limit=4, count_cap=5)
+        assert (page.total, page.capped, page.exact) == (5, True, False)
+        exact = browse.variant_page(s, everything, limit=4, count_cap=5, exact_total=True)
+        assert (exact.total, exact.capped, exact.exact) == (16, False, True)
+        # Paging is independent of the count: a capped total still pages through every match.
+        seen, cursor = [], None
+        while True:
+            page = browse.variant_page(s, everything, limit=4, after=cursor, count_cap=5)
+            seen += list(page.rows["variant_id"])
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        assert len(seen) == len(set(seen)) == 16
