@@ -50,6 +50,11 @@ def test_category_codes_are_the_stored_ones() -> None:
     matrix = encode(frame, ["aspect", "knn_score"], {"aspect": ["F", "P"]})
     assert matrix["aspect"].tolist()[:2] == [0.0, 1.0] and np.isnan(matrix["aspect"].iloc[2:]).all()
     assert matrix["knn_score"].tolist() == [0.1, 0.2, 0.3, 0.4]
+    # Values are compared as text; one the model never saw, or a missing one, becomes missing.
+    taxa = pd.DataFrame({"taxonomic_relation": pd.Series([2, 1, 3, None, 2], dtype=object)})
+    coded = encode(taxa, ["taxonomic_relation"], {"taxonomic_relation": ["1", "2"]})["taxonomic_relation"]
+    assert coded.tolist()[:2] == [1.0, 0.0] and coded.isna().tolist() == [False, False, True, True, False]
+    assert coded.iloc[4] == 1.0
 
 
 def _fmax_direct(frame: pd.DataFrame, scores: np.ndarray) -> tuple[float, float]:
