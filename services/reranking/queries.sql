@@ -50,10 +50,11 @@ WHERE p.prediction_set_id = {p}
 ORDER BY p.protein_accession, p.go_term_id;
 
 -- name: neighbour_rows
-SELECT n.protein_accession, n.aspect, n.rank, n.ref_protein_accession, rp.taxonomy_id AS ref_taxonomy_id
+-- Read with COPY … TO STDOUT (CSV) parsed by pyarrow: {p} is filled with a psycopg Literal of the integer set id.
+SELECT n.protein_accession, n.aspect, n.ref_protein_accession, rp.taxonomy_id AS ref_taxonomy_id
 FROM prediction_neighbor n
 LEFT JOIN protein rp ON rp.accession = n.ref_protein_accession
-WHERE n.prediction_set_id = :p;
+WHERE n.prediction_set_id = {p};
 
 -- name: neighbour_terms
 -- The transferable annotations of the given reference proteins (as reference.load_reference reads them).
