@@ -31,6 +31,7 @@ from psycopg import sql as psql
 from sqlalchemy.orm import Session
 
 from services.db import sql_blocks
+from services.db.pg_columns import read_columns
 from services.db.pg_copy import driver_connection
 from services.errors import InvalidInput, NotFound, WorkbenchError
 from services.predictions.reference import sequence_vectors
@@ -287,7 +288,8 @@ def _taxonomy_voters(session: Session, ps: object, raw: pd.DataFrame) -> dict[st
         columns=["ref_protein_accession", "go_term_id", "term_aspect"],
     )
     queries = pd.Index(raw["protein_accession"].unique())
-    aspects = pd.Index(sorted({*neighbours["aspect"].dropna(), *terms["term_aspect"].dropna(), "*"}))
+    searched_aspects = {str(a) for a in neighbours["aspect"].dropna().unique()}
+    aspects = pd.Index(sorted({*searched_aspects, *terms["term_aspect"].dropna().unique(), "*"}))
     go_terms = pd.Index(np.unique(np.concatenate([terms["go_term_id"].to_numpy(np.int64),
                                                   raw["go_term_id"].to_numpy(np.int64)])))  # fmt: skip
     n_aspects, n_terms = len(aspects), len(go_terms)
@@ -331,7 +333,7 @@ def _taxonomy_voters(session: Session, ps: object, raw: pd.DataFrame) -> dict[st
     )
     # Each prediction's (query, search aspect, term): the aspect searched is "*" when the run searched once.
     protein = queries.get_indexer(raw["protein_accession"]).astype(np.int64)
-    if set(neighbours["aspect"]) == {"*"}:
+    if searched_aspects == {"*"} and not neighbours["aspect"].isna().any():
         aspect = np.full(len(raw), star, dtype=np.int64)
     else:
         aspect = aspects.get_indexer(raw["aspect"]).astype(np.int64)
@@ -350,18 +352,8 @@ def _taxonomy_voters(session: Session, ps: object, raw: pd.DataFrame) -> dict[st
 
 
 def _neighbour_rows(session: Session, prediction_set_id: int) -> pd.DataFrame:
-    """The set's neighbour lists through ``COPY … TO STDOUT`` (CSV) parsed by pyarrow."""
-    query = psql.SQL(Q.sql("neighbour_rows")).format(p=psql.Literal(int(prediction_set_id)))
-    with driver_connection(session).cursor() as cur:
-        csv = _copy_out(cur, psql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER true)").format(query))
-    types = {"protein_accession": pa.string(), "aspect": pa.string(), "ref_protein_accession": pa.string(),
-             "ref_taxonomy_id": pa.float64()}  # fmt: skip
-    table = pacsv.read_csv(
-        io.BytesIO(csv),
-        convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
-                                             quoted_strings_can_be_null=False),
-    )  # fmt: skip
-    return table.to_pandas()
+    """The set's neighbour lists, read as one row of aggregated columns (no per-row Python)."""
+    return read_columns(session, Q.neighbour_rows, {"p": int(prediction_set_id)})
 
 
 @dataclass(frozen=True)
@@ -427,11 +419,13 @@ def ensure_pca(session: Session, config_id: int) -> StoredPCA:
 
 def _pca_columns(session: Session, config_id: int, sequence_ids: np.ndarray) -> dict[str, np.ndarray]:
     pca = ensure_pca(session, config_id)
-    unique = sorted({int(s) for s in sequence_ids})
-    vectors = sequence_vectors(session, config_id, unique)
+    ids = np.asarray(sequence_ids, dtype=np.int64)
+    unique = np.unique(ids)
+    vectors = sequence_vectors(session, config_id, unique.tolist())
     dim = pca.mean.shape[0]
-    matrix = np.stack([vectors.get(s, np.full(dim, np.nan)) for s in unique]) if unique else np.zeros((0, dim))
+    matrix = (
+        np.stack([vectors.get(int(s), np.full(dim, np.nan)) for s in unique]) if len(unique) else np.zeros((0, dim))
+    )
     projected = pca.project(matrix)
-    position = {s: i for i, s in enumerate(unique)}
-    rows = projected[[position[int(s)] for s in sequence_ids]] if len(sequence_ids) else projected
+    rows = projected[np.searchsorted(unique, ids)] if len(ids) else projected
     return {f"pca_{i:02d}": rows[:, i] for i in range(PCA_COMPONENTS)}

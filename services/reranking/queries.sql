@@ -50,11 +50,18 @@ WHERE p.prediction_set_id = {p}
 ORDER BY p.protein_accession, p.go_term_id;
 
 -- name: neighbour_rows
--- Read with COPY … TO STDOUT (CSV) parsed by pyarrow: {p} is filled with a psycopg Literal of the integer set id.
-SELECT n.protein_accession, n.aspect, n.ref_protein_accession, rp.taxonomy_id AS ref_taxonomy_id
+-- The set's neighbour lists as one row of columns (services/db/pg_columns.py read_columns: text as bytes and
+-- lengths, numbers as arrays that are never NULL).
+SELECT string_agg(convert_to(n.protein_accession, 'UTF8'), ''::bytea) AS protein_accession__bytes,
+       array_agg(COALESCE(octet_length(n.protein_accession), -1)) AS protein_accession__lengths,
+       string_agg(convert_to(n.aspect, 'UTF8'), ''::bytea) AS aspect__bytes,
+       array_agg(COALESCE(octet_length(n.aspect), -1)) AS aspect__lengths,
+       string_agg(convert_to(n.ref_protein_accession, 'UTF8'), ''::bytea) AS ref_protein_accession__bytes,
+       array_agg(COALESCE(octet_length(n.ref_protein_accession), -1)) AS ref_protein_accession__lengths,
+       array_agg(COALESCE(rp.taxonomy_id::float8, 'NaN')) AS ref_taxonomy_id
 FROM prediction_neighbor n
 LEFT JOIN protein rp ON rp.accession = n.ref_protein_accession
-WHERE n.prediction_set_id = {p};
+WHERE n.prediction_set_id = :p;
 
 -- name: neighbour_terms
 -- The transferable annotations of the given reference proteins (as reference.load_reference reads them).

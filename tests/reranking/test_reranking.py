@@ -159,6 +159,26 @@ def test_array_row_copy_round_trips(db_url) -> None:
     assert rows[2] == ([], [])
 
 
+def test_columns_read_as_one_row(db_url) -> None:
+    """pg_columns.read_columns: text (NULLs, non-ASCII, empty strings) and numbers of the same rows, in order."""
+    from services.db.pg_columns import read_columns
+
+    query = sql_text(
+        "SELECT string_agg(convert_to(t, 'UTF8'), ''::bytea) AS t__bytes,"
+        " array_agg(COALESCE(octet_length(t), -1)) AS t__lengths, array_agg(COALESCE(x, 'NaN')) AS x,"
+        " array_agg(i::bigint) AS i"
+        " FROM (VALUES (1, 'α-β', 0.5::float8), (2, NULL, NULL), (3, '', 2.0), (4, 'P12345', -1.0)) AS v(i, t, x)"
+        " WHERE i <= :n"
+    )  # fmt: skip
+    with session_scope() as s:
+        frame = read_columns(s, query, {"n": 4})
+        empty = read_columns(s, query, {"n": 0})
+    assert frame["i"].tolist() == [1, 2, 3, 4] and frame["i"].dtype == np.int64
+    assert frame["t"].astype(object).where(frame["t"].notna(), None).tolist() == ["α-β", None, "", "P12345"]
+    np.testing.assert_array_equal(frame["x"].to_numpy(), [0.5, np.nan, 2.0, -1.0])
+    assert list(empty.columns) == ["t", "x", "i"] and empty.empty
+
+
 def get_dataset_uri(name: str) -> str:
     with session_scope() as s:
         return get_dataset(s, name).eval_uri
