@@ -17,7 +17,6 @@ Contract:
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,8 +24,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import psycopg
-import pyarrow as pa
-import pyarrow.csv as pacsv
 from psycopg import sql as psql
 from sqlalchemy.orm import Session
 
@@ -189,18 +186,16 @@ _BINARY_HEADER = 19  # signature (11 bytes), flags (4), header extension length 
 
 
 def _prediction_rows(session: Session, prediction_set_id: int) -> pd.DataFrame:
-    """The stored rows in two ``COPY … TO STDOUT`` streams of the same rows in the same order, both parsed
-    without per-row Python: the numbers in PostgreSQL's binary format (every field 8 bytes and never NULL, so
-    the stream is one numpy structured array) and the text columns as CSV parsed by pyarrow (NULL → missing).
-    The prediction ids of the two streams must agree row by row."""
-    literal = psql.Literal(int(prediction_set_id))
-    numbers = psql.SQL(Q.sql("prediction_numbers")).format(p=literal)
-    texts = psql.SQL(Q.sql("prediction_texts")).format(p=literal)
+    """The stored rows in two reads of the same rows in the same order, both decoded without per-row Python:
+    the numbers through ``COPY … TO STDOUT`` in PostgreSQL's binary format (every field 8 bytes and never NULL,
+    so the stream is one numpy structured array; the server produces it while this process reads) and the
+    text columns as one row of aggregated columns (``read_columns``; NULL → missing). The prediction ids of the
+    two reads must agree row by row."""
+    numbers = psql.SQL(Q.sql("prediction_numbers")).format(p=psql.Literal(int(prediction_set_id)))
     with driver_connection(session).cursor() as cur:
         cur.execute(psql.SQL("SELECT * FROM ({}) AS q LIMIT 0").format(numbers))
         fields = [(d.name, _BINARY_TYPES[d.type_code]) for d in cur.description or ()]
         binary = _copy_out(cur, psql.SQL("COPY ({}) TO STDOUT WITH (FORMAT binary)").format(numbers))
-        csv = _copy_out(cur, psql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER true)").format(texts))
     layout = np.dtype([("fields", ">i2")] + [p for n, t in fields for p in ((f"{n}__length", ">i4"), (n, t))])
     body = np.frombuffer(binary, dtype=np.uint8)[_BINARY_HEADER:-2]
     rows = body.view(layout) if len(body) % layout.itemsize == 0 else None
@@ -208,18 +203,11 @@ def _prediction_rows(session: Session, prediction_set_id: int) -> pd.DataFrame:
     if rows is None or any((rows[c] != 8).any() for c in lengths) or (rows["fields"] != len(fields)).any():
         raise WorkbenchError(f"prediction set {prediction_set_id}: unexpected binary layout of the stored rows")
     frame = pd.DataFrame({n: rows[n].astype(np.int64 if t == ">i8" else np.float64) for n, t in fields})
-    types = {c: pa.string() for c in TEXT_COLUMNS} | {"go_prediction_id": pa.int64()}
-    table = pacsv.read_csv(
-        io.BytesIO(csv),
-        convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
-                                             quoted_strings_can_be_null=False),
-    )  # fmt: skip
-    if table.num_rows != len(frame) or not np.array_equal(
-        table.column("go_prediction_id").to_numpy(), frame["go_prediction_id"].to_numpy()
-    ):
+    texts = read_columns(session, Q.prediction_texts, {"p": int(prediction_set_id)})
+    if len(texts) != len(frame) or not np.array_equal(texts["go_prediction_id"], frame["go_prediction_id"]):
         raise WorkbenchError(f"prediction set {prediction_set_id} changed while it was read: run again")
     for column in TEXT_COLUMNS:
-        frame[column] = table.column(column).to_pandas()
+        frame[column] = texts[column]
     return frame
 
 

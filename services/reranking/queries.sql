@@ -40,14 +40,25 @@ WHERE p.prediction_set_id = {p}
 ORDER BY p.protein_accession, p.go_term_id;
 
 -- name: prediction_texts
--- The stored predictions' text columns (CSV, parsed by pyarrow); the id checks the pairing with
--- prediction_numbers row by row. {p}: a psycopg Literal of the set id.
-SELECT p.id AS go_prediction_id, p.protein_accession, t.go_id, p.aspect, p.qualifier, p.evidence_code,
-       p.taxonomic_relation
-FROM go_prediction p
-JOIN go_term t ON t.id = p.go_term_id
-WHERE p.prediction_set_id = {p}
-ORDER BY p.protein_accession, p.go_term_id;
+-- The stored predictions' text columns as one row of columns (services/db/pg_columns.py read_columns: text as
+-- bytes and lengths); the ids check the pairing with prediction_numbers row by row.
+SELECT array_agg(q.go_prediction_id) AS go_prediction_id,
+       string_agg(convert_to(q.protein_accession, 'UTF8'), ''::bytea) AS protein_accession__bytes,
+       array_agg(COALESCE(octet_length(q.protein_accession), -1)) AS protein_accession__lengths,
+       string_agg(convert_to(q.go_id, 'UTF8'), ''::bytea) AS go_id__bytes,
+       array_agg(COALESCE(octet_length(q.go_id), -1)) AS go_id__lengths,
+       string_agg(convert_to(q.aspect, 'UTF8'), ''::bytea) AS aspect__bytes,
+       array_agg(COALESCE(octet_length(q.aspect), -1)) AS aspect__lengths,
+       string_agg(convert_to(q.qualifier, 'UTF8'), ''::bytea) AS qualifier__bytes,
+       array_agg(COALESCE(octet_length(q.qualifier), -1)) AS qualifier__lengths,
+       string_agg(convert_to(q.evidence_code, 'UTF8'), ''::bytea) AS evidence_code__bytes,
+       array_agg(COALESCE(octet_length(q.evidence_code), -1)) AS evidence_code__lengths,
+       string_agg(convert_to(q.taxonomic_relation, 'UTF8'), ''::bytea) AS taxonomic_relation__bytes,
+       array_agg(COALESCE(octet_length(q.taxonomic_relation), -1)) AS taxonomic_relation__lengths
+FROM (SELECT p.id AS go_prediction_id, p.protein_accession, t.go_id, p.aspect, p.qualifier, p.evidence_code,
+             p.taxonomic_relation
+      FROM go_prediction p JOIN go_term t ON t.id = p.go_term_id
+      WHERE p.prediction_set_id = :p ORDER BY p.protein_accession, p.go_term_id) AS q;
 
 -- name: neighbour_rows
 -- The set's neighbour lists as one row of columns (services/db/pg_columns.py read_columns: text as bytes and
