@@ -18,8 +18,9 @@ transaction) on a stored prediction set of ``--stored-rows`` rows: copies of the
 neighbour lists (so the taxonomy-voters family reads and joins as many neighbours as a real set of that size).
 Each figure is printed with wall time, this process's CPU time (all threads) and, for ``rerank``, the database
 server's CPU time (its processes' user + system time, embedded server only), then its ratio to the target.
-Wall time on a shared machine is inflated by the other loads; with 2 LightGBM threads, OpenMP threads that spin
-while waiting for a descheduled partner also inflate the CPU time (``--threads 1`` shows the work itself).
+Wall time on a shared machine is inflated by the other loads. The package makes LightGBM's OpenMP threads wait
+passively (services/reranking/__init__.py; printed in the header): with the spinning default, a shared 2-core
+machine tripled the training time. ``--threads 1`` shows the single-thread work for comparison.
 
 Usage: python bench/reranker.py [--families 125] [--train-rows 1000000] [--score-rows 1000000]
                                 [--stored-rows 1000000] [--threads 2] [--skip-training]
@@ -120,7 +121,8 @@ def main() -> int:
     os.environ["DATABASE_URL"] = url
     migrate.upgrade(url)
     stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-    print(f"# bench/reranker.py — {stamp} — {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    print(f"# bench/reranker.py — {stamp} — {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, "
+          f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}")  # fmt: skip
 
     t = time.perf_counter()
     syn = seed_synthetic(tmp, families=args.families)

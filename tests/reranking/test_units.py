@@ -140,3 +140,17 @@ def test_taxonomy_voters_count_each_querys_neighbours(monkeypatch) -> None:
     got = features._taxonomy_voters(session, SimpleNamespace(**{**vars(ps), "params": {}}), raw)
     np.testing.assert_allclose(got["voter_same_species_fraction"], [0.5, 1.0, 0.0, np.nan], equal_nan=True)
     assert np.isnan(got["voter_close_fraction"]).all() and np.isnan(got["voter_mean_common_ancestors"]).all()
+
+
+def test_lightgbm_threads_wait_passively_unless_told_otherwise() -> None:
+    """Loading the package sets OMP_WAIT_POLICY=PASSIVE before LightGBM loads; a policy already chosen stays."""
+    import os
+    import subprocess
+    import sys
+
+    probe = "import os, services.reranking.training; print(os.environ['OMP_WAIT_POLICY'])"
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    run = [sys.executable, "-c", probe]
+    assert subprocess.run(run, env=env, capture_output=True, text=True, check=True).stdout.strip() == "PASSIVE"
+    chosen = env | {"OMP_WAIT_POLICY": "ACTIVE"}
+    assert subprocess.run(run, env=chosen, capture_output=True, text=True, check=True).stdout.strip() == "ACTIVE"
