@@ -149,13 +149,16 @@ def score_frame(
 ) -> np.ndarray:
     """Scores in [0, 1] for the rows of a feature frame (the same encoding as in training)."""
     matrix = encode(frame, model.feature_names, model.card.get("categorical_codes", {}))
+    if not len(frame):
+        return np.empty(0, dtype=np.float64)
+    if categories is None or len(boosters) == 1:
+        return to_unit(np.asarray(boosters[ALL].predict(matrix, num_threads=2), dtype=np.float64), model.objective)
     scores = np.empty(len(frame), dtype=np.float64)
-    groups = np.full(len(frame), ALL, dtype=object)
-    if categories is not None and len(boosters) > 1:
-        groups = np.where(np.isin(categories, list(boosters)), categories, ALL)
-    for group in np.unique(groups) if len(frame) else []:
-        mask = groups == group
-        scores[mask] = boosters[str(group)].predict(matrix[mask], num_threads=2)
+    groups = pd.Series(np.where(np.isin(categories, list(boosters)), categories, ALL)).astype("category")
+    for code, group in enumerate(groups.cat.categories):
+        mask = (groups.cat.codes == code).to_numpy()
+        if mask.any():
+            scores[mask] = boosters[str(group)].predict(matrix[mask], num_threads=2)
     return to_unit(scores, model.objective)
 
 

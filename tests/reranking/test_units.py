@@ -154,3 +154,19 @@ def test_lightgbm_threads_wait_passively_unless_told_otherwise() -> None:
     assert subprocess.run(run, env=env, capture_output=True, text=True, check=True).stdout.strip() == "PASSIVE"
     chosen = env | {"OMP_WAIT_POLICY": "ACTIVE"}
     assert subprocess.run(run, env=chosen, capture_output=True, text=True, check=True).stdout.strip() == "ACTIVE"
+
+
+def test_scoring_routes_each_row_to_its_categorys_booster() -> None:
+    """Contract 4 of rerankers: a category's own booster, else ``all``; without categories every row uses ``all``."""
+    from services.reranking.rerankers import score_frame
+
+    def booster(value: float) -> SimpleNamespace:
+        return SimpleNamespace(predict=lambda matrix, num_threads: np.full(len(matrix), value))
+
+    model = SimpleNamespace(feature_names=("knn_score",), card={"categorical_codes": {}}, objective="binary")
+    boosters = {"all": booster(0.1), "NK": booster(0.2), "PK": booster(0.3)}
+    frame = pd.DataFrame({"knn_score": [0.5, 0.6, 0.7, 0.8]})
+    categories = np.array(["NK", "PK", "LK", "NK"], dtype=object)
+    assert score_frame(model, boosters, frame, categories).tolist() == [0.2, 0.3, 0.1, 0.2]
+    assert score_frame(model, boosters, frame, None).tolist() == [0.1] * 4
+    assert score_frame(model, boosters, frame.iloc[:0], categories[:0]).tolist() == []
