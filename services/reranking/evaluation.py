@@ -2,7 +2,7 @@
 result whose ``reranker_id`` names the re-ranker.
 
 Contract: the ground truth, known terms and graph are those ``results.read_inputs`` reads for the pair of sets;
-only the scores differ — the stored re-ranked ones (``reranked_prediction``) instead of the KNN ones, mapped to
+only the scores differ — the stored re-ranked ones (``reranked_score``) instead of the KNN ones, mapped to
 the evaluation's snapshot the same way (a term not in it is dropped and counted). A prediction set that was
 not re-ranked with that model is refused with one sentence. Needs the lead role; one unit of work.
 """

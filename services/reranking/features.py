@@ -17,23 +17,23 @@ Contract:
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pacsv
+import psycopg
 from psycopg import sql as psql
 from sqlalchemy.orm import Session
 
 from services.db import sql_blocks
+from services.db.pg_columns import read_columns
 from services.db.pg_copy import driver_connection
-from services.errors import InvalidInput, NotFound
+from services.errors import InvalidInput, NotFound, WorkbenchError
 from services.predictions.reference import sequence_vectors
 from services.predictions.taxonomy import load_taxonomy
+from services.reranking.steps import StepClock
 
 Q = sql_blocks.load(__file__)
 PCA_COMPONENTS = 16
@@ -158,48 +158,65 @@ def prediction_set_row(session: Session, prediction_set_id: int) -> object:
     return ps
 
 
-def feature_frame(session: Session, prediction_set_id: int, families: Sequence[str]) -> FeatureFrame:
+def feature_frame(
+    session: Session, prediction_set_id: int, families: Sequence[str], *, clock: StepClock | None = None
+) -> FeatureFrame:
     """Every stored prediction of the set with the requested families that can be produced (contract 2).
 
-    Rows are ordered by protein accession and GO id."""
-    ps = prediction_set_row(session, prediction_set_id)
-    produced = produced_families(ps, families)
-    raw = _prediction_rows(session, prediction_set_id)
-    out = raw[list(META_COLUMNS)].copy()
-    numeric = [c for c in raw.columns if c not in META_COLUMNS and c not in CATEGORICAL and c not in
-               ("protein_accession", "ref_protein_accession", "query_sequence_id", "taxonomic_relation")]  # fmt: skip
-    for column in numeric:
-        raw[column] = pd.to_numeric(raw[column], errors="coerce").astype(np.float64)
-    for family in produced:
-        for column, values in _family_columns(session, ps, family, raw).items():
-            out[column] = values
-    columns = columns_of(produced)
-    return FeatureFrame(out[[*META_COLUMNS, *columns]].reset_index(drop=True), produced, columns)
+    Rows are ordered by protein accession and GO term id. ``clock`` (optional) records the steps ``read`` (the
+    stored columns) and ``features`` (the derived families)."""
+    clock = clock or StepClock()
+    with clock.step("read"):
+        ps = prediction_set_row(session, prediction_set_id)
+        produced = produced_families(ps, families)
+        raw = _prediction_rows(session, prediction_set_id)
+    with clock.step("features"):
+        out = raw[list(META_COLUMNS)].copy()
+        for family in produced:
+            for column, values in _family_columns(session, ps, family, raw).items():
+                out[column] = values
+        columns = columns_of(produced)
+        frame = out[[*META_COLUMNS, *columns]].reset_index(drop=True)
+    return FeatureFrame(frame, produced, columns)
 
 
-TEXT_COLUMNS = ("protein_accession", "go_id", "aspect", "ref_protein_accession", "qualifier", "evidence_code",
-                "taxonomic_relation")  # fmt: skip
+TEXT_COLUMNS = ("protein_accession", "go_id", "aspect", "qualifier", "evidence_code", "taxonomic_relation")
+_BINARY_TYPES = {20: ">i8", 701: ">f8"}  # bigint, double precision
+_BINARY_HEADER = 19  # signature (11 bytes), flags (4), header extension length (4, always 0)
 
 
 def _prediction_rows(session: Session, prediction_set_id: int) -> pd.DataFrame:
-    """The stored rows through ``COPY … TO STDOUT`` (CSV) parsed by pyarrow: for 10⁶ rows many times faster than
-    row objects. Text columns stay text (NULL → missing); every other column is a number."""
-    query = psql.SQL(Q.sql("prediction_rows")).format(p=psql.Literal(int(prediction_set_id)))
-    buffer = io.BytesIO()
+    """The stored rows in two reads of the same rows in the same order, both decoded without per-row Python:
+    the numbers through ``COPY … TO STDOUT`` in PostgreSQL's binary format (every field 8 bytes and never NULL,
+    so the stream is one numpy structured array; the server produces it while this process reads) and the
+    text columns as one row of aggregated columns (``read_columns``; NULL → missing). The prediction ids of the
+    two reads must agree row by row."""
+    numbers = psql.SQL(Q.sql("prediction_numbers")).format(p=psql.Literal(int(prediction_set_id)))
     with driver_connection(session).cursor() as cur:
-        with cur.copy(psql.SQL(Q.sql("copy_csv_out")).format(query=query)) as copy:
-            for block in copy:
-                buffer.write(block)
-    buffer.seek(0)
-    header = buffer.getvalue().split(b"\n", 1)[0].decode().split(",")
-    types = {c: (pa.string() if c in TEXT_COLUMNS else pa.float64()) for c in header}
-    types |= {c: pa.int64() for c in ("go_prediction_id", "go_term_id", "query_sequence_id")}
-    table = pacsv.read_csv(
-        buffer,
-        convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
-                                             quoted_strings_can_be_null=False),
-    )  # fmt: skip
-    return table.to_pandas()
+        cur.execute(psql.SQL(Q.sql("describe_query")).format(query=numbers))
+        fields = [(d.name, _BINARY_TYPES[d.type_code]) for d in cur.description or ()]
+        binary = _copy_out(cur, psql.SQL(Q.sql("copy_binary_out")).format(query=numbers))
+    layout = np.dtype([("fields", ">i2")] + [p for n, t in fields for p in ((f"{n}__length", ">i4"), (n, t))])
+    body = np.frombuffer(binary, dtype=np.uint8)[_BINARY_HEADER:-2]
+    rows = body.view(layout) if len(body) % layout.itemsize == 0 else None
+    lengths = [f"{n}__length" for n, _ in fields]
+    if rows is None or any((rows[c] != 8).any() for c in lengths) or (rows["fields"] != len(fields)).any():
+        raise WorkbenchError(f"prediction set {prediction_set_id}: unexpected binary layout of the stored rows")
+    frame = pd.DataFrame({n: rows[n].astype(np.int64 if t == ">i8" else np.float64) for n, t in fields})
+    texts = read_columns(session, Q.prediction_texts, {"p": int(prediction_set_id)})
+    if len(texts) != len(frame) or not np.array_equal(texts["go_prediction_id"], frame["go_prediction_id"]):
+        raise WorkbenchError(f"prediction set {prediction_set_id} changed while it was read: run again")
+    for column in TEXT_COLUMNS:
+        frame[column] = texts[column]
+    return frame
+
+
+def _copy_out(cur: psycopg.Cursor, statement: psql.Composable) -> bytearray:
+    buffer = bytearray()
+    with cur.copy(statement) as copy:
+        for block in copy:
+            buffer += block
+    return buffer
 
 
 def _category(values: pd.Series) -> pd.Series:
@@ -242,30 +259,54 @@ def _family_columns(session: Session, ps: object, family: str, raw: pd.DataFrame
 def _taxonomy_voters(session: Session, ps: object, raw: pd.DataFrame) -> dict[str, np.ndarray]:
     """Per (query, term): among the query's n neighbours (of the term's aspect search), the share voting for the
     term from the query's species, the share from a close taxon (taxdump), and the voters' mean number of
-    common ancestors with the query (taxdump)."""
+    common ancestors with the query (taxdump). Proteins, aspects and terms are replaced by integer codes so
+    that the joins and groupings over 10⁶ predictions run on one int64 key."""
     names = BY_NAME["taxonomy_voters"].columns
     nan = np.full(len(raw), np.nan)
     if raw.empty:
         return {c: nan for c in names}
-    nb = session.execute(Q.neighbour_rows, {"p": ps.id})
-    neighbours = pd.DataFrame(nb.all(), columns=list(nb.keys()))
+    neighbours = _neighbour_rows(session, ps.id)
     if neighbours.empty:
         return {c: nan for c in names}
-    refs = sorted(neighbours["ref_protein_accession"].unique().tolist())
+    refs = pd.Index(sorted(neighbours["ref_protein_accession"].unique().tolist()))
     terms = pd.DataFrame(
         session.execute(
-            Q.neighbour_terms, {"aset": ps.annotation_set_id, "codes": list(ps.evidence_codes), "refs": refs}
+            Q.neighbour_terms, {"aset": ps.annotation_set_id, "codes": list(ps.evidence_codes), "refs": list(refs)}
         ).all(),
         columns=["ref_protein_accession", "go_term_id", "term_aspect"],
     )
-    n = neighbours.groupby(["protein_accession", "aspect"]).size().rename("n").reset_index()
-    votes = neighbours.merge(terms, on="ref_protein_accession")
-    votes = votes[(votes["aspect"] == "*") | (votes["aspect"] == votes["term_aspect"])]
-    query_tax = raw.drop_duplicates("protein_accession").set_index("protein_accession")["query_taxonomy_id"]
-    votes = votes.assign(query_taxonomy_id=votes["protein_accession"].map(query_tax))
-    q = votes["query_taxonomy_id"].to_numpy(np.float64)
-    r = pd.to_numeric(votes["ref_taxonomy_id"], errors="coerce").to_numpy(np.float64)
-    votes["same"] = (q == r) & ~np.isnan(q)
+    queries = pd.Index(raw["protein_accession"].unique())
+    searched_aspects = {str(a) for a in neighbours["aspect"].dropna().unique()}
+    aspects = pd.Index(sorted({*searched_aspects, *terms["term_aspect"].dropna().unique(), "*"}))
+    go_terms = pd.Index(np.unique(np.concatenate([terms["go_term_id"].to_numpy(np.int64),
+                                                  raw["go_term_id"].to_numpy(np.int64)])))  # fmt: skip
+    n_aspects, n_terms = len(aspects), len(go_terms)
+    # Neighbours: (query, search aspect) → count n; votes: neighbour × the reference's terms of that aspect.
+    nb = pd.DataFrame({
+        "protein": queries.get_indexer(neighbours["protein_accession"]),
+        "aspect": aspects.get_indexer(neighbours["aspect"]),
+        "ref": refs.get_indexer(neighbours["ref_protein_accession"]),
+        "ref_taxonomy_id": pd.to_numeric(neighbours["ref_taxonomy_id"], errors="coerce").to_numpy(np.float64),
+    })  # fmt: skip
+    nb = nb[(nb["protein"] >= 0) & (nb["aspect"] >= 0)]  # neighbours of other queries, or no aspect
+    search = nb["protein"].to_numpy(np.int64) * n_aspects + nb["aspect"].to_numpy(np.int64)
+    n = pd.Series(search).value_counts()
+    annotated = pd.DataFrame({
+        "ref": refs.get_indexer(terms["ref_protein_accession"]),
+        "term": go_terms.get_indexer(terms["go_term_id"].to_numpy(np.int64)),
+        "term_aspect": aspects.get_indexer(terms["term_aspect"]),
+    })  # fmt: skip
+    votes = nb.merge(annotated, on="ref")
+    star = aspects.get_loc("*")
+    votes = votes[(votes["aspect"] == star) | (votes["aspect"] == votes["term_aspect"])]
+    first = raw.drop_duplicates("protein_accession")
+    query_tax = np.full(len(queries), np.nan)
+    query_tax[queries.get_indexer(first["protein_accession"])] = first["query_taxonomy_id"].to_numpy(np.float64)
+    q = query_tax[votes["protein"].to_numpy(np.int64)]
+    r = votes["ref_taxonomy_id"].to_numpy(np.float64)
+    key = (votes["protein"].to_numpy(np.int64) * n_aspects + votes["aspect"].to_numpy(np.int64)) * n_terms
+    key = key + votes["term"].to_numpy(np.int64)
+    per_vote = pd.DataFrame({"key": key, "same": ((q == r) & ~np.isnan(q)).astype(np.float64)})
     taxdump = (ps.params or {}).get("taxdump")
     if taxdump:
         taxonomy = load_taxonomy(taxdump)
@@ -273,28 +314,34 @@ def _taxonomy_voters(session: Session, ps: object, raw: pd.DataFrame) -> dict[st
             taxonomy.compare(None if np.isnan(a) else int(a), None if np.isnan(b) else int(b))
             for a, b in zip(q, r, strict=True)
         ]
-        votes["close"] = [c is not None and c.distance <= CLOSE_TAXONOMIC_DISTANCE for c in compared]
-        votes["common"] = [np.nan if c is None else float(c.common_ancestors) for c in compared]
-    else:
-        votes["close"] = np.nan
-        votes["common"] = np.nan
-    grouped = votes.groupby(["protein_accession", "aspect", "go_term_id"]).agg(
-        same=("same", "sum"), close=("close", "sum"), common=("common", "mean")
+        per_vote["close"] = [float(c is not None and c.distance <= CLOSE_TAXONOMIC_DISTANCE) for c in compared]
+        per_vote["common"] = [np.nan if c is None else float(c.common_ancestors) for c in compared]
+    grouped = per_vote.groupby("key").agg(
+        same=("same", "sum"), **({"close": ("close", "sum"), "common": ("common", "mean")} if taxdump else {})
     )
-    grouped = grouped.reset_index().merge(n, on=["protein_accession", "aspect"])
-    search_aspect = "*" if set(neighbours["aspect"]) == {"*"} else None
-    keys = raw[["protein_accession", "go_term_id"]].copy()
-    keys["aspect"] = search_aspect if search_aspect else raw["aspect"]
-    merged = keys.merge(grouped, on=["protein_accession", "aspect", "go_term_id"], how="left")
-    n_values = merged["n"].to_numpy(np.float64)
+    # Each prediction's (query, search aspect, term): the aspect searched is "*" when the run searched once.
+    protein = queries.get_indexer(raw["protein_accession"]).astype(np.int64)
+    if searched_aspects == {"*"} and not neighbours["aspect"].isna().any():
+        aspect = np.full(len(raw), star, dtype=np.int64)
+    else:
+        aspect = aspects.get_indexer(raw["aspect"]).astype(np.int64)
+    term = go_terms.get_indexer(raw["go_term_id"].to_numpy(np.int64)).astype(np.int64)
+    searched = np.where(aspect >= 0, protein * n_aspects + aspect, -1)
+    keys = np.where(aspect >= 0, searched * n_terms + term, -1)
+    n_values = n.reindex(searched).to_numpy(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        same = merged["same"].to_numpy(np.float64) / n_values
-        close = merged["close"].to_numpy(np.float64) / n_values if taxdump else nan
+        same = grouped["same"].reindex(keys).to_numpy(np.float64) / n_values
+        close = grouped["close"].reindex(keys).to_numpy(np.float64) / n_values if taxdump else nan
     return {
         "voter_same_species_fraction": same,
         "voter_close_fraction": close,
-        "voter_mean_common_ancestors": merged["common"].to_numpy(np.float64) if taxdump else nan,
+        "voter_mean_common_ancestors": grouped["common"].reindex(keys).to_numpy(np.float64) if taxdump else nan,
     }
+
+
+def _neighbour_rows(session: Session, prediction_set_id: int) -> pd.DataFrame:
+    """The set's neighbour lists, read as one row of aggregated columns (no per-row Python)."""
+    return read_columns(session, Q.neighbour_rows, {"p": int(prediction_set_id)})
 
 
 @dataclass(frozen=True)
@@ -360,11 +407,13 @@ def ensure_pca(session: Session, config_id: int) -> StoredPCA:
 
 def _pca_columns(session: Session, config_id: int, sequence_ids: np.ndarray) -> dict[str, np.ndarray]:
     pca = ensure_pca(session, config_id)
-    unique = sorted({int(s) for s in sequence_ids})
-    vectors = sequence_vectors(session, config_id, unique)
+    ids = np.asarray(sequence_ids, dtype=np.int64)
+    unique = np.unique(ids)
+    vectors = sequence_vectors(session, config_id, unique.tolist())
     dim = pca.mean.shape[0]
-    matrix = np.stack([vectors.get(s, np.full(dim, np.nan)) for s in unique]) if unique else np.zeros((0, dim))
+    matrix = (
+        np.stack([vectors.get(int(s), np.full(dim, np.nan)) for s in unique]) if len(unique) else np.zeros((0, dim))
+    )
     projected = pca.project(matrix)
-    position = {s: i for i, s in enumerate(unique)}
-    rows = projected[[position[int(s)] for s in sequence_ids]] if len(sequence_ids) else projected
+    rows = projected[np.searchsorted(unique, ids)] if len(ids) else projected
     return {f"pca_{i:02d}": rows[:, i] for i in range(PCA_COMPONENTS)}

@@ -1,7 +1,7 @@
 """Re-ranking records: EmbeddingPCA (per embedding config), Dataset (a frozen training export), RerankerModel
-(a LightGBM booster with its card) and RerankedPrediction (a re-ranked score beside a stored KNN score).
+(a LightGBM booster with its card) and RerankedScore (a re-ranker's scores beside a set's stored KNN scores).
 
-Invariants (guarded by the schema in migration 0018):
+Invariants (guarded by the schema in migrations 0018 and 0019):
 1. One PCA per embedding config (``uq_embedding_pca_embedding_config_id``), fitted once and kept in the
    database (components and mean as float arrays), so every machine projects the same way.
 2. Dataset and re-ranker names are unique. A dataset names its embedding config and ontology snapshot
@@ -9,8 +9,11 @@ Invariants (guarded by the schema in migration 0018):
    fingerprint (``schema_sha``); the manifest itself lists each file's sha256, so any change on disk is seen.
 3. A re-ranker keeps its ``feature_schema_sha`` and feature names; it may come from a dataset (trained here,
    SET NULL when the dataset goes) or be imported (``dataset_id`` NULL, ``source`` = import).
-4. A re-ranked score is kept once per (prediction set, re-ranker, prediction) in [0, 1]
-   (``ck_reranked_prediction_score``) and goes with its prediction, set or re-ranker (CASCADE).
+4. A re-ranker's scores of a prediction set are one row per (prediction set, re-ranker) holding the prediction
+   ids and their scores as two arrays of equal length (``ck_reranked_score_lengths``), no NULL element and
+   every score in [0, 1] (``ck_reranked_score_scores``); the row goes with its set or re-ranker (CASCADE).
+   Each id is a prediction of that set, once: guaranteed by the only writer (``rerankers.rerank`` takes the ids
+   from the set it scores, tested) and kept because predictions are deleted only with their set.
 """
 
 from __future__ import annotations
@@ -110,11 +113,20 @@ class RerankerModel(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class RerankedPrediction(Base):
-    """A re-ranker's score for one stored prediction (the KNN score stays in ``go_prediction.score``)."""
+class RerankedScore(Base):
+    """A re-ranker's scores for a prediction set: ``scores[i]`` belongs to the stored prediction
+    ``go_prediction_ids[i]`` (the KNN score stays in ``go_prediction.score``). One row, two arrays, so that 10⁶
+    scores are written with one binary COPY instead of 10⁶ foreign-key checks (migration 0019)."""
 
-    __tablename__ = "reranked_prediction"
-    __table_args__ = (CheckConstraint("score >= 0 AND score <= 1", name="score"),)
+    __tablename__ = "reranked_score"
+    __table_args__ = (
+        CheckConstraint("cardinality(go_prediction_ids) = cardinality(scores)", name="lengths"),
+        CheckConstraint(
+            "array_position(go_prediction_ids, NULL) IS NULL AND array_position(scores, NULL) IS NULL"
+            " AND 0 <= ALL(scores) AND 1 >= ALL(scores)",
+            name="scores",
+        ),
+    )
 
     prediction_set_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("prediction_set.id", ondelete="CASCADE"), primary_key=True
@@ -122,7 +134,5 @@ class RerankedPrediction(Base):
     reranker_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("reranker_model.id", ondelete="CASCADE"), primary_key=True, index=True
     )
-    go_prediction_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("go_prediction.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
-    score: Mapped[float] = mapped_column(Float)
+    go_prediction_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
+    scores: Mapped[list[float]] = mapped_column(ARRAY(Float))

@@ -5,8 +5,9 @@ Contract:
 1. A re-ranker is applied only when the prediction set produces exactly its feature columns: otherwise
    ``SchemaMismatch`` names the missing and the extra columns. There is no fallback to the KNN order.
 2. Booster files are checked against the sha256 in the model card before use.
-3. Applying stores the re-ranked score beside the KNN score (``reranked_prediction``, one row per
-   prediction); applying again replaces that re-ranker's scores for the set. Needs the curator role.
+3. Applying stores the re-ranked scores beside the KNN scores (``reranked_score``: the set's prediction ids
+   and their scores as two arrays, written with one binary COPY); applying again replaces that re-ranker's
+   scores for the set, in the same transaction (nothing partial on failure). Needs the curator role.
 4. ``per_category`` models score each prediction with its category's booster — NK when the query has no
    transferable annotation in the reference set, PK when it has one in the term's aspect, LK otherwise —
    and with the ``all`` booster for a category that has none.
@@ -21,7 +22,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +34,12 @@ from sqlalchemy.orm import Session
 from services.auth.identity import Identity, Role, require
 from services.db import sql_blocks
 from services.db.engine import session_scope
-from services.db.pg_copy import copy_rows
+from services.db.pg_arrays import copy_array_row
 from services.errors import InputFileError, InvalidInput, NotFound
 from services.jobs.progress import ProgressReporter
 from services.reranking import artifacts
 from services.reranking.features import BY_NAME, FeatureFrame, columns_of, feature_frame, schema_sha
+from services.reranking.steps import StepClock
 from services.reranking.training import ALL, OBJECTIVES, encode, to_unit
 
 Q = sql_blocks.load(__file__)
@@ -147,13 +149,16 @@ def score_frame(
 ) -> np.ndarray:
     """Scores in [0, 1] for the rows of a feature frame (the same encoding as in training)."""
     matrix = encode(frame, model.feature_names, model.card.get("categorical_codes", {}))
+    if not len(frame):
+        return np.empty(0, dtype=np.float64)
+    if categories is None or len(boosters) == 1:
+        return to_unit(np.asarray(boosters[ALL].predict(matrix, num_threads=2), dtype=np.float64), model.objective)
     scores = np.empty(len(frame), dtype=np.float64)
-    groups = np.full(len(frame), ALL, dtype=object)
-    if categories is not None and len(boosters) > 1:
-        groups = np.where(np.isin(categories, list(boosters)), categories, ALL)
-    for group in np.unique(groups) if len(frame) else []:
-        mask = groups == group
-        scores[mask] = boosters[str(group)].predict(matrix[mask], num_threads=2)
+    groups = pd.Series(np.where(np.isin(categories, list(boosters)), categories, ALL)).astype("category")
+    for code, group in enumerate(groups.cat.categories):
+        mask = (groups.cat.codes == code).to_numpy()
+        if mask.any():
+            scores[mask] = boosters[str(group)].predict(matrix[mask], num_threads=2)
     return to_unit(scores, model.objective)
 
 
@@ -163,6 +168,7 @@ class RerankResult:
     reranker: str
     predictions: int
     seconds: float
+    steps: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self) | {"seconds": round(self.seconds, 3)}
@@ -176,33 +182,42 @@ def rerank(
     progress: ProgressReporter | None = None,
     job_id: Any = None,
 ) -> RerankResult:
-    """Apply a re-ranker to a stored prediction set (contracts 1–4)."""
+    """Apply a re-ranker to a stored prediction set (contracts 1–4). One transaction: the set's previous scores
+    by this re-ranker are replaced by the new ones, or nothing changes. ``steps`` holds each step's wall and
+    CPU seconds (model, read, categories, score, write, commit)."""
     require(identity, Role.CURATOR, "re-rank predictions")
     started = time.perf_counter()
+    clock = StepClock()
     with session_scope() as session:
-        model = get_reranker(session, reranker)
-        boosters = model.boosters()
-        ff = feature_frame(session, prediction_set_id, model.families)
+        with clock.step("model"):
+            model = get_reranker(session, reranker)
+            boosters = model.boosters()
+        ff = feature_frame(session, prediction_set_id, model.families, clock=clock)
         check_schema(model, ff, f"prediction set {prediction_set_id}")
         if progress is not None:
             progress.event("phase", f"scoring {len(ff.frame):,} predictions with {model.name}")
-        ps = session.execute(Q.prediction_set_by_id, {"id": prediction_set_id}).first()
-        categories = query_categories(session, ps, ff.frame) if len(boosters) > 1 else None
-        scores = score_frame(model, boosters, ff.frame, categories)
-        session.execute(Q.delete_reranked, {"p": prediction_set_id, "r": model.id})
-        copy_rows(
-            session,
-            "reranked_prediction",
-            ("prediction_set_id", "reranker_id", "go_prediction_id", "score"),
-            zip(
-                [prediction_set_id] * len(scores),
-                [model.id] * len(scores),
-                ff.frame["go_prediction_id"].astype(np.int64).tolist(),
-                scores.tolist(),
-                strict=True,
-            ),
-        )
-    return RerankResult(prediction_set_id, model.name, len(scores), time.perf_counter() - started)
+        with clock.step("categories"):
+            ps = session.execute(Q.prediction_set_by_id, {"id": prediction_set_id}).first()
+            categories = query_categories(session, ps, ff.frame) if len(boosters) > 1 else None
+        with clock.step("score"):
+            scores = score_frame(model, boosters, ff.frame, categories)
+        with clock.step("write"):
+            ids = ff.frame["go_prediction_id"].to_numpy(np.int64)
+            order = np.argsort(ids, kind="stable")
+            session.execute(Q.delete_reranked, {"p": prediction_set_id, "r": model.id})
+            copy_array_row(
+                session,
+                "reranked_score",
+                {
+                    "prediction_set_id": prediction_set_id,
+                    "reranker_id": model.id,
+                    "go_prediction_ids": ids[order],
+                    "scores": np.ascontiguousarray(scores[order], dtype=np.float64),
+                },
+            )
+        with clock.step("commit"):
+            session.commit()
+    return RerankResult(prediction_set_id, model.name, len(scores), time.perf_counter() - started, clock.as_dict())
 
 
 def import_reranker(

@@ -111,15 +111,16 @@ def category_codes(frame: pd.DataFrame, columns: Sequence[str]) -> dict[str, lis
 
 def encode(frame: pd.DataFrame, columns: Sequence[str], codes: Mapping[str, Sequence[str]]) -> pd.DataFrame:
     """The model's input matrix: numeric columns as float64, categorical ones as their stored codes (a value
-    the model never saw becomes missing)."""
+    the model never saw, or a missing one, becomes missing). Vectorised: a categorical column is factorised
+    once and only its distinct values are looked up (as ``str``) in the stored codes."""
     out = {}
     for column in columns:
         if column in codes:
-            values = frame[column].astype(object)
-            values = values.where(values.notna(), None).map(lambda v: None if v is None else str(v))
+            factor = pd.Categorical(frame[column])
             lookup = {value: i for i, value in enumerate(codes[column])}
-            index = values.map(lookup).to_numpy(np.float64)  # a value the model never saw: NaN
-            out[column] = index
+            known = np.array([lookup.get(str(v), -1) for v in factor.categories] + [-1], dtype=np.int64)
+            index = known[factor.codes]  # code -1 (missing) picks the trailing -1
+            out[column] = np.where(index >= 0, index, np.nan).astype(np.float64)
         else:
             out[column] = pd.to_numeric(frame[column], errors="coerce").to_numpy(np.float64)
     return pd.DataFrame(out, columns=list(columns))

@@ -60,13 +60,15 @@ def test_cli_chain(synthetic, capsys, monkeypatch) -> None:
     with session_scope() as session:
         from sqlalchemy import text
 
-        counts = dict(
-            session.execute(
-                text("SELECT reranker_id, count(*) FROM reranked_prediction WHERE prediction_set_id = :p GROUP BY 1"),
-                {"p": ps},
-            ).all()
+        stored = sorted(
+            session.execute(text("SELECT id FROM go_prediction WHERE prediction_set_id = :p"), {"p": ps}).scalars()
         )
-    assert sorted(counts.values()) == [predicted["predictions"]] * 2
+        scored = session.execute(
+            text("SELECT reranker_id, go_prediction_ids FROM reranked_score WHERE prediction_set_id = :p"), {"p": ps}
+        ).all()
+    # One row per re-ranker; its ids are exactly the set's predictions, once each.
+    assert len(scored) == 2 and len(stored) == predicted["predictions"]
+    assert all(sorted(ids) == stored for _, ids in scored)
 
     listed = _json(capsys, ["reranker", "list", "--json"])
     assert {r["name"] for r in listed["rerankers"]} == {"cli-lr", "cli-cat", "cli-ia"}

@@ -19,7 +19,7 @@ from services.reranking import artifacts
 from services.reranking.datasets import delete_dataset, export_dataset, get_dataset, parse_pairs, verify_dataset
 from services.reranking.evaluation import evaluate_reranked
 from services.reranking.features import CATEGORICAL, feature_frame
-from services.reranking.rerankers import SchemaMismatch, get_reranker, import_reranker, rerank
+from services.reranking.rerankers import SchemaMismatch, get_reranker, import_reranker, rerank, score_frame
 from services.reranking.training import TrainSpec, train_reranker
 from tests.reranking.synthetic import CURATOR, LEAD, seed_synthetic
 
@@ -41,7 +41,7 @@ def _mean_fmax(summary: dict) -> float:
     return float(np.mean([row["fmax"] for row in summary["NK"].values()]))
 
 
-def test_reranker_beats_knn_on_the_eval_pair(synthetic, tmp_path) -> None:
+def test_reranker_beats_knn_on_the_eval_pair(synthetic, tmp_path, monkeypatch) -> None:
     exported = _export(synthetic, "syn")
     assert exported.train_rows > 1000 and exported.eval_rows > 300
     trained = train_reranker(LEAD, "syn-binary", "syn", TrainSpec(seed=7))
@@ -79,6 +79,22 @@ def test_reranker_beats_knn_on_the_eval_pair(synthetic, tmp_path) -> None:
 
     result = rerank(CURATOR, ps, "syn-binary")
     assert result.predictions == len(ff.frame)
+    assert {"read", "features", "score", "write", "commit"} <= set(result.steps)
+    # The stored scores are the model's scores of the recomputed features, keyed by prediction id.
+    expected = dict(zip(ff.frame["go_prediction_id"].tolist(),
+                        score_frame(first, first.boosters(), ff.frame, None).tolist(), strict=True))  # fmt: skip
+    assert _stored_scores(ps, first.id) == pytest.approx(expected)
+
+    # A failed re-run (a score outside [0, 1] is refused by the schema) leaves the previous scores whole.
+    import services.reranking.rerankers as rerankers_module
+
+    with monkeypatch.context() as patched, pytest.raises(Exception, match="ck_reranked_score_scores"):
+        patched.setattr(rerankers_module, "score_frame", lambda *a: np.full(len(ff.frame), 2.0))
+        rerank(CURATOR, ps, "syn-binary")
+    assert _stored_scores(ps, first.id) == pytest.approx(expected)
+    # A re-run replaces the scores (still one row per set and re-ranker).
+    assert rerank(CURATOR, ps, "syn-binary").predictions == len(ff.frame)
+    assert _stored_scores(ps, first.id) == pytest.approx(expected)
     with session_scope() as session:
         knn = run_evaluation(session, LEAD, evaluation_set_id=es, prediction_set_id=ps)
         reranked = evaluate_reranked(session, LEAD, evaluation_set_id=es, prediction_set_id=ps, reranker="syn-binary")
@@ -113,6 +129,54 @@ def test_reranker_beats_knn_on_the_eval_pair(synthetic, tmp_path) -> None:
         import_reranker(LEAD, first.folder / "booster_all.txt", tmp_path / "bad.json")
     with pytest.raises(PermissionDenied):
         train_reranker(CURATOR, "nope", "syn")
+
+
+def _stored_scores(prediction_set_id: int, reranker_id: int) -> dict[int, float]:
+    """The stored re-ranked scores of a set by prediction id (asserting one row per set and re-ranker)."""
+    with session_scope() as s:
+        rows = s.execute(
+            sql_text("SELECT go_prediction_ids, scores FROM reranked_score WHERE prediction_set_id = :p"
+                     " AND reranker_id = :r"),
+            {"p": prediction_set_id, "r": reranker_id},
+        ).all()  # fmt: skip
+    assert len(rows) == 1
+    return dict(zip(rows[0][0], rows[0][1], strict=True))
+
+
+def test_array_row_copy_round_trips(db_url) -> None:
+    """pg_arrays.copy_array_row: int64 and float64 arrays (empty or not, NaN kept) come back as written."""
+    from services.db.pg_arrays import copy_array_row
+
+    ids, values = np.array([5, -3, 2**40], dtype=np.int64), np.array([0.25, np.nan, 1e-300])
+    with session_scope() as s:
+        s.execute(sql_text("CREATE TEMP TABLE t (k integer, ids bigint[], vals double precision[])"))
+        copy_array_row(s, "t", {"k": 1, "ids": ids, "vals": values})
+        copy_array_row(s, "t", {"k": 2, "ids": ids[:0], "vals": values[:0]})
+        rows = dict((k, (i, v)) for k, i, v in s.execute(sql_text("SELECT k, ids, vals FROM t")).all())
+        with pytest.raises(TypeError):
+            copy_array_row(s, "t", {"k": 3, "ids": ids.astype(np.int32), "vals": values})
+    assert rows[1][0] == ids.tolist() and np.array_equal(np.array(rows[1][1]), values, equal_nan=True)
+    assert rows[2] == ([], [])
+
+
+def test_columns_read_as_one_row(db_url) -> None:
+    """pg_columns.read_columns: text (NULLs, non-ASCII, empty strings) and numbers of the same rows, in order."""
+    from services.db.pg_columns import read_columns
+
+    query = sql_text(
+        "SELECT string_agg(convert_to(t, 'UTF8'), ''::bytea) AS t__bytes,"
+        " array_agg(COALESCE(octet_length(t), -1)) AS t__lengths, array_agg(COALESCE(x, 'NaN')) AS x,"
+        " array_agg(i::bigint) AS i"
+        " FROM (VALUES (1, 'α-β', 0.5::float8), (2, NULL, NULL), (3, '', 2.0), (4, 'P12345', -1.0)) AS v(i, t, x)"
+        " WHERE i <= :n"
+    )  # fmt: skip
+    with session_scope() as s:
+        frame = read_columns(s, query, {"n": 4})
+        empty = read_columns(s, query, {"n": 0})
+    assert frame["i"].tolist() == [1, 2, 3, 4] and frame["i"].dtype == np.int64
+    assert frame["t"].astype(object).where(frame["t"].notna(), None).tolist() == ["α-β", None, "", "P12345"]
+    np.testing.assert_array_equal(frame["x"].to_numpy(), [0.5, np.nan, 2.0, -1.0])
+    assert list(empty.columns) == ["t", "x", "i"] and empty.empty
 
 
 def get_dataset_uri(name: str) -> str:

@@ -50,6 +50,11 @@ def test_category_codes_are_the_stored_ones() -> None:
     matrix = encode(frame, ["aspect", "knn_score"], {"aspect": ["F", "P"]})
     assert matrix["aspect"].tolist()[:2] == [0.0, 1.0] and np.isnan(matrix["aspect"].iloc[2:]).all()
     assert matrix["knn_score"].tolist() == [0.1, 0.2, 0.3, 0.4]
+    # Values are compared as text; one the model never saw, or a missing one, becomes missing.
+    taxa = pd.DataFrame({"taxonomic_relation": pd.Series([2, 1, 3, None, 2], dtype=object)})
+    coded = encode(taxa, ["taxonomic_relation"], {"taxonomic_relation": ["1", "2"]})["taxonomic_relation"]
+    assert coded.tolist()[:2] == [1.0, 0.0] and coded.isna().tolist() == [False, False, True, True, False]
+    assert coded.iloc[4] == 1.0
 
 
 def _fmax_direct(frame: pd.DataFrame, scores: np.ndarray) -> tuple[float, float]:
@@ -98,3 +103,70 @@ def test_pca_is_deterministic_with_fixed_signs() -> None:
     assert a.components.shape == (16, 20)
     assert (a.components[np.arange(16), np.abs(a.components).argmax(axis=1)] > 0).all()
     assert a.project(x[:3]).shape == (3, 16)
+
+
+def test_taxonomy_voters_count_each_querys_neighbours(monkeypatch) -> None:
+    """The integer-keyed voter computation on a hand-worked case (per-aspect search, a taxdump): Q1's F search
+    has neighbours R1 (its species) and R2, its P search R1; Q2 (no taxon) has R2, R3; Q9 is not a query."""
+    import services.reranking.features as features
+
+    neighbours = pd.DataFrame(
+        [("Q1", "F", "R1", 1.0), ("Q1", "F", "R2", 2.0), ("Q1", "P", "R1", 1.0), ("Q2", "F", "R2", 2.0),
+         ("Q2", "F", "R3", 1.0), ("Q9", "F", "R1", 1.0)],
+        columns=["protein_accession", "aspect", "ref_protein_accession", "ref_taxonomy_id"],
+    )  # fmt: skip
+    terms = [("R1", 10, "F"), ("R1", 20, "P"), ("R2", 10, "F"), ("R3", 10, "F"), ("R3", 20, "P")]
+    raw = pd.DataFrame(
+        {"protein_accession": ["Q1", "Q1", "Q2", "Q2"], "go_term_id": [10, 20, 10, 30],
+         "aspect": ["F", "P", "F", "F"], "query_taxonomy_id": [1.0, 1.0, np.nan, np.nan]}
+    )  # fmt: skip
+
+    def compare(a, b):
+        return (
+            None
+            if a is None or b is None
+            else SimpleNamespace(distance=5 * abs(a - b), common_ancestors=10 - abs(a - b))
+        )
+
+    monkeypatch.setattr(features, "_neighbour_rows", lambda session, ps_id: neighbours)
+    monkeypatch.setattr(features, "load_taxonomy", lambda path: SimpleNamespace(compare=compare))
+    session = SimpleNamespace(execute=lambda query, params: SimpleNamespace(all=lambda: terms))
+    ps = SimpleNamespace(id=1, annotation_set_id=1, evidence_codes=["IDA"], params={"taxdump": "dump"})
+    got = features._taxonomy_voters(session, ps, raw)
+    np.testing.assert_allclose(got["voter_same_species_fraction"], [0.5, 1.0, 0.0, np.nan], equal_nan=True)
+    np.testing.assert_allclose(got["voter_close_fraction"], [0.5, 1.0, 0.0, np.nan], equal_nan=True)
+    np.testing.assert_allclose(got["voter_mean_common_ancestors"], [9.5, 10.0, np.nan, np.nan], equal_nan=True)
+    # Without a taxdump only the same-species share is known.
+    got = features._taxonomy_voters(session, SimpleNamespace(**{**vars(ps), "params": {}}), raw)
+    np.testing.assert_allclose(got["voter_same_species_fraction"], [0.5, 1.0, 0.0, np.nan], equal_nan=True)
+    assert np.isnan(got["voter_close_fraction"]).all() and np.isnan(got["voter_mean_common_ancestors"]).all()
+
+
+def test_lightgbm_threads_wait_passively_unless_told_otherwise() -> None:
+    """Loading the package sets OMP_WAIT_POLICY=PASSIVE before LightGBM loads; a policy already chosen stays."""
+    import os
+    import subprocess
+    import sys
+
+    probe = "import os, services.reranking.training; print(os.environ['OMP_WAIT_POLICY'])"
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    run = [sys.executable, "-c", probe]
+    assert subprocess.run(run, env=env, capture_output=True, text=True, check=True).stdout.strip() == "PASSIVE"
+    chosen = env | {"OMP_WAIT_POLICY": "ACTIVE"}
+    assert subprocess.run(run, env=chosen, capture_output=True, text=True, check=True).stdout.strip() == "ACTIVE"
+
+
+def test_scoring_routes_each_row_to_its_categorys_booster() -> None:
+    """Contract 4 of rerankers: a category's own booster, else ``all``; without categories every row uses ``all``."""
+    from services.reranking.rerankers import score_frame
+
+    def booster(value: float) -> SimpleNamespace:
+        return SimpleNamespace(predict=lambda matrix, num_threads: np.full(len(matrix), value))
+
+    model = SimpleNamespace(feature_names=("knn_score",), card={"categorical_codes": {}}, objective="binary")
+    boosters = {"all": booster(0.1), "NK": booster(0.2), "PK": booster(0.3)}
+    frame = pd.DataFrame({"knn_score": [0.5, 0.6, 0.7, 0.8]})
+    categories = np.array(["NK", "PK", "LK", "NK"], dtype=object)
+    assert score_frame(model, boosters, frame, categories).tolist() == [0.2, 0.3, 0.1, 0.2]
+    assert score_frame(model, boosters, frame, None).tolist() == [0.1] * 4
+    assert score_frame(model, boosters, frame.iloc[:0], categories[:0]).tolist() == []
