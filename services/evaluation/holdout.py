@@ -37,6 +37,7 @@ from services.evaluation.graph import TermGraph
 from services.evaluation.models import CATEGORIES, NAMESPACES
 from services.evaluation.snapshot_graph import SnapshotGraph, load_snapshot_graph
 from services.jobs.progress import ProgressReporter
+from services.ontology.snapshots import resolve_snapshot
 from services.predictions.reference import EXPERIMENTAL_EVIDENCE
 
 Q = sql_blocks.load(__file__)
@@ -154,21 +155,6 @@ def _ns_codes(names: np.ndarray) -> np.ndarray:
 
 
 # -- the database side -----------------------------------------------------------------------------------------
-
-
-def resolve_snapshot(session: Session, ontology: int | str) -> int:
-    """A snapshot named by id or by its data-version (which must then name exactly one snapshot)."""
-    value = str(ontology).strip()
-    if value.isdigit():
-        if session.execute(Q.snapshot_exists, {"id": int(value)}).scalar() is None:
-            raise NotFound(f"no ontology snapshot with id {value}")
-        return int(value)
-    ids = list(session.execute(Q.snapshots_by_version, {"v": value}).scalars())
-    if not ids:
-        raise NotFound(f"no ontology snapshot with data-version {value!r}")
-    if len(ids) > 1:
-        raise InvalidInput(f"{len(ids)} snapshots share data-version {value!r}; name one by id: {ids}")
-    return int(ids[0])
 
 
 def annotation_set_snapshot(session: Session, annotation_set_id: int) -> int:

@@ -3,9 +3,6 @@
 -- name: annotation_set_by_id
 SELECT a.id, a.ontology_snapshot_id, a.source, a.source_version FROM annotation_set a WHERE a.id = :id;
 
--- name: snapshot_exists
-SELECT id FROM ontology_snapshot WHERE id = :id;
-
 -- name: snapshot_terms
 -- The live terms of the three GO namespaces (the evaluator's graph; obsolete terms have no edges).
 SELECT t.id, t.go_id, t.aspect, t.alt_ids
@@ -88,9 +85,6 @@ GROUP BY category, namespace;
 SELECT namespace, count(DISTINCT protein_accession) AS proteins, count(*) AS annotations
 FROM evaluation_known_term WHERE evaluation_set_id = :id
 GROUP BY namespace;
-
--- name: snapshots_by_version
-SELECT id FROM ontology_snapshot WHERE obo_version = :v ORDER BY id;
 
 -- name: annotation_terms
 SELECT DISTINCT a.go_term_id
