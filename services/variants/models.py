@@ -169,7 +169,6 @@ class Variant(Base):
         Index("ix_variants_allele_id", "allele_id"),
         Index("ix_variants_load_batch_id", "load_batch_id"),
         Index("ix_variants_gene", "gene", postgresql_where=text("gene IS NOT NULL")),
-        Index("ix_variants_rs_id", "rs_id", postgresql_where=text("rs_id IS NOT NULL")),
         Index(
             "ix_variants_long_range",
             "pos_range",

@@ -1,0 +1,109 @@
+"""How variant rows are stored (issue 18, migration 0020): a real VEP record's wide values are compressed in
+line, no index serves a query nobody runs, and a store loaded before 0020 reads back the same after it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+from alembic.script import ScriptDirectory
+
+from services.db import migrate
+from services.db.engine import session_scope
+from services.variants import browse
+from services.variants.loader import load_vcf
+from tests.support.vcf_files import CURATOR, DATA
+
+_CSQ_FORMAT = "Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|HGVSc|HGVSp|CANONICAL|gnomADe_AF"
+
+
+def _wide_vcf(path: Path, records: int = 5) -> Path:
+    """Records shaped like real VEP + genmod output: a dozen transcripts each and a long Compounds INFO value,
+    rows of about 3 kB before compression."""
+    header = [
+        "##fileformat=VCFv4.2",
+        "##contig=<ID=chr1,length=248956422>",
+        '##INFO=<ID=AF,Number=A,Type=Float,Description="AF">',
+        '##INFO=<ID=Compounds,Number=.,Type=String,Description="Compound pairs">',
+        f'##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. '
+        f'Format: {_CSQ_FORMAT}">',
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1",
+    ]
+    lines = []
+    for r in range(records):
+        pos = 10_000 + 100 * r
+        csq = ",".join(
+            f"G|intron_variant&NMD_transcript_variant|MODIFIER|GENE{r}|ENSG0000010{r:04d}|Transcript|"
+            f"ENST000004{t:05d}|nonsense_mediated_decay|ENST000004{t:05d}.5:c.{249 + t}-172A>G||{'YES' if t else ''}|"
+            f"0.00{t}"
+            for t in range(12)
+        )
+        compounds = "|".join(f"chr1_{pos + 37 * k}_C_T>{k % 7}.0" for k in range(40))
+        info = f"AF=0.5;Compounds=FAM:{compounds};CSQ={csq}"
+        lines.append(f"chr1\t{pos}\t.\tA\tG\t50\tPASS\t{info}\tGT\t0/1")
+    path.write_text("\n".join(header + lines) + "\n")
+    return path
+
+
+def _stored(url: str) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "SELECT chrom, pos, ref, alt, gene, info::text, vep_annotations::text, allele_id FROM variants "
+            "ORDER BY chrom, pos, alt"
+        ).fetchall()
+
+
+def test_wide_rows_are_compressed_in_line(db_url, tmp_path) -> None:
+    result = load_vcf(_wide_vcf(tmp_path / "wide.vcf"), CURATOR)
+    assert result.status == "completed", result.error
+    with psycopg.connect(db_url) as conn:
+        sizes = conn.execute(
+            "SELECT pg_column_compression(vep_annotations), pg_column_size(v.*), "
+            "octet_length(info::text) + octet_length(vep_annotations::text) FROM variants v"
+        ).fetchall()
+        toasted = conn.execute(
+            "SELECT coalesce(sum(pg_relation_size(c.reltoastrelid)), 0) FROM pg_class c "
+            "JOIN pg_inherits i ON i.inhrelid = c.oid WHERE i.inhparent = 'variants'::regclass "
+            "AND c.reltoastrelid <> 0"
+        ).fetchone()[0]
+    assert len(sizes) == 5
+    for vep_method, row_bytes, text in sizes:
+        assert text > 2500  # a row as wide as a real VEP record's
+        # The widest values are compressed until the row fits PostgreSQL's ~2 kB target (4 rows to a page).
+        assert vep_method == "pglz"
+        assert row_bytes < 2032 < text
+    assert toasted == 0  # compressed in the row itself, nothing moved out of line
+
+    with session_scope(db_url) as session:
+        (first,) = browse.variant_page(session, browse.VariantFilter(region="chr1:10000-10000")).rows["variant_id"]
+        detail = browse.variant_detail(session, int(first))
+    csq = detail["consequences"]["CSQ"]
+    assert len(csq) == 12 and list(csq["Feature"])[:2] == ["ENST00000400000", "ENST00000400001"]
+    assert detail["fields"]["info"]["Compounds"].startswith("FAM:chr1_10000_C_T>0.0|chr1_10037_C_T>1.0|")
+
+
+def test_no_unused_rs_id_index_and_partitions_use_the_default_toast_target(db_url) -> None:
+    with psycopg.connect(db_url) as conn:
+        indexes = {r[0] for r in conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'variants'")}
+        options = conn.execute(
+            "SELECT c.relname, c.reloptions FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid "
+            "WHERE i.inhparent = 'variants'::regclass"
+        ).fetchall()
+    assert "ix_variants_rs_id" not in indexes
+    assert {"ix_variants_chrom_pos", "ix_variants_allele_id", "ix_variants_gene"} <= indexes
+    assert len(options) == 26 and all(not opts for _, opts in options)
+
+
+def test_a_store_loaded_before_0020_reads_the_same_after_it(db_url, tmp_path) -> None:
+    before = ScriptDirectory.from_config(migrate.alembic_config(db_url)).get_revision("0020").down_revision
+    migrate.downgrade(db_url, str(before))
+    for path in (DATA / "vep_cases.vcf", _wide_vcf(tmp_path / "wide.vcf")):
+        assert load_vcf(path, CURATOR).status == "completed"
+    loaded = _stored(db_url)
+    migrate.upgrade(db_url)
+    assert _stored(db_url) == loaded
+    # New loads after the upgrade sit beside the old rows and are compressed.
+    assert load_vcf(DATA / "snpeff.vcf", CURATOR).status == "completed"
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute("SELECT count(*) FROM variants").fetchone()[0] > len(loaded)
