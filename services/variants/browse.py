@@ -43,6 +43,7 @@ from services.annotations.read_path import current_annotation, displayed_value_f
 from services.db import sql_blocks
 from services.errors import InvalidInput, NotFound
 from services.variants.models import LONG_VARIANT_SPAN, Sample, Variant
+from services.variants.packed_json import unpack
 
 Q = sql_blocks.load(__file__)
 
@@ -362,6 +363,8 @@ def variant_detail(session: Session, variant_id: int) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"variant {variant_id} does not exist")
     data = dict(row)
+    data["info"] = unpack(data.get("info"))
+    data["vep_annotations"] = unpack(data.get("vep_annotations"))
     names = data.pop("consequence_fields") or {}
     consequences = {
         kind: pd.DataFrame(expand(entries, names.get(kind, [])))

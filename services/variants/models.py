@@ -26,6 +26,9 @@ Invariants (guarded by the schema in migration 0002 unless said otherwise):
    ``{"CSQ": ["G|missense_variant|MODERATE|…", …], "ANN": […], "EFF": […]}``: each entry is the file's own
    ``|``-joined values (no keys); the field names are stored once per load in
    ``variant_load_audit.consequence_fields`` and ``services.alleles.consequences.expand`` names them.
+   ``info`` and ``vep_annotations`` are ``bytea``: the JSON compressed by ``services.variants.packed_json``
+   (read them with ``packed_json.unpack``; rows loaded before revision 0020 hold plain JSON text, which it
+   reads too). No query filters on them; the row's picked consequence and mapped annotations are columns.
 8. ``pos``/``end_pos`` are 1-based inclusive; ``pos_range`` is ``[pos, end_pos + 1)``.
 """
 
@@ -45,6 +48,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Sequence,
     Text,
     column,
@@ -205,8 +209,8 @@ class Variant(Base):
     cadd_phred: Mapped[float | None] = mapped_column(Float)
     clinvar_sig: Mapped[str | None] = mapped_column(Text)
     clinvar_review: Mapped[str | None] = mapped_column(Text)
-    info: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    vep_annotations: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    info: Mapped[bytes | None] = mapped_column(LargeBinary)  # packed_json (contract point 7)
+    vep_annotations: Mapped[bytes | None] = mapped_column(LargeBinary)  # packed_json (contract point 7)
     sample_id: Mapped[int | None] = mapped_column(Integer)  # references samples.id (contract point 4)
     gt: Mapped[str | None] = mapped_column(Text)
     gq: Mapped[int | None] = mapped_column(Integer)

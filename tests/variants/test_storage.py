@@ -1,10 +1,12 @@
-"""How variant rows are stored (issue 18, migration 0020): a real VEP record's wide values are compressed in
-line, no index serves a query nobody runs, and a store loaded before 0020 reads back the same after it."""
+"""How variant rows are stored (issue 18, migration 0020): a real VEP record's INFO and consequences arrive
+compressed (``packed_json``) and stay in the row, no index serves a query nobody runs, and a store loaded before
+0020 reads back the same after it (and after a downgrade)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import psycopg
 from alembic.script import ScriptDirectory
 
@@ -12,6 +14,7 @@ from services.db import migrate
 from services.db.engine import session_scope
 from services.variants import browse
 from services.variants.loader import load_vcf
+from services.variants.packed_json import unpack
 from tests.support.vcf_files import CURATOR, DATA
 
 _CSQ_FORMAT = "Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|HGVSc|HGVSp|CANONICAL|gnomADe_AF"
@@ -47,20 +50,25 @@ def _wide_vcf(path: Path, records: int = 5) -> Path:
 
 
 def _stored(url: str) -> list[tuple]:
+    """Every row's identity and its INFO and consequences as values (whatever their stored form)."""
     with psycopg.connect(url) as conn:
-        return conn.execute(
-            "SELECT chrom, pos, ref, alt, gene, info::text, vep_annotations::text, allele_id FROM variants "
-            "ORDER BY chrom, pos, alt"
+        rows = conn.execute(
+            "SELECT chrom, pos, ref, alt, gene, info, vep_annotations, allele_id FROM variants "
+            "ORDER BY chrom, pos, alt, variant_id"
         ).fetchall()
+    return [(*r[:5], *(v if isinstance(v, dict) or v is None else unpack(v) for v in r[5:7]), r[7]) for r in rows]
 
 
-def test_wide_rows_are_compressed_in_line(db_url, tmp_path) -> None:
+def _before_0020(url: str) -> str:
+    return str(ScriptDirectory.from_config(migrate.alembic_config(url)).get_revision("0020").down_revision)
+
+
+def test_wide_rows_arrive_compressed_and_stay_in_line(db_url, tmp_path) -> None:
     result = load_vcf(_wide_vcf(tmp_path / "wide.vcf"), CURATOR)
     assert result.status == "completed", result.error
     with psycopg.connect(db_url) as conn:
         sizes = conn.execute(
-            "SELECT pg_column_compression(vep_annotations), pg_column_size(v.*), "
-            "octet_length(info::text) + octet_length(vep_annotations::text) FROM variants v"
+            "SELECT info, vep_annotations, pg_column_compression(vep_annotations), pg_column_size(v.*) FROM variants v"
         ).fetchall()
         toasted = conn.execute(
             "SELECT coalesce(sum(pg_relation_size(c.reltoastrelid)), 0) FROM pg_class c "
@@ -68,12 +76,13 @@ def test_wide_rows_are_compressed_in_line(db_url, tmp_path) -> None:
             "AND c.reltoastrelid <> 0"
         ).fetchone()[0]
     assert len(sizes) == 5
-    for vep_method, row_bytes, text in sizes:
+    for info, vep, server_method, row_bytes in sizes:
+        text = len(orjson.dumps(unpack(info))) + len(orjson.dumps(unpack(vep)))
         assert text > 2500  # a row as wide as a real VEP record's
-        # The widest values are compressed until the row fits PostgreSQL's ~2 kB target (4 rows to a page).
-        assert vep_method == "pglz"
-        assert row_bytes < 2032 < text
-    assert toasted == 0  # compressed in the row itself, nothing moved out of line
+        assert bytes(info)[:4] == bytes(vep)[:4] == b"\x28\xb5\x2f\xfd"  # Zstandard frames
+        assert server_method is None  # the server did not compress again
+        assert row_bytes < text / 2
+    assert toasted == 0  # nothing moved out of line
 
     with session_scope(db_url) as session:
         (first,) = browse.variant_page(session, browse.VariantFilter(region="chr1:10000-10000")).rows["variant_id"]
@@ -81,6 +90,7 @@ def test_wide_rows_are_compressed_in_line(db_url, tmp_path) -> None:
     csq = detail["consequences"]["CSQ"]
     assert len(csq) == 12 and list(csq["Feature"])[:2] == ["ENST00000400000", "ENST00000400001"]
     assert detail["fields"]["info"]["Compounds"].startswith("FAM:chr1_10000_C_T>0.0|chr1_10037_C_T>1.0|")
+    assert detail["fields"]["info"]["AF"] == 0.5
 
 
 def test_no_unused_rs_id_index_and_partitions_use_the_default_toast_target(db_url) -> None:
@@ -95,15 +105,33 @@ def test_no_unused_rs_id_index_and_partitions_use_the_default_toast_target(db_ur
     assert len(options) == 26 and all(not opts for _, opts in options)
 
 
-def test_a_store_loaded_before_0020_reads_the_same_after_it(db_url, tmp_path) -> None:
-    before = ScriptDirectory.from_config(migrate.alembic_config(db_url)).get_revision("0020").down_revision
-    migrate.downgrade(db_url, str(before))
+def test_a_store_loaded_before_0020_reads_the_same_after_it_and_back(db_url, tmp_path) -> None:
     for path in (DATA / "vep_cases.vcf", _wide_vcf(tmp_path / "wide.vcf")):
         assert load_vcf(path, CURATOR).status == "completed"
     loaded = _stored(db_url)
+    # Down to the revision before: the rows are jsonb again, exactly as a load before 0020 left them.
+    migrate.downgrade(db_url, _before_0020(db_url))
+    with psycopg.connect(db_url) as conn:
+        types = conn.execute(
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'variants'::regclass "
+            "AND attname IN ('info', 'vep_annotations')"
+        ).fetchall()
+    assert types == [("jsonb",), ("jsonb",)]
+    assert _stored(db_url) == loaded
+
     migrate.upgrade(db_url)
     assert _stored(db_url) == loaded
-    # New loads after the upgrade sit beside the old rows and are compressed.
+    with psycopg.connect(db_url) as conn:  # converted to plain JSON text, not compressed by the loader
+        assert conn.execute("SELECT count(*) FROM variants WHERE info LIKE '{%'").fetchone()[0] == len(loaded)
+    with session_scope(db_url) as session:  # the detail card reads a converted row
+        (first,) = browse.variant_page(session, browse.VariantFilter(region="chr1:10000-10000")).rows["variant_id"]
+        assert browse.variant_detail(session, int(first))["fields"]["info"]["Compounds"].startswith("FAM:chr1_")
+
+    # A load after the upgrade (compressed rows) beside the converted ones.
     assert load_vcf(DATA / "snpeff.vcf", CURATOR).status == "completed"
-    with psycopg.connect(db_url) as conn:
-        assert conn.execute("SELECT count(*) FROM variants").fetchone()[0] > len(loaded)
+    both = _stored(db_url)
+    assert len(both) > len(loaded)
+    migrate.downgrade(db_url, _before_0020(db_url))
+    assert _stored(db_url) == both
+    migrate.upgrade(db_url)
+    assert _stored(db_url) == both
