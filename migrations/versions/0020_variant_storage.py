@@ -12,6 +12,9 @@
    loaded now are below it (nothing to do), older and unusually wide rows are compressed in line.
 3. ``ix_variants_rs_id`` is dropped: no query reads ``variants`` by ``rs_id`` (the Variants page, its exports,
    the detail card and the annotation read path never filter on it), and it cost ~90 B per variant.
+4. Each Variants filter has an index: ``lower(gene) text_pattern_ops`` for the case-insensitive gene prefix
+   (replacing ``ix_variants_gene`` on ``gene``, which ``ILIKE`` could not use), ``impact``, and a GIN index on
+   the consequence's terms (the filter matches a whole term, no substring scan).
 
 Partitions are fixed (revision 0002 creates them all; none is created at run time): the type change on the
 parent reaches each of them, the storage setting is set on each.
@@ -60,6 +63,13 @@ def upgrade() -> None:
         + ", ".join(f"ALTER COLUMN {c} TYPE bytea USING convert_to({c}::text, 'UTF8')" for c in _PACKED)
     )
     op.drop_index("ix_variants_rs_id", table_name="variants")
+    # The Variants page's filters, each through an index (gene's replaces the plain one ILIKE could not use).
+    op.drop_index("ix_variants_gene", table_name="variants")
+    op.execute("CREATE INDEX ix_variants_gene_lower ON variants (lower(gene) text_pattern_ops) WHERE gene IS NOT NULL")
+    op.create_index("ix_variants_impact", "variants", ["impact"])
+    op.execute(
+        "CREATE INDEX ix_variants_consequence_terms ON variants USING gin (string_to_array(lower(consequence), '&'))"
+    )
 
 
 def _unpack_compressed_rows() -> None:
@@ -91,6 +101,9 @@ def _unpack_compressed_rows() -> None:
 
 def downgrade() -> None:
     _unpack_compressed_rows()
+    for name in ("ix_variants_consequence_terms", "ix_variants_impact", "ix_variants_gene_lower"):
+        op.drop_index(name, table_name="variants")
+    op.create_index("ix_variants_gene", "variants", ["gene"], postgresql_where=sa.text("gene IS NOT NULL"))
     op.create_index("ix_variants_rs_id", "variants", ["rs_id"], postgresql_where=sa.text("rs_id IS NOT NULL"))
     op.execute(
         "ALTER TABLE variants "

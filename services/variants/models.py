@@ -53,6 +53,7 @@ from sqlalchemy import (
     Text,
     column,
     func,
+    literal_column,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, INT8RANGE, JSONB, UUID
@@ -67,6 +68,10 @@ PARTITION_CONTIGS: tuple[str, ...] = tuple([f"chr{i}" for i in range(1, 23)] + [
 
 #: Variants at most this long are found by the (chrom, pos) btree; longer ones through the partial GiST index.
 LONG_VARIANT_SPAN = 1000
+
+#: The row's picked consequence as lower-case terms (``missense_variant&splice_region_variant`` → two terms): the
+#: expression of ``ix_variants_consequence_terms``, which the consequence filter repeats verbatim.
+CONSEQUENCE_TERMS_SQL = "string_to_array(lower(consequence), '&')"
 
 variant_id_seq = Sequence("variants_variant_id_seq", metadata=Base.metadata)
 
@@ -172,7 +177,19 @@ class Variant(Base):
         Index("ix_variants_chrom_pos", "chrom", "pos"),
         Index("ix_variants_allele_id", "allele_id"),
         Index("ix_variants_load_batch_id", "load_batch_id"),
-        Index("ix_variants_gene", "gene", postgresql_where=text("gene IS NOT NULL")),
+        # The Variants page's filters (issue 18): a gene prefix (case-insensitive), an impact, a consequence term.
+        Index(
+            "ix_variants_gene_lower",
+            literal_column("lower(gene)").label("gene_lower"),
+            postgresql_ops={"gene_lower": "text_pattern_ops"},
+            postgresql_where=text("gene IS NOT NULL"),
+        ),
+        Index("ix_variants_impact", "impact"),
+        Index(
+            "ix_variants_consequence_terms",
+            literal_column(CONSEQUENCE_TERMS_SQL).label("consequence_terms"),
+            postgresql_using="gin",
+        ),
         Index(
             "ix_variants_long_range",
             "pos_range",
