@@ -1303,6 +1303,11 @@ PyMODINIT_FUNC PyInit__fastconvert(void) {
     if (!g_compress) return NULL;
     PyObject *m = PyModule_Create(&moduledef);
     if (!m) return NULL;
+    /* fastpath.ROW_FORMAT: the row layout this source writes (2: INFO and consequences packed, revision 0020) */
+    if (PyModule_AddIntConstant(m, "ROW_FORMAT", 2) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
     Py_INCREF(&ConverterType);
     if (PyModule_AddObject(m, "Converter", (PyObject *)&ConverterType) < 0) {
         Py_DECREF(&ConverterType);
