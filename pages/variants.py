@@ -58,7 +58,12 @@ with st.container(border=True):
         "Region", placeholder="chrX or chr1:1,000,000-2,000,000", key="var_region", help="a contig or a range"
     )
     gene = c2.text_input("Gene", key="var_gene", help="case-insensitive, by prefix: 'hba' finds HBA1 and HBA2")
-    consequence = c3.text_input("Consequence", placeholder="missense_variant", key="var_consequence")
+    consequence = c3.text_input(
+        "Consequence",
+        placeholder="missense_variant",
+        help="A whole Sequence Ontology term of the picked consequence (missense_variant, stop_gained), any case.",
+        key="var_consequence",
+    )
     impact = c4.selectbox("Impact", IMPACTS, key="var_impact")
     c5, c6, c7, c8 = st.columns(4)
     max_af_text = c5.text_input("Max gnomAD AF", placeholder="0.01", key="var_max_af")

@@ -584,6 +584,26 @@ static void f_jsonb(Buf *b, Buf *json) {
     put(b, json->p, json->n);
 }
 
+/* services.variants.packed_json.compress, set at import: INFO and consequences are stored compressed (bytea). */
+static PyObject *g_compress = NULL;
+
+/* A bytea field of the JSON text compressed by packed_json.compress (the same bytes the Python path writes).
+   On a Python error the buffer is marked failed and the error stays set for convert_block to raise. */
+static void f_packed(Buf *b, Buf *json) {
+    PyObject *raw = PyBytes_FromStringAndSize(json->p, json->n);
+    PyObject *z = raw ? PyObject_CallOneArg(g_compress, raw) : NULL;
+    Py_XDECREF(raw);
+    if (!z || !PyBytes_Check(z)) {
+        if (z && !PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "packed_json.compress must return bytes");
+        Py_XDECREF(z);
+        b->failed = 1;
+        return;
+    }
+    be32(b, (int32_t)PyBytes_GET_SIZE(z));
+    put(b, PyBytes_AS_STRING(z), PyBytes_GET_SIZE(z));
+    Py_DECREF(z);
+}
+
 #define MAX_ALTS 16
 #define MAX_PER 32
 #define MAX_ELEMS 64
@@ -1050,8 +1070,8 @@ static int convert_line(Converter *self, Scratch *x, Str line, long long *out_ro
         if (is_lof < 0) f_null(site); else f_bool(site, is_lof);
         for (int t = 0; t < 4; t++) { if (has_number[t]) f_float8(site, numbers[t]); else f_null(site); }
         for (int t = 0; t < 2; t++) f_text_or_null(site, clin[t].s, clin[t].n);
-        f_jsonb(site, info);
-        if (vep->n) f_jsonb(site, vep); else f_null(site);
+        f_packed(site, info);
+        if (vep->n) f_packed(site, vep); else f_null(site);
 
         Buf *row = &x->row;
         int rows = 0;
@@ -1194,7 +1214,7 @@ static PyObject *convert_block(Converter *self, PyObject *args) {
             int r = body.n ? convert_line(self, x, body, &line_rows, &line_no_carrier, &cur) : 0;
             if (x->row.failed || x->allele.failed || x->flags.failed || x->plain.failed || x->per.failed ||
                 x->vep.failed || x->extra.failed || x->site.failed || x->fmt_extra.failed) {
-                PyErr_NoMemory();
+                if (!PyErr_Occurred()) PyErr_NoMemory();
                 goto done;
             }
             if (r) {
@@ -1276,8 +1296,18 @@ static struct PyModuleDef moduledef = {PyModuleDef_HEAD_INIT, "_fastconvert", NU
 
 PyMODINIT_FUNC PyInit__fastconvert(void) {
     if (PyType_Ready(&ConverterType) < 0) return NULL;
+    PyObject *packed = PyImport_ImportModule("services.variants.packed_json");
+    if (!packed) return NULL;
+    g_compress = PyObject_GetAttrString(packed, "compress");
+    Py_DECREF(packed);
+    if (!g_compress) return NULL;
     PyObject *m = PyModule_Create(&moduledef);
     if (!m) return NULL;
+    /* fastpath.ROW_FORMAT: the row layout this source writes (2: INFO and consequences packed, revision 0020) */
+    if (PyModule_AddIntConstant(m, "ROW_FORMAT", 2) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
     Py_INCREF(&ConverterType);
     if (PyModule_AddObject(m, "Converter", (PyObject *)&ConverterType) < 0) {
         Py_DECREF(&ConverterType);

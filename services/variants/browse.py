@@ -8,8 +8,11 @@ Contract:
    A region finds every variant overlapping ``[start, end]``: short ones through the ``(chrom, pos)`` btree
    (``pos ≥ start − LONG_VARIANT_SPAN``), longer ones through the partial GiST index on ``pos_range``
    (``end_pos − pos ≥ LONG_VARIANT_SPAN``); both are needed for a complete answer. A gene matches
-   case-insensitively by prefix (``hba`` finds HBA1, HBA2). The ClinVar filter is a set of significance
-   values matched exactly (case-insensitively) against the displayed value of the read path.
+   case-insensitively by prefix (``hba`` finds HBA1, HBA2); a consequence is a whole Sequence Ontology term of
+   the row's picked consequence, case-insensitively (``missense_variant`` finds
+   ``missense_variant&splice_region_variant``; ``missense`` finds nothing); gene, impact and consequence each have
+   an index. The ClinVar filter is a set of significance values matched exactly (case-insensitively) against the
+   displayed value of the read path.
 2. ``variant_page`` is keyset-paged: the cursor is the last row's sort key, so page N costs what page 1 does.
    Sorts: ``position`` (chrom, pos, variant_id) and ``gene`` (gene, chrom, pos, variant_id).
 3. ``export_csv`` / ``export_parquet`` stream the whole filtered set in batches (never all in memory); CSV
@@ -34,7 +37,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, literal, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, literal, literal_column, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.orm import Session
 
 from services.alleles.consequences import expand
@@ -43,6 +47,7 @@ from services.annotations.read_path import current_annotation, displayed_value_f
 from services.db import sql_blocks
 from services.errors import InvalidInput, NotFound
 from services.variants.models import LONG_VARIANT_SPAN, Sample, Variant
+from services.variants.packed_json import unpack
 
 Q = sql_blocks.load(__file__)
 
@@ -209,9 +214,14 @@ def conditions(f: VariantFilter) -> list[ColumnElement[bool]]:
                 )
             )
     if f.gene and f.gene.strip():
-        out.append(_v.c.gene.ilike(_like_escape(f.gene.strip()) + "%"))
-    if f.consequence:
-        out.append(_v.c.consequence.like("%" + _like_escape(f.consequence.strip()) + "%"))
+        # lower(gene) LIKE 'prefix%': the prefix range of ix_variants_gene_lower (text_pattern_ops).
+        out.append(_v.c.gene.is_not(None))
+        out.append(func.lower(_v.c.gene).like(_like_escape(f.gene.strip().lower()) + "%"))
+    if f.consequence and f.consequence.strip():
+        # A whole term of the picked consequence, through the GIN index on the same expression.
+        # string_to_array(lower(consequence), '&'): models.CONSEQUENCE_TERMS_SQL, the index's expression.
+        terms = func.string_to_array(func.lower(_v.c.consequence), literal_column("'&'"), type_=ARRAY(Text))
+        out.append(terms.contains(cast(array([f.consequence.strip().lower()]), ARRAY(Text))))
     if f.impact:
         out.append(_v.c.impact == f.impact)
     if f.max_af is not None:
@@ -362,6 +372,8 @@ def variant_detail(session: Session, variant_id: int) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"variant {variant_id} does not exist")
     data = dict(row)
+    data["info"] = unpack(data.get("info"))
+    data["vep_annotations"] = unpack(data.get("vep_annotations"))
     names = data.pop("consequence_fields") or {}
     consequences = {
         kind: pd.DataFrame(expand(entries, names.get(kind, [])))

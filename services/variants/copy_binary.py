@@ -13,6 +13,8 @@ import uuid
 
 import orjson
 
+from services.variants.packed_json import pack
+
 HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 TRAILER = struct.pack(">h", -1)
 NULL = struct.pack(">i", -1)
@@ -71,6 +73,14 @@ def enc_jsonb(value: object) -> bytes:
         return NULL
     b = _dumps(value)
     return _len(len(b) + 1) + b"\x01" + b
+
+
+def enc_packed(value: object) -> bytes:
+    """A ``bytea`` field holding ``packed_json.pack(value)`` (INFO and consequences of a variant row)."""
+    if value is None:
+        return NULL
+    b = pack(value)
+    return _len(len(b)) + b
 
 
 def enc_uuid(value: uuid.UUID) -> bytes:

@@ -25,10 +25,15 @@ from services.alleles.vcf_header import VcfFormatError
 from services.variants.info_typing import float_value, int_value
 from services.variants.records import RecordConverter
 
+#: The row layout this code writes; a compiled converter built from older C source (a stale build) is not used.
+ROW_FORMAT = 2  # 2: INFO and consequences packed (packed_json, revision 0020)
+
 try:
     from services.variants import _fastconvert
 except ImportError:  # not built (no C compiler at install time): the Python converter does everything
     _fastconvert = None
+if _fastconvert is not None and getattr(_fastconvert, "ROW_FORMAT", 1) != ROW_FORMAT:
+    _fastconvert = None  # stale: rebuild it (pip install -e . or python setup.py build_ext --inplace)
 
 #: Mapped annotation columns in the order the C code numbers them.
 TARGETS = ("af_gnomad", "af_gnomad_popmax", "af_1kg", "cadd_phred", "clinvar_sig", "clinvar_review")

@@ -26,6 +26,9 @@ Invariants (guarded by the schema in migration 0002 unless said otherwise):
    ``{"CSQ": ["G|missense_variant|MODERATE|…", …], "ANN": […], "EFF": […]}``: each entry is the file's own
    ``|``-joined values (no keys); the field names are stored once per load in
    ``variant_load_audit.consequence_fields`` and ``services.alleles.consequences.expand`` names them.
+   ``info`` and ``vep_annotations`` are ``bytea``: the JSON compressed by ``services.variants.packed_json``
+   (read them with ``packed_json.unpack``; rows loaded before revision 0020 hold plain JSON text, which it
+   reads too). No query filters on them; the row's picked consequence and mapped annotations are columns.
 8. ``pos``/``end_pos`` are 1-based inclusive; ``pos_range`` is ``[pos, end_pos + 1)``.
 """
 
@@ -45,10 +48,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Sequence,
     Text,
     column,
     func,
+    literal_column,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, INT8RANGE, JSONB, UUID
@@ -63,6 +68,10 @@ PARTITION_CONTIGS: tuple[str, ...] = tuple([f"chr{i}" for i in range(1, 23)] + [
 
 #: Variants at most this long are found by the (chrom, pos) btree; longer ones through the partial GiST index.
 LONG_VARIANT_SPAN = 1000
+
+#: The row's picked consequence as lower-case terms (``missense_variant&splice_region_variant`` → two terms): the
+#: expression of ``ix_variants_consequence_terms``, which the consequence filter repeats verbatim.
+CONSEQUENCE_TERMS_SQL = "string_to_array(lower(consequence), '&')"
 
 variant_id_seq = Sequence("variants_variant_id_seq", metadata=Base.metadata)
 
@@ -168,8 +177,22 @@ class Variant(Base):
         Index("ix_variants_chrom_pos", "chrom", "pos"),
         Index("ix_variants_allele_id", "allele_id"),
         Index("ix_variants_load_batch_id", "load_batch_id"),
-        Index("ix_variants_gene", "gene", postgresql_where=text("gene IS NOT NULL")),
-        Index("ix_variants_rs_id", "rs_id", postgresql_where=text("rs_id IS NOT NULL")),
+        # The Variants page's filters (issue 18): a gene prefix (case-insensitive), an impact, a consequence term.
+        Index(
+            "ix_variants_gene_lower",
+            literal_column("lower(gene)").label("gene_lower"),
+            postgresql_ops={"gene_lower": "text_pattern_ops"},
+            postgresql_where=text("gene IS NOT NULL"),
+        ),
+        # MODIFIER (most variants of a genome) is found by the position order itself; the rarer impacts need this.
+        Index("ix_variants_impact", "impact", postgresql_where=text("impact <> 'MODIFIER'")),
+        # fastupdate off: a bulk load's pending list would leave the index ~20x its compact size.
+        Index(
+            "ix_variants_consequence_terms",
+            literal_column(CONSEQUENCE_TERMS_SQL).label("consequence_terms"),
+            postgresql_using="gin",
+            postgresql_with={"fastupdate": "off"},
+        ),
         Index(
             "ix_variants_long_range",
             "pos_range",
@@ -206,8 +229,8 @@ class Variant(Base):
     cadd_phred: Mapped[float | None] = mapped_column(Float)
     clinvar_sig: Mapped[str | None] = mapped_column(Text)
     clinvar_review: Mapped[str | None] = mapped_column(Text)
-    info: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    vep_annotations: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    info: Mapped[bytes | None] = mapped_column(LargeBinary)  # packed_json (contract point 7)
+    vep_annotations: Mapped[bytes | None] = mapped_column(LargeBinary)  # packed_json (contract point 7)
     sample_id: Mapped[int | None] = mapped_column(Integer)  # references samples.id (contract point 4)
     gt: Mapped[str | None] = mapped_column(Text)
     gq: Mapped[int | None] = mapped_column(Integer)

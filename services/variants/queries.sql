@@ -87,8 +87,10 @@ TRUNCATE {staging};
 COPY {staging} ({cols}) FROM STDIN (FORMAT BINARY);
 
 -- name: gene_suggestions
--- Gene names starting with :prefix (a LIKE pattern, already escaped, ending in %), case-insensitively.
-SELECT DISTINCT gene FROM variants WHERE gene ILIKE :prefix ORDER BY gene LIMIT :limit;
+-- Gene names starting with :prefix (a LIKE pattern, already escaped, ending in %), case-insensitively
+-- (the prefix range of ix_variants_gene_lower).
+SELECT DISTINCT gene FROM variants WHERE gene IS NOT NULL AND lower(gene) LIKE lower(:prefix) ORDER BY gene
+LIMIT :limit;
 
 -- name: current_clinvar_significances
 SELECT DISTINCT value->>'clnsig' FROM annotation_link

@@ -385,7 +385,7 @@ class RecordConverter:
         fields["rs_id"] = enc_text(site.rs_id)
         fields["clinvar_sig"] = enc_text(None if clin_sig is None else str(clin_sig))
         fields["clinvar_review"] = enc_text(None if clin_rev is None else str(clin_rev))
-        fields["info"] = cb.enc_jsonb(info)
+        fields["info"] = cb.enc_packed(info)
         for column in _FLOAT_COLUMNS:
             fields[column] = cb.enc_float8(number(fields.get(column)))
         row_site = b"".join(_site_fields(fields))
@@ -450,7 +450,7 @@ class RecordConverter:
         fields["impact"] = self._text(impact)
         fields["is_coding"] = cb.enc_bool(is_coding)
         fields["is_lof"] = cb.enc_bool(is_lof)
-        fields["vep_annotations"] = cb.enc_jsonb(vep)
+        fields["vep_annotations"] = cb.enc_packed(vep)
         return fields
 
     def _genotype_rows(
