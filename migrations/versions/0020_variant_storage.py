@@ -21,7 +21,7 @@ Partitions are fixed (revision 0002 creates them all; none is created at run tim
 parent reaches each of them, the storage setting is set on each.
 
 Revision ID: 0020
-Revises: 0017
+Revises: 0019
 Create Date: 2026-12-06
 """
 
@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0017"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
