@@ -181,8 +181,7 @@ class Variant(Base):
         Index(
             "ix_variants_gene_lower",
             literal_column("lower(gene)").label("gene_lower"),
-            postgresql_ops={"gene_lower": "text_pattern_ops"},
-            postgresql_where=text("gene IS NOT NULL"),
+            postgresql_ops={"gene_lower": "text_pattern_ops"},  # not partial: its statistics size gene filters
         ),
         # MODIFIER (most variants of a genome) is found by the position order itself; the rarer impacts need this.
         Index("ix_variants_impact", "impact", postgresql_where=text("impact <> 'MODIFIER'")),
