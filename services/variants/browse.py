@@ -46,6 +46,7 @@ from services.alleles.normalize import contig_normaliser
 from services.annotations.read_path import current_annotation, displayed_value_filter
 from services.db import sql_blocks
 from services.errors import InvalidInput, NotFound
+from services.variants.columns import SITE_COLUMNS
 from services.variants.models import LONG_VARIANT_SPAN, Sample, Variant
 from services.variants.packed_json import unpack
 
@@ -69,30 +70,11 @@ PAGE_COLUMNS = [
     "gt",
     "rs_id",
 ]
+# The stored variant columns (services/variants/columns.py) but the range, FILTER and the two packed blobs, with the
+# row id in front and the sample's name, genotype and load after them.
 EXPORT_COLUMNS = [
     "variant_id",
-    "chrom",
-    "pos",
-    "end_pos",
-    "ref",
-    "alt",
-    "qual",
-    "variant_type",
-    "rs_id",
-    "gene",
-    "transcript",
-    "hgvs_c",
-    "hgvs_p",
-    "consequence",
-    "impact",
-    "is_coding",
-    "is_lof",
-    "af_gnomad",
-    "af_gnomad_popmax",
-    "af_1kg",
-    "cadd_phred",
-    "clinvar_sig",
-    "clinvar_review",
+    *(c for c in SITE_COLUMNS if c not in ("pos_range", "filter", "info", "vep_annotations")),
     "sample",
     "gt",
     "gq",
