@@ -23,14 +23,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import psycopg
-from psycopg import sql as psql
 from sqlalchemy.orm import Session
 
 from services.db import sql_blocks
 from services.db.pg_columns import read_columns
-from services.db.pg_copy import driver_connection
-from services.errors import InvalidInput, NotFound, WorkbenchError
+from services.errors import InvalidInput, NotFound
+from services.predictions.columns import prediction_rows
 from services.predictions.reference import sequence_vectors
 from services.predictions.taxonomy import load_taxonomy
 from services.reranking.steps import StepClock
@@ -169,7 +167,7 @@ def feature_frame(
     with clock.step("read"):
         ps = prediction_set_row(session, prediction_set_id)
         produced = produced_families(ps, families)
-        raw = _prediction_rows(session, prediction_set_id)
+        raw = prediction_rows(session, prediction_set_id)
     with clock.step("features"):
         out = raw[list(META_COLUMNS)].copy()
         for family in produced:
@@ -178,45 +176,6 @@ def feature_frame(
         columns = columns_of(produced)
         frame = out[[*META_COLUMNS, *columns]].reset_index(drop=True)
     return FeatureFrame(frame, produced, columns)
-
-
-TEXT_COLUMNS = ("protein_accession", "go_id", "aspect", "qualifier", "evidence_code", "taxonomic_relation")
-_BINARY_TYPES = {20: ">i8", 701: ">f8"}  # bigint, double precision
-_BINARY_HEADER = 19  # signature (11 bytes), flags (4), header extension length (4, always 0)
-
-
-def _prediction_rows(session: Session, prediction_set_id: int) -> pd.DataFrame:
-    """The stored rows in two reads of the same rows in the same order, both decoded without per-row Python:
-    the numbers through ``COPY … TO STDOUT`` in PostgreSQL's binary format (every field 8 bytes and never NULL,
-    so the stream is one numpy structured array; the server produces it while this process reads) and the
-    text columns as one row of aggregated columns (``read_columns``; NULL → missing). The prediction ids of the
-    two reads must agree row by row."""
-    numbers = psql.SQL(Q.sql("prediction_numbers")).format(p=psql.Literal(int(prediction_set_id)))
-    with driver_connection(session).cursor() as cur:
-        cur.execute(psql.SQL(Q.sql("describe_query")).format(query=numbers))
-        fields = [(d.name, _BINARY_TYPES[d.type_code]) for d in cur.description or ()]
-        binary = _copy_out(cur, psql.SQL(Q.sql("copy_binary_out")).format(query=numbers))
-    layout = np.dtype([("fields", ">i2")] + [p for n, t in fields for p in ((f"{n}__length", ">i4"), (n, t))])
-    body = np.frombuffer(binary, dtype=np.uint8)[_BINARY_HEADER:-2]
-    rows = body.view(layout) if len(body) % layout.itemsize == 0 else None
-    lengths = [f"{n}__length" for n, _ in fields]
-    if rows is None or any((rows[c] != 8).any() for c in lengths) or (rows["fields"] != len(fields)).any():
-        raise WorkbenchError(f"prediction set {prediction_set_id}: unexpected binary layout of the stored rows")
-    frame = pd.DataFrame({n: rows[n].astype(np.int64 if t == ">i8" else np.float64) for n, t in fields})
-    texts = read_columns(session, Q.prediction_texts, {"p": int(prediction_set_id)})
-    if len(texts) != len(frame) or not np.array_equal(texts["go_prediction_id"], frame["go_prediction_id"]):
-        raise WorkbenchError(f"prediction set {prediction_set_id} changed while it was read: run again")
-    for column in TEXT_COLUMNS:
-        frame[column] = texts[column]
-    return frame
-
-
-def _copy_out(cur: psycopg.Cursor, statement: psql.Composable) -> bytearray:
-    buffer = bytearray()
-    with cur.copy(statement) as copy:
-        for block in copy:
-            buffer += block
-    return buffer
 
 
 def _category(values: pd.Series) -> pd.Series:
