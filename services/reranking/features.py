@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy.orm import Session
 
 from services.db import sql_blocks
@@ -169,17 +171,25 @@ def feature_frame(
         produced = produced_families(ps, families)
         raw = prediction_rows(session, prediction_set_id)
     with clock.step("features"):
-        out = raw[list(META_COLUMNS)].copy()
+        out: dict[str, object] = {c: raw[c].to_numpy() if c in _ID_COLUMNS else raw[c] for c in META_COLUMNS}
         for family in produced:
-            for column, values in _family_columns(session, ps, family, raw).items():
-                out[column] = values
+            out |= _family_columns(session, ps, family, raw)
         columns = columns_of(produced)
-        frame = out[[*META_COLUMNS, *columns]].reset_index(drop=True)
+        frame = pd.DataFrame({c: _values(out[c]) for c in (*META_COLUMNS, *columns)}, copy=False)
     return FeatureFrame(frame, produced, columns)
 
 
+_ID_COLUMNS = ("go_prediction_id", "go_term_id")
+
+
+def _values(column: object) -> object:
+    """A column for the frame: a Series's values without its index (the frame gets a fresh 0..n-1 index)."""
+    return column.array if isinstance(column, pd.Series) else column
+
+
 def _category(values: pd.Series) -> pd.Series:
-    return values.astype(object).where(values.notna(), None)
+    """Strings, missing as NaN (pandas' ``str``: arrow-backed, no Python object per value)."""
+    return values.astype("str")
 
 
 def _family_columns(session: Session, ps: object, family: str, raw: pd.DataFrame) -> dict[str, object]:
@@ -234,7 +244,7 @@ def _taxonomy_voters(session: Session, ps: object, raw: pd.DataFrame) -> dict[st
         ).all(),
         columns=["ref_protein_accession", "go_term_id", "term_aspect"],
     )
-    queries = pd.Index(raw["protein_accession"].unique())
+    protein, queries = pd.factorize(raw["protein_accession"])  # first-appearance order, as ``unique``
     searched_aspects = {str(a) for a in neighbours["aspect"].dropna().unique()}
     aspects = pd.Index(sorted({*searched_aspects, *terms["term_aspect"].dropna().unique(), "*"}))
     go_terms = pd.Index(np.unique(np.concatenate([terms["go_term_id"].to_numpy(np.int64),
@@ -242,9 +252,9 @@ def _taxonomy_voters(session: Session, ps: object, raw: pd.DataFrame) -> dict[st
     n_aspects, n_terms = len(aspects), len(go_terms)
     # Neighbours: (query, search aspect) → count n; votes: neighbour × the reference's terms of that aspect.
     nb = pd.DataFrame({
-        "protein": queries.get_indexer(neighbours["protein_accession"]),
-        "aspect": aspects.get_indexer(neighbours["aspect"]),
-        "ref": refs.get_indexer(neighbours["ref_protein_accession"]),
+        "protein": _positions(queries, neighbours["protein_accession"]),
+        "aspect": _positions(aspects, neighbours["aspect"]),
+        "ref": _positions(refs, neighbours["ref_protein_accession"]),
         "ref_taxonomy_id": pd.to_numeric(neighbours["ref_taxonomy_id"], errors="coerce").to_numpy(np.float64),
     })  # fmt: skip
     nb = nb[(nb["protein"] >= 0) & (nb["aspect"] >= 0)]  # neighbours of other queries, or no aspect
@@ -258,9 +268,8 @@ def _taxonomy_voters(session: Session, ps: object, raw: pd.DataFrame) -> dict[st
     votes = nb.merge(annotated, on="ref")
     star = aspects.get_loc("*")
     votes = votes[(votes["aspect"] == star) | (votes["aspect"] == votes["term_aspect"])]
-    first = raw.drop_duplicates("protein_accession")
-    query_tax = np.full(len(queries), np.nan)
-    query_tax[queries.get_indexer(first["protein_accession"])] = first["query_taxonomy_id"].to_numpy(np.float64)
+    _, first = np.unique(protein, return_index=True)  # each query's first row
+    query_tax = raw["query_taxonomy_id"].to_numpy(np.float64)[first]
     q = query_tax[votes["protein"].to_numpy(np.int64)]
     r = votes["ref_taxonomy_id"].to_numpy(np.float64)
     key = (votes["protein"].to_numpy(np.int64) * n_aspects + votes["aspect"].to_numpy(np.int64)) * n_terms
@@ -279,11 +288,11 @@ def _taxonomy_voters(session: Session, ps: object, raw: pd.DataFrame) -> dict[st
         same=("same", "sum"), **({"close": ("close", "sum"), "common": ("common", "mean")} if taxdump else {})
     )
     # Each prediction's (query, search aspect, term): the aspect searched is "*" when the run searched once.
-    protein = queries.get_indexer(raw["protein_accession"]).astype(np.int64)
+    protein = protein.astype(np.int64)
     if searched_aspects == {"*"} and not neighbours["aspect"].isna().any():
         aspect = np.full(len(raw), star, dtype=np.int64)
     else:
-        aspect = aspects.get_indexer(raw["aspect"]).astype(np.int64)
+        aspect = _positions(aspects, raw["aspect"])
     term = go_terms.get_indexer(raw["go_term_id"].to_numpy(np.int64)).astype(np.int64)
     searched = np.where(aspect >= 0, protein * n_aspects + aspect, -1)
     keys = np.where(aspect >= 0, searched * n_terms + term, -1)
@@ -296,6 +305,14 @@ def _taxonomy_voters(session: Session, ps: object, raw: pd.DataFrame) -> dict[st
         "voter_close_fraction": close,
         "voter_mean_common_ancestors": grouped["common"].reindex(keys).to_numpy(np.float64) if taxdump else nan,
     }
+
+
+def _positions(index: pd.Index, values: pd.Series) -> np.ndarray:
+    """``index.get_indexer(values)`` (-1 where absent or missing) for an index of distinct strings, computed by
+    arrow on the values' arrow strings (no Python object per value)."""
+    value_set = pa.array(index.to_numpy(object), type=pa.large_string())
+    found = pc.index_in(pa.array(values, from_pandas=True).cast(pa.large_string()), value_set=value_set)
+    return pc.fill_null(found, -1).to_numpy().astype(np.int64)
 
 
 def _neighbour_rows(session: Session, prediction_set_id: int) -> pd.DataFrame:
