@@ -117,3 +117,13 @@ def test_a_set_without_a_copy_gets_one_at_its_first_read_with_the_catalog_read_t
     with session_scope() as s:
         s.execute(text("DELETE FROM prediction_set WHERE id = :s"), {"s": set_id})
     assert _parts(set_id) == []
+
+
+def test_a_set_without_predictions_reads_empty_and_has_no_copy(catalog) -> None:
+    params = PredictParams(k=1, distance_threshold=0.0)  # no neighbour that close: nothing transferred
+    result = predict("comp", catalog.annotation_set_id, CURATOR, query_set="queries", params=params)
+    assert result.predictions == 0
+    with session_scope() as s:
+        rows = columns.prediction_rows(s, result.prediction_set_id)
+    assert rows.empty and list(rows.columns) == [*columns.NUMBERS, *columns.TEXTS]
+    assert _parts(result.prediction_set_id) == []
