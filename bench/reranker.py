@@ -15,7 +15,9 @@ deterministic, force_row_wise, early stopping on a by-protein validation split).
 Scoring: (a) the model on ``--score-rows`` in-memory feature rows (encode + predict: the scoring step itself);
 (b) ``rerank`` end to end (features read from PostgreSQL, scored, re-ranked scores written in one binary COPY, one
 transaction) on a stored prediction set of ``--stored-rows`` rows: copies of the eval set's predictions and of its
-neighbour lists (so the taxonomy-voters family reads and joins as many neighbours as a real set of that size).
+neighbour lists (so the taxonomy-voters family reads and joins as many neighbours as a real set of that size),
+with the columnar copy the predictor writes with a set (services/predictions/columns.py) built first, timed
+apart: the predictor's extra write time at that size.
 Each figure is printed with wall time, this process's CPU time (all threads) and, for ``rerank``, the database
 server's CPU time (its processes' user + system time, embedded server only), then its ratio to the target.
 Wall time on a shared machine is inflated by the other loads. The package makes LightGBM's OpenMP threads wait
@@ -49,6 +51,7 @@ from sqlalchemy import text  # noqa: E402
 import services.reranking.training as training  # noqa: E402
 from services.db import embedded, migrate  # noqa: E402
 from services.db.engine import session_scope  # noqa: E402
+from services.predictions.columns import build_copy  # noqa: E402
 from services.reranking import artifacts  # noqa: E402
 from services.reranking.datasets import export_dataset, get_dataset, parse_pairs  # noqa: E402
 from services.reranking.features import CATEGORICAL  # noqa: E402
@@ -205,6 +208,19 @@ def main() -> int:
         )  # fmt: skip
         session.execute(text("ANALYZE go_prediction"))
         session.execute(text("ANALYZE prediction_neighbor"))
+    # The columnar copy the predictor writes with a set (services/predictions/columns.py): built here from the
+    # stored rows by the same function, in its own transaction, so its cost shows apart from rerank's.
+    t, cpu, db_cpu = time.perf_counter(), time.process_time(), server_cpu(datadir)
+    with session_scope() as session:
+        built = build_copy(session, target)
+        size = session.execute(text("SELECT sum(octet_length(data)) FROM prediction_set_columns "
+                                    "WHERE prediction_set_id = :p"), {"p": target}).scalar()  # fmt: skip
+    seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
+    db = f"{server_cpu(datadir) - db_cpu:.2f} s" if db_cpu is not None else "n/a (external server)"
+    print(f"columnar copy of the stored set (the predictor's extra write, columns.build_copy): {len(built):,} rows "
+          f"→ {size / 2**20:,.1f} MiB ({size / len(built):.1f} B/row) in {seconds:.2f} s wall, {cpu:.2f} s CPU here "
+          f"+ {db} CPU in the database server")  # fmt: skip
+    del built
     rerank(CURATOR, source, "bench-model")  # warm-up: imports, model load, plans
     for attempt in (1, 2):
         t, cpu, db_cpu = time.perf_counter(), time.process_time(), server_cpu(datadir)

@@ -15,6 +15,9 @@ Invariants (guarded by the schema in migration 0005):
    not split by aspect), so the neighbours behind every term can be shown: one row per rank
    (``uq_prediction_neighbor_rank``).
 5. Predictions and neighbours go with their set (ON DELETE CASCADE).
+6. ``prediction_set_columns`` holds a columnar copy of a set's predictions (``services.predictions.columns``,
+   migration 0021): parts numbered from 0 (``ck_prediction_set_columns_part``), derived from ``go_prediction``
+   and going with the set (CASCADE).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -158,3 +162,19 @@ class PredictionNeighbor(Base):
     rank: Mapped[int] = mapped_column(Integer)
     ref_protein_accession: Mapped[str] = mapped_column(String(40))
     distance: Mapped[float] = mapped_column(Float)
+
+
+class PredictionSetColumns(Base):
+    """One part of the columnar copy of a set's stored predictions: a Zstandard-compressed Parquet file of at
+    most ``columns.PART_ROWS`` rows, stored uncompressed by the server (``STORAGE EXTERNAL``, migration 0021).
+    The parts, in order, hold exactly the set's ``go_prediction`` rows (see ``services.predictions.columns``)."""
+
+    __tablename__ = "prediction_set_columns"
+    __table_args__ = (CheckConstraint("part >= 0 AND rows > 0", name="part"),)
+
+    prediction_set_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("prediction_set.id", ondelete="CASCADE"), primary_key=True
+    )
+    part: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rows: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

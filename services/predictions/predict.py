@@ -11,8 +11,9 @@ Contract:
    over the references annotated in each aspect (F, P, C) and transfers only that aspect's terms.
 4. Transfer and features: ``transfer.transfer_terms``; alignments (parasail NW and SW) for each predicted
    (query, reference) pair when ``alignments`` is on; taxonomy when ``taxdump`` names an NCBI dump.
-5. One unit of work: the prediction set, its neighbours and predictions are written together (COPY) or
-   not at all; a cancel stops it at the next block of queries.
+5. One unit of work: the prediction set, its neighbours, predictions and their columnar copy
+   (``columns.build_copy``) are written together (COPY) or not at all; a cancel stops it at the next block of
+   queries.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from services.embeddings.configs import get_config
 from services.errors import InvalidInput, NotFound
 from services.jobs.progress import ProgressReporter
 from services.predictions.alignment import align_global, align_local
+from services.predictions.columns import build_copy
 from services.predictions.knn import ENGINES, METRICS, exact_knn
 from services.predictions.reference import (
     EXPERIMENTAL_EVIDENCE,
@@ -165,6 +167,9 @@ def predict(
             queries, ref, neighbours, rows, features,
         )  # fmt: skip
         timings["write"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        build_copy(session, set_id)  # the columnar copy, from the rows just written (columns.py, contract 2)
+        timings["columnar_copy"] = time.perf_counter() - t0
     return PredictResult(
         prediction_set_id=set_id,
         queries=len(queries),

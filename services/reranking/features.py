@@ -23,14 +23,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import psycopg
-from psycopg import sql as psql
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy.orm import Session
 
 from services.db import sql_blocks
 from services.db.pg_columns import read_columns
-from services.db.pg_copy import driver_connection
-from services.errors import InvalidInput, NotFound, WorkbenchError
+from services.errors import InvalidInput, NotFound
+from services.predictions.columns import prediction_rows
 from services.predictions.reference import sequence_vectors
 from services.predictions.taxonomy import load_taxonomy
 from services.reranking.steps import StepClock
@@ -169,58 +169,27 @@ def feature_frame(
     with clock.step("read"):
         ps = prediction_set_row(session, prediction_set_id)
         produced = produced_families(ps, families)
-        raw = _prediction_rows(session, prediction_set_id)
+        raw = prediction_rows(session, prediction_set_id)
     with clock.step("features"):
-        out = raw[list(META_COLUMNS)].copy()
+        out: dict[str, object] = {c: raw[c].to_numpy() if c in _ID_COLUMNS else raw[c] for c in META_COLUMNS}
         for family in produced:
-            for column, values in _family_columns(session, ps, family, raw).items():
-                out[column] = values
+            out |= _family_columns(session, ps, family, raw)
         columns = columns_of(produced)
-        frame = out[[*META_COLUMNS, *columns]].reset_index(drop=True)
+        frame = pd.DataFrame({c: _values(out[c]) for c in (*META_COLUMNS, *columns)}, copy=False)
     return FeatureFrame(frame, produced, columns)
 
 
-TEXT_COLUMNS = ("protein_accession", "go_id", "aspect", "qualifier", "evidence_code", "taxonomic_relation")
-_BINARY_TYPES = {20: ">i8", 701: ">f8"}  # bigint, double precision
-_BINARY_HEADER = 19  # signature (11 bytes), flags (4), header extension length (4, always 0)
+_ID_COLUMNS = ("go_prediction_id", "go_term_id")
 
 
-def _prediction_rows(session: Session, prediction_set_id: int) -> pd.DataFrame:
-    """The stored rows in two reads of the same rows in the same order, both decoded without per-row Python:
-    the numbers through ``COPY … TO STDOUT`` in PostgreSQL's binary format (every field 8 bytes and never NULL,
-    so the stream is one numpy structured array; the server produces it while this process reads) and the
-    text columns as one row of aggregated columns (``read_columns``; NULL → missing). The prediction ids of the
-    two reads must agree row by row."""
-    numbers = psql.SQL(Q.sql("prediction_numbers")).format(p=psql.Literal(int(prediction_set_id)))
-    with driver_connection(session).cursor() as cur:
-        cur.execute(psql.SQL(Q.sql("describe_query")).format(query=numbers))
-        fields = [(d.name, _BINARY_TYPES[d.type_code]) for d in cur.description or ()]
-        binary = _copy_out(cur, psql.SQL(Q.sql("copy_binary_out")).format(query=numbers))
-    layout = np.dtype([("fields", ">i2")] + [p for n, t in fields for p in ((f"{n}__length", ">i4"), (n, t))])
-    body = np.frombuffer(binary, dtype=np.uint8)[_BINARY_HEADER:-2]
-    rows = body.view(layout) if len(body) % layout.itemsize == 0 else None
-    lengths = [f"{n}__length" for n, _ in fields]
-    if rows is None or any((rows[c] != 8).any() for c in lengths) or (rows["fields"] != len(fields)).any():
-        raise WorkbenchError(f"prediction set {prediction_set_id}: unexpected binary layout of the stored rows")
-    frame = pd.DataFrame({n: rows[n].astype(np.int64 if t == ">i8" else np.float64) for n, t in fields})
-    texts = read_columns(session, Q.prediction_texts, {"p": int(prediction_set_id)})
-    if len(texts) != len(frame) or not np.array_equal(texts["go_prediction_id"], frame["go_prediction_id"]):
-        raise WorkbenchError(f"prediction set {prediction_set_id} changed while it was read: run again")
-    for column in TEXT_COLUMNS:
-        frame[column] = texts[column]
-    return frame
-
-
-def _copy_out(cur: psycopg.Cursor, statement: psql.Composable) -> bytearray:
-    buffer = bytearray()
-    with cur.copy(statement) as copy:
-        for block in copy:
-            buffer += block
-    return buffer
+def _values(column: object) -> object:
+    """A column for the frame: a Series's values without its index (the frame gets a fresh 0..n-1 index)."""
+    return column.array if isinstance(column, pd.Series) else column
 
 
 def _category(values: pd.Series) -> pd.Series:
-    return values.astype(object).where(values.notna(), None)
+    """Strings, missing as NaN (pandas' ``str``: arrow-backed, no Python object per value)."""
+    return values.astype("str")
 
 
 def _family_columns(session: Session, ps: object, family: str, raw: pd.DataFrame) -> dict[str, object]:
@@ -275,7 +244,7 @@ def _taxonomy_voters(session: Session, ps: object, raw: pd.DataFrame) -> dict[st
         ).all(),
         columns=["ref_protein_accession", "go_term_id", "term_aspect"],
     )
-    queries = pd.Index(raw["protein_accession"].unique())
+    protein, queries = pd.factorize(raw["protein_accession"])  # first-appearance order, as ``unique``
     searched_aspects = {str(a) for a in neighbours["aspect"].dropna().unique()}
     aspects = pd.Index(sorted({*searched_aspects, *terms["term_aspect"].dropna().unique(), "*"}))
     go_terms = pd.Index(np.unique(np.concatenate([terms["go_term_id"].to_numpy(np.int64),
@@ -283,9 +252,9 @@ def _taxonomy_voters(session: Session, ps: object, raw: pd.DataFrame) -> dict[st
     n_aspects, n_terms = len(aspects), len(go_terms)
     # Neighbours: (query, search aspect) → count n; votes: neighbour × the reference's terms of that aspect.
     nb = pd.DataFrame({
-        "protein": queries.get_indexer(neighbours["protein_accession"]),
-        "aspect": aspects.get_indexer(neighbours["aspect"]),
-        "ref": refs.get_indexer(neighbours["ref_protein_accession"]),
+        "protein": _positions(queries, neighbours["protein_accession"]),
+        "aspect": _positions(aspects, neighbours["aspect"]),
+        "ref": _positions(refs, neighbours["ref_protein_accession"]),
         "ref_taxonomy_id": pd.to_numeric(neighbours["ref_taxonomy_id"], errors="coerce").to_numpy(np.float64),
     })  # fmt: skip
     nb = nb[(nb["protein"] >= 0) & (nb["aspect"] >= 0)]  # neighbours of other queries, or no aspect
@@ -299,9 +268,8 @@ def _taxonomy_voters(session: Session, ps: object, raw: pd.DataFrame) -> dict[st
     votes = nb.merge(annotated, on="ref")
     star = aspects.get_loc("*")
     votes = votes[(votes["aspect"] == star) | (votes["aspect"] == votes["term_aspect"])]
-    first = raw.drop_duplicates("protein_accession")
-    query_tax = np.full(len(queries), np.nan)
-    query_tax[queries.get_indexer(first["protein_accession"])] = first["query_taxonomy_id"].to_numpy(np.float64)
+    _, first = np.unique(protein, return_index=True)  # each query's first row
+    query_tax = raw["query_taxonomy_id"].to_numpy(np.float64)[first]
     q = query_tax[votes["protein"].to_numpy(np.int64)]
     r = votes["ref_taxonomy_id"].to_numpy(np.float64)
     key = (votes["protein"].to_numpy(np.int64) * n_aspects + votes["aspect"].to_numpy(np.int64)) * n_terms
@@ -320,11 +288,11 @@ def _taxonomy_voters(session: Session, ps: object, raw: pd.DataFrame) -> dict[st
         same=("same", "sum"), **({"close": ("close", "sum"), "common": ("common", "mean")} if taxdump else {})
     )
     # Each prediction's (query, search aspect, term): the aspect searched is "*" when the run searched once.
-    protein = queries.get_indexer(raw["protein_accession"]).astype(np.int64)
+    protein = protein.astype(np.int64)
     if searched_aspects == {"*"} and not neighbours["aspect"].isna().any():
         aspect = np.full(len(raw), star, dtype=np.int64)
     else:
-        aspect = aspects.get_indexer(raw["aspect"]).astype(np.int64)
+        aspect = _positions(aspects, raw["aspect"])
     term = go_terms.get_indexer(raw["go_term_id"].to_numpy(np.int64)).astype(np.int64)
     searched = np.where(aspect >= 0, protein * n_aspects + aspect, -1)
     keys = np.where(aspect >= 0, searched * n_terms + term, -1)
@@ -337,6 +305,14 @@ def _taxonomy_voters(session: Session, ps: object, raw: pd.DataFrame) -> dict[st
         "voter_close_fraction": close,
         "voter_mean_common_ancestors": grouped["common"].reindex(keys).to_numpy(np.float64) if taxdump else nan,
     }
+
+
+def _positions(index: pd.Index, values: pd.Series) -> np.ndarray:
+    """``index.get_indexer(values)`` (-1 where absent or missing) for an index of distinct strings, computed by
+    arrow on the values' arrow strings (no Python object per value)."""
+    value_set = pa.array(index.to_numpy(object), type=pa.large_string())
+    found = pc.index_in(pa.array(values, from_pandas=True).cast(pa.large_string()), value_set=value_set)
+    return pc.fill_null(found, -1).to_numpy().astype(np.int64)
 
 
 def _neighbour_rows(session: Session, prediction_set_id: int) -> pd.DataFrame:

@@ -5,61 +5,6 @@ SELECT id, embedding_config_id, annotation_set_id, ontology_snapshot_id, k, metr
        evidence_codes, params
 FROM prediction_set WHERE id = :id;
 
--- name: prediction_numbers
--- The stored predictions' numeric columns, every one a float8 that is never NULL (NULL → NaN) except the two
--- ids (bigint, NOT NULL): read with COPY … TO STDOUT (FORMAT binary), every row has the same byte layout, so
--- numpy reads the stream as one structured array. Query taxon from the catalog when the run had no taxdump.
--- Same rows and order as prediction_texts (the unique index's order). {p}: a psycopg Literal of the set id.
-SELECT p.id AS go_prediction_id, p.go_term_id::bigint AS go_term_id,
-       COALESCE(p.query_sequence_id::float8, 'NaN') AS query_sequence_id,
-       COALESCE(p.distance::float8, 'NaN') AS distance, COALESCE(p.score::float8, 'NaN') AS knn_score,
-       COALESCE(p.identity_nw::float8, 'NaN') AS identity_nw, COALESCE(p.similarity_nw::float8, 'NaN') AS similarity_nw,
-       COALESCE(p.alignment_score_nw::float8, 'NaN') AS alignment_score_nw,
-       COALESCE(p.gaps_pct_nw::float8, 'NaN') AS gaps_pct_nw,
-       COALESCE(p.alignment_length_nw::float8, 'NaN') AS alignment_length_nw,
-       COALESCE(p.identity_sw::float8, 'NaN') AS identity_sw, COALESCE(p.similarity_sw::float8, 'NaN') AS similarity_sw,
-       COALESCE(p.alignment_score_sw::float8, 'NaN') AS alignment_score_sw,
-       COALESCE(p.gaps_pct_sw::float8, 'NaN') AS gaps_pct_sw,
-       COALESCE(p.alignment_length_sw::float8, 'NaN') AS alignment_length_sw,
-       COALESCE(p.length_query::float8, 'NaN') AS length_query, COALESCE(p.length_ref::float8, 'NaN') AS length_ref,
-       COALESCE(COALESCE(p.query_taxonomy_id, qp.taxonomy_id)::float8, 'NaN') AS query_taxonomy_id,
-       COALESCE(COALESCE(p.ref_taxonomy_id, rp.taxonomy_id)::float8, 'NaN') AS ref_taxonomy_id,
-       COALESCE(p.taxonomic_distance::float8, 'NaN') AS taxonomic_distance,
-       COALESCE(p.taxonomic_common_ancestors::float8, 'NaN') AS taxonomic_common_ancestors,
-       COALESCE(p.vote_count::float8, 'NaN') AS vote_count, COALESCE(p.k_position::float8, 'NaN') AS k_position,
-       COALESCE(p.go_term_frequency::float8, 'NaN') AS go_term_frequency,
-       COALESCE(p.ref_annotation_density::float8, 'NaN') AS ref_annotation_density,
-       COALESCE(p.neighbor_distance_std::float8, 'NaN') AS neighbor_distance_std,
-       COALESCE(p.neighbor_vote_fraction::float8, 'NaN') AS neighbor_vote_fraction,
-       COALESCE(p.neighbor_min_distance::float8, 'NaN') AS neighbor_min_distance,
-       COALESCE(p.neighbor_mean_distance::float8, 'NaN') AS neighbor_mean_distance
-FROM go_prediction p
-LEFT JOIN protein qp ON qp.accession = p.protein_accession
-LEFT JOIN protein rp ON rp.accession = p.ref_protein_accession
-WHERE p.prediction_set_id = {p}
-ORDER BY p.protein_accession, p.go_term_id;
-
--- name: prediction_texts
--- The stored predictions' text columns as one row of columns (services/db/pg_columns.py read_columns: text as
--- bytes and lengths); the ids check the pairing with prediction_numbers row by row.
-SELECT array_agg(q.go_prediction_id) AS go_prediction_id,
-       string_agg(convert_to(q.protein_accession, 'UTF8'), ''::bytea) AS protein_accession__bytes,
-       array_agg(COALESCE(octet_length(q.protein_accession), -1)) AS protein_accession__lengths,
-       string_agg(convert_to(q.go_id, 'UTF8'), ''::bytea) AS go_id__bytes,
-       array_agg(COALESCE(octet_length(q.go_id), -1)) AS go_id__lengths,
-       string_agg(convert_to(q.aspect, 'UTF8'), ''::bytea) AS aspect__bytes,
-       array_agg(COALESCE(octet_length(q.aspect), -1)) AS aspect__lengths,
-       string_agg(convert_to(q.qualifier, 'UTF8'), ''::bytea) AS qualifier__bytes,
-       array_agg(COALESCE(octet_length(q.qualifier), -1)) AS qualifier__lengths,
-       string_agg(convert_to(q.evidence_code, 'UTF8'), ''::bytea) AS evidence_code__bytes,
-       array_agg(COALESCE(octet_length(q.evidence_code), -1)) AS evidence_code__lengths,
-       string_agg(convert_to(q.taxonomic_relation, 'UTF8'), ''::bytea) AS taxonomic_relation__bytes,
-       array_agg(COALESCE(octet_length(q.taxonomic_relation), -1)) AS taxonomic_relation__lengths
-FROM (SELECT p.id AS go_prediction_id, p.protein_accession, t.go_id, p.aspect, p.qualifier, p.evidence_code,
-             p.taxonomic_relation
-      FROM go_prediction p JOIN go_term t ON t.id = p.go_term_id
-      WHERE p.prediction_set_id = :p ORDER BY p.protein_accession, p.go_term_id) AS q;
-
 -- name: neighbour_rows
 -- The set's neighbour lists as one row of columns (services/db/pg_columns.py read_columns: text as bytes and
 -- lengths, numbers as arrays that are never NULL).
@@ -202,11 +147,3 @@ SELECT a.id, a.source, a.source_version FROM annotation_set a ORDER BY a.id;
 SELECT p.id, c.name AS config, p.prediction_count, p.created_at
 FROM prediction_set p LEFT JOIN embedding_config c ON c.id = p.embedding_config_id
 ORDER BY p.id DESC LIMIT 500;
-
--- name: describe_query
--- A composed query's result columns and types, without running it (features._prediction_rows).
-SELECT * FROM ({query}) AS q LIMIT 0;
-
--- name: copy_binary_out
--- Wraps a composed query for psycopg's copy: PostgreSQL's binary COPY format (features._prediction_rows).
-COPY ({query}) TO STDOUT WITH (FORMAT binary);

@@ -123,7 +123,7 @@ def encode(frame: pd.DataFrame, columns: Sequence[str], codes: Mapping[str, Sequ
             out[column] = np.where(index >= 0, index, np.nan).astype(np.float64)
         else:
             out[column] = pd.to_numeric(frame[column], errors="coerce").to_numpy(np.float64)
-    return pd.DataFrame(out, columns=list(columns))
+    return pd.DataFrame(out, columns=list(columns), copy=False)
 
 
 def validation_mask(proteins: pd.Series) -> np.ndarray:
