@@ -310,10 +310,12 @@ def _values(value: tuple[str, ...] | list[str] | str | None) -> list[str]:
 
 
 def gene_suggestions(session: Session, prefix: str, limit: int = 8) -> list[str]:
-    """Gene names in the store that start with ``prefix`` (case-insensitive), for the gene filter's hint."""
+    """Gene names in the store that start with ``prefix`` (case-insensitive), for the gene filter's hint: the first
+    ``limit`` names in case-insensitive order (one spelling each), sorted; a loose index scan, so a prefix of genes
+    with millions of rows costs what a rare one does."""
     if not prefix.strip():
         return []
-    rows = session.execute(Q.gene_suggestions, {"prefix": _like_escape(prefix.strip()) + "%", "limit": limit})
+    rows = session.execute(Q.gene_suggestions, {"prefix": _like_escape(prefix.strip().lower()) + "%", "limit": limit})
     return list(rows.scalars())
 
 

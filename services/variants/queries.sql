@@ -87,10 +87,20 @@ TRUNCATE {staging};
 COPY {staging} ({cols}) FROM STDIN (FORMAT BINARY);
 
 -- name: gene_suggestions
--- Gene names starting with :prefix (a LIKE pattern, already escaped, ending in %), case-insensitively
--- (the prefix range of ix_variants_gene_position).
-SELECT DISTINCT gene FROM variants WHERE gene IS NOT NULL AND lower(gene) LIKE lower(:prefix) ORDER BY gene
-LIMIT :limit;
+-- Gene names starting with :prefix (a LIKE pattern, lower-case and already escaped, ending in %), case-insensitively:
+-- the first :limit distinct lower(gene) of the prefix range, a loose index scan of ix_variants_gene_position (one
+-- descent per partition and name, never the names' rows), each shown in its first spelling; sorted by name.
+WITH RECURSIVE lowered(lg) AS (
+    (SELECT lower(gene) FROM variants WHERE lower(gene) LIKE :prefix ORDER BY lower(gene) USING ~<~ LIMIT 1)
+    UNION ALL
+    SELECT (SELECT lower(v.gene) FROM variants v WHERE lower(v.gene) LIKE :prefix AND lower(v.gene) ~>~ l.lg
+            ORDER BY lower(v.gene) USING ~<~ LIMIT 1)
+    FROM lowered l WHERE l.lg IS NOT NULL
+)
+SELECT s.gene
+FROM (SELECT lg FROM lowered WHERE lg IS NOT NULL LIMIT :limit) l
+CROSS JOIN LATERAL (SELECT gene FROM variants WHERE lower(gene) = l.lg ORDER BY gene LIMIT 1) s
+ORDER BY s.gene;
 
 -- name: gene_match
 -- browse.gene_match: whether a gene name longer than :gene (lower-case) starts with it (:prefix, the escaped LIKE

@@ -157,3 +157,15 @@ def test_the_clinvar_filter_from_the_links_matches_the_walk_over_variants(db_url
         assert (
             list(zip(pathogenic["chrom"], pathogenic["pos"], strict=True)) == [("chr1", 100)] * 2 + [("chr3", 60)] * 2
         )
+
+
+def test_gene_suggestions_list_each_name_of_the_prefix_once(db_url, tmp_path) -> None:
+    assert load_vcf(_calls(tmp_path), CURATOR).status == "completed"
+    with session_scope(db_url) as s:
+        assert browse.gene_suggestions(s, "hB") == ["HBA1", "HBA2"]
+        assert browse.gene_suggestions(s, "gene") == ["GENE1", "GENE10"]
+        assert browse.gene_suggestions(s, "gene", limit=1) == ["GENE1"]
+        (abc,) = browse.gene_suggestions(s, "AB")  # three spellings of one name: one of them
+        assert abc.lower() == "abc"
+        assert browse.gene_suggestions(s, "%") == browse.gene_suggestions(s, "hba_") == []  # LIKE's wildcards escaped
+        assert browse.gene_suggestions(s, "  ") == []
