@@ -10,9 +10,9 @@ Contract:
    (``end_pos − pos ≥ LONG_VARIANT_SPAN``); both are needed for a complete answer. A gene matches
    case-insensitively by prefix (``hba`` finds HBA1, HBA2); when no other gene name starts with the typed text
    (``resolve``: a few index descents), the prefix runs as ``lower(gene) = typed`` — the same rows — so that
-   ix_variants_gene_position (lower(gene), gene, chrom, pos, variant_id) returns a gene's page in order instead
-   of sorting every row of the gene; a consequence is a whole Sequence Ontology term of
-   the row's picked consequence, case-insensitively (``missense_variant`` finds
+   ix_variants_gene_position (lower(gene), gene, chrom, pos) returns a gene's page in order (then by
+   ``variant_id`` within a position) instead of sorting every row of the gene; a consequence is a whole Sequence
+   Ontology term of the row's picked consequence, case-insensitively (``missense_variant`` finds
    ``missense_variant&splice_region_variant``; ``missense`` finds nothing); gene, impact and consequence each have
    an index. The ClinVar filter is a set of significance values matched exactly (case-insensitively) against the
    displayed value of the read path.

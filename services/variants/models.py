@@ -185,7 +185,6 @@ class Variant(Base):
             "gene",
             "chrom",
             "pos",
-            "variant_id",
             postgresql_ops={"gene_lower": "text_pattern_ops"},  # not partial: its statistics size gene filters
         ),
         Index("ix_variants_sample_id", "sample_id"),
