@@ -5,7 +5,9 @@ Usage: ``python -m bench.load_vcf [--records N] [--real] [--skip-vcf-pg-loader]`
 each, our peak RSS (loader process + its parser child), the ratios, the storage per variant (the database's growth
 and the ``variants`` table with its indexes and TOAST, per loaded row), and each Variants filter's p50/p95 after the
 load. ``--real`` (issue 18) loads the records of a real VEP 110 VCF tiled to N (``bench/real_vcf.py``) instead of
-the synthetic file, whose 1–5 transcripts per record hide where real records cost.
+the synthetic file, whose 1–5 transcripts per record hide where real records cost; after the storage is measured it
+adds a ClinVar release over 6 % of the alleles (``_clinvar_release``, through ``add_source`` and ``refresh``) and
+moves 1 % of the calls to a second sample (``_rare_sample``), so that the ClinVar and sample filters are timed too.
 vcf-pg-loader is installed into its own venv (``/tmp/vpl``) when missing so it cannot disturb our pins.
 """
 
