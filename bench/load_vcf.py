@@ -5,7 +5,9 @@ Usage: ``python -m bench.load_vcf [--records N] [--real] [--skip-vcf-pg-loader]`
 each, our peak RSS (loader process + its parser child), the ratios, the storage per variant (the database's growth
 and the ``variants`` table with its indexes and TOAST, per loaded row), and each Variants filter's p50/p95 after the
 load. ``--real`` (issue 18) loads the records of a real VEP 110 VCF tiled to N (``bench/real_vcf.py``) instead of
-the synthetic file, whose 1–5 transcripts per record hide where real records cost.
+the synthetic file, whose 1–5 transcripts per record hide where real records cost; after the storage is measured it
+adds a ClinVar release over 6 % of the alleles (``_clinvar_release``, through ``add_source`` and ``refresh``) and
+moves 1 % of the calls to a second sample (``_rare_sample``), so that the ClinVar and sample filters are timed too.
 vcf-pg-loader is installed into its own venv (``/tmp/vpl``) when missing so it cannot disturb our pins.
 """
 
@@ -187,9 +189,10 @@ def _filter_times(url: str, filters: list) -> tuple[float, float]:
     times = []
     with session_scope(url) as session:
         session.execute(text("ANALYZE variants"))
-        for f in filters:
+        for item in filters:
+            f, sort = item if isinstance(item, tuple) else (item, "position")
             t = time.perf_counter()
-            variant_page(session, f, limit=1000)
+            variant_page(session, f, sort=sort, limit=1000)
             times.append((time.perf_counter() - t) * 1000)
     return statistics.median(times), statistics.quantiles(times, n=20)[-1]
 
@@ -198,14 +201,88 @@ def _p95(url: str, filters: list) -> float:
     return _filter_times(url, filters)[1]
 
 
+#: The benchmark's ClinVar release: CLNSIG of the alleles whose id ends (mod 1,000) below ``CLINVAR_PER_MILLE``, the
+#: value picked by the id's next digits in ClinVar's rough proportions (benign most, pathogenic least).
+CLINVAR_PER_MILLE = 60
+_CLINVAR_RELEASE = """
+COPY (
+    SELECT chrom, pos, abs(id % 1000000), ref, alt, '.', '.',
+           'CLNSIG=' || (ARRAY['Pathogenic', 'Likely_pathogenic', 'Uncertain_significance', 'Uncertain_significance',
+                               'Uncertain_significance', 'Conflicting_classifications_of_pathogenicity',
+                               'Likely_benign', 'Likely_benign', 'Likely_benign', 'Likely_benign',
+                               'Benign', 'Benign', 'Benign', 'Benign', 'Benign', 'Benign', 'Benign', 'Benign',
+                               'Benign', 'Benign'])[1 + abs((id / 1000) % 20)]
+           || ';CLNREVSTAT=criteria_provided,_single_submitter'
+    FROM alleles WHERE genome_build = 'GRCh38' AND abs(id % 1000) < {per_mille}
+    ORDER BY chrom, pos, ref, alt
+) TO STDOUT
+"""
+#: The benchmark's second sample: the calls of every ``RARE_SAMPLE_EVERY``-th variant id are re-assigned to it, so
+#: that one sample filter matches few rows (1 %) and the file's own sample the rest.
+RARE_SAMPLE = "bench_rare_sample"
+RARE_SAMPLE_EVERY = 100
+
+
+def _clinvar_release(url: str, work: Path) -> tuple[int, float]:
+    """A ClinVar release covering ``CLINVAR_PER_MILLE`` ‰ of the loaded alleles, written as a VCF by one COPY
+    (no per-row Python), added and applied through the real services (``add_source``, ``refresh``), so the
+    filter reads the links a lab's refresh writes. Returns (links, seconds)."""
+    from services.annotations.refresh import refresh
+    from services.annotations.sources import add_source
+    from services.auth.identity import Identity, Role
+
+    path = work / "clinvar_bench.vcf"
+    with open(path, "wb") as fh, psycopg.connect(url) as conn:
+        fh.write(
+            b"##fileformat=VCFv4.2\n##reference=GRCh38\n"
+            b'##INFO=<ID=CLNSIG,Number=.,Type=String,Description="Clinical significance">\n'
+            b'##INFO=<ID=CLNREVSTAT,Number=.,Type=String,Description="Review status">\n'
+            b"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+        )
+        with conn.cursor().copy(_CLINVAR_RELEASE.format(per_mille=int(CLINVAR_PER_MILLE))) as copy:
+            for chunk in copy:
+                fh.write(chunk)
+    curator = Identity("bench", Role.CURATOR)
+    t = time.monotonic()
+    add_source(path, curator, name="clinvar", kind="clinvar", version="bench", url=url)
+    run = refresh(curator, "clinvar", "bench", url=url)
+    elapsed = time.monotonic() - t
+    path.unlink()
+    with psycopg.connect(url) as conn:
+        links = conn.execute(
+            "SELECT count(*) FROM annotation_link WHERE source = 'clinvar' AND valid_to IS NULL"
+        ).fetchone()[0]
+    print(f"ClinVar release: {links:,} current links ({run.health}) added and applied in {elapsed:.1f} s")
+    return links, elapsed
+
+
+def _rare_sample(url: str) -> int:
+    """Re-assign every ``RARE_SAMPLE_EVERY``-th variant's call to a second sample (one UPDATE, then VACUUM)."""
+    with psycopg.connect(url) as conn:
+        (sample,) = conn.execute(
+            "INSERT INTO samples (external_id) VALUES (%s) ON CONFLICT (external_id) DO UPDATE "
+            "SET external_id = EXCLUDED.external_id RETURNING id",
+            (RARE_SAMPLE,),
+        ).fetchone()
+        moved = conn.execute(
+            "UPDATE variants SET sample_id = %s WHERE variant_id %% %s = 0", (sample, RARE_SAMPLE_EVERY)
+        ).rowcount
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM variants")
+    return moved
+
+
 def _real_filters(url: str) -> dict[str, list]:
-    """Each Variants filter alone and gene+region+impact combined, with values drawn from the loaded rows."""
+    """Each Variants filter alone and gene+region+impact combined, with values drawn from the loaded rows; the
+    ClinVar filter over a benchmark release (``_clinvar_release``), the sample filter for a sample of 1 % of the
+    rows (``_rare_sample``) and for the file's own sample (the rest)."""
     from services.variants.browse import VariantFilter
 
     rng = random.Random(7)
     with psycopg.connect(url) as conn:
         genes = [r[0] for r in conn.execute("SELECT DISTINCT gene FROM variants WHERE gene IS NOT NULL")]
         spots = conn.execute("SELECT chrom, pos, gene FROM variants TABLESAMPLE SYSTEM (1) LIMIT 2000").fetchall()
+        samples = [r[0] for r in conn.execute("SELECT external_id FROM samples ORDER BY external_id")]
     impacts = ["HIGH", "MODERATE", "LOW", "MODIFIER"]
     terms = ["missense_variant", "intron_variant", "synonymous_variant", "splice_region_variant", "stop_gained"]
     cases: dict[str, list] = {}
@@ -217,6 +294,15 @@ def _real_filters(url: str) -> dict[str, list]:
     cases["impact"] = [VariantFilter(impact=i) for i in impacts * 5]
     cases["consequence term"] = [VariantFilter(consequence=t) for t in terms * 4]
     cases["max gnomAD AF"] = [VariantFilter(max_af=a) for a in (0.001, 0.01, 0.05, 0.1) * 5]
+    cases["gene, gene sort"] = [(VariantFilter(gene=g), "gene") for g in rng.choices(genes, k=20)] if genes else []
+    cases["gene prefix (2+ genes)"] = [VariantFilter(gene=p) for p in ("hb", "rab", "wdr", "pi")] * 5
+    cases["ClinVar significance"] = [
+        VariantFilter(clinvar_sig=v)
+        for v in ("Pathogenic", "Likely_pathogenic", "Uncertain_significance", "Likely_benign", "Benign")
+    ] * 4
+    cases["ClinVar P + LP"] = [VariantFilter(clinvar_sig=("Pathogenic", "Likely_pathogenic"))] * 20
+    cases["sample (1 % of rows)"] = [VariantFilter(sample=RARE_SAMPLE)] * 20
+    cases["sample (99 % of rows)"] = [VariantFilter(sample=s) for s in samples if s != RARE_SAMPLE] * 20
     cases["gene + region + impact"] = [
         VariantFilter(gene=g, region=f"{c}:{max(1, p - 50_000)}-{p + 50_000}", impact=rng.choice(impacts))
         for c, p, g in rng.sample([s for s in spots if s[2]], 50)
@@ -278,6 +364,8 @@ def main() -> None:
         db_per, table_per = _storage(ours_url, empty_bytes, res["variants_loaded"])
         print(f"storage: {db_per:,.0f} B per variant (database growth), {table_per:,.0f} B (variants + indexes)")
         if args.real:
+            _clinvar_release(ours_url, tmp)
+            print(f"sample filter: {_rare_sample(ours_url):,} calls moved to {RARE_SAMPLE}")
             for name, filters in _real_filters(ours_url).items():
                 if filters:
                     p50, p95 = _filter_times(ours_url, filters)

@@ -33,6 +33,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    literal_column,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID, ExcludeConstraint
@@ -119,6 +120,14 @@ class AnnotationLink(ValidTimeMixin, Base):
             using="gist",
         ),
         CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="ck_annotation_link_valid_interval"),
+        # The Variants page's ClinVar filter (issue 18): current ClinVar links by significance (revision 0022, which
+        # also creates the MCV statistics st_annotation_link_clnsig on source and this expression).
+        Index(
+            "ix_annotation_link_clinvar_sig",
+            literal_column("lower(value ->> 'clnsig')").label("clnsig"),
+            "allele_id",
+            postgresql_where=text("source = 'clinvar' AND valid_to IS NULL"),
+        ),
         # No btree on (allele_id, source, valid_from) (dropped in 0007): the exclusion constraint's GiST index
         # (allele_id, source, validity) serves per-(allele, source) lookups, and a supersession writes one
         # index fewer.

@@ -145,6 +145,10 @@ annotation_current = table(
 )
 
 
+# An allele's contig, for ``displayed_value_filter(contig=…)``.
+_alleles = table("alleles", column("id"), column("chrom"))
+
+
 def retired_values_shown(display: str, include_retired: bool) -> bool:
     """Rule 3's switch: retired (last-known) values count for filters only under ``last-known`` and when asked."""
     if display not in DISPLAY_CHOICES:
@@ -160,25 +164,61 @@ def displayed_value_filter(
     *,
     display: str,
     include_retired: bool = False,
+    contig: ColumnElement[Any] | None = None,
 ) -> ColumnElement[bool]:
     """Rule 3: ``allele_id``'s displayed ``source`` value has ``field`` in ``values`` (case-insensitive).
 
     For the Variants page: ``query.where(displayed_value_filter(Variant.allele_id, "clinvar", "clnsig",
-    ["Pathogenic"], display=display_setting(session), include_retired=ticked))``.
-    """
+    ["Pathogenic"], display=display_setting(session), include_retired=ticked))``. ``contig``, when given, is the
+    caller's contig column of the same allele (a variant's ``chrom`` is its allele's): the condition then also
+    reads the allele's contig, which is true of every row it matches already but lets the planner go from the
+    matching links to one partition of a table partitioned by contig (one probe per link instead of one per
+    partition) — worth it when few links match (``displayed_value_links``). Not retired is said as ``valid_to IS
+    NULL`` (the view's ``retired``), the predicate of the partial index ``ix_annotation_link_clinvar_sig``."""
     c = annotation_current
     wanted = [v.lower() for v in values]
     show_retired = retired_values_shown(display, include_retired)
-    return exists(
+    query = (
         select(1)
         .select_from(c)
         .where(
             c.c.allele_id == allele_id,
             c.c.source == source,
             func.lower(c.c.value[field].astext).in_(wanted),
-            true() if show_retired else c.c.retired.is_(False),
+            true() if show_retired else c.c.valid_to.is_(None),
         )
     )
+    if contig is not None:
+        query = query.join(_alleles, _alleles.c.id == c.c.allele_id).where(_alleles.c.chrom == contig)
+    return exists(query)
+
+
+def displayed_value_links(
+    session: Session,
+    source: str,
+    field: str,
+    values: Sequence[str],
+    *,
+    display: str,
+    include_retired: bool = False,
+    cap: int,
+) -> int:
+    """How many (allele, source) links ``displayed_value_filter`` matches, counting at most ``cap + 1`` (an
+    index range of ``ix_annotation_link_clinvar_sig`` for ClinVar's significance): a caller's cheap measure of
+    how selective the filter is."""
+    c = annotation_current
+    show_retired = retired_values_shown(display, include_retired)
+    matches = (
+        select(1)
+        .select_from(c)
+        .where(
+            c.c.source == source,
+            func.lower(c.c.value[field].astext).in_([v.lower() for v in values]),
+            true() if show_retired else c.c.valid_to.is_(None),
+        )
+        .limit(int(cap) + 1)
+    )
+    return int(session.execute(select(func.count()).select_from(matches.subquery())).scalar_one())
 
 
 def retired_display_impact(session: Session) -> dict[str, int]:

@@ -8,8 +8,11 @@ Contract:
    A region finds every variant overlapping ``[start, end]``: short ones through the ``(chrom, pos)`` btree
    (``pos ≥ start − LONG_VARIANT_SPAN``), longer ones through the partial GiST index on ``pos_range``
    (``end_pos − pos ≥ LONG_VARIANT_SPAN``); both are needed for a complete answer. A gene matches
-   case-insensitively by prefix (``hba`` finds HBA1, HBA2); a consequence is a whole Sequence Ontology term of
-   the row's picked consequence, case-insensitively (``missense_variant`` finds
+   case-insensitively by prefix (``hba`` finds HBA1, HBA2); when no other gene name starts with the typed text
+   (``resolve``: a few index descents), the prefix runs as ``lower(gene) = typed`` — the same rows — so that
+   ix_variants_gene_position (lower(gene), gene, chrom, pos) returns a gene's page in order (then by
+   ``variant_id`` within a position) instead of sorting every row of the gene; a consequence is a whole Sequence
+   Ontology term of the row's picked consequence, case-insensitively (``missense_variant`` finds
    ``missense_variant&splice_region_variant``; ``missense`` finds nothing); gene, impact and consequence each have
    an index. The ClinVar filter is a set of significance values matched exactly (case-insensitively) against the
    displayed value of the read path.
@@ -43,7 +46,7 @@ from sqlalchemy.orm import Session
 
 from services.alleles.consequences import expand
 from services.alleles.normalize import contig_normaliser
-from services.annotations.read_path import current_annotation, displayed_value_filter
+from services.annotations.read_path import current_annotation, displayed_value_filter, displayed_value_links
 from services.db import sql_blocks
 from services.errors import InvalidInput, NotFound
 from services.variants.columns import SITE_COLUMNS
@@ -165,6 +168,57 @@ class Total:
     estimated: bool
 
 
+@dataclass(frozen=True)
+class Resolved:
+    """What the database says about a filter's values before the page's query runs (``resolve``), so that each
+    condition can take the form its index serves; every form selects the same rows as the plain one.
+
+    ``gene_whole``: no gene name but the typed text itself starts with it (case-insensitively), so ``lower(gene) =
+    typed`` selects exactly the rows the prefix does. ``gene_spelling``: besides, every matching row spells the
+    gene this one way, so the rows' position order is their (gene, position) order — the order of
+    ix_variants_gene_position. ``sample_id``: the sample's id (None: no such sample), compared with
+    ``variants.sample_id`` itself so that the planner sizes it from the column's statistics (through the join it
+    assumed every sample holds an equal share). ``clinvar_by_link``: few enough current ClinVar links match
+    (``CLINVAR_BY_LINK_BELOW``) that the query goes from them to their variants, one partition each."""
+
+    gene_whole: bool = False
+    gene_spelling: str | None = None
+    sample_id: int | None = None
+    clinvar_by_link: bool = False
+
+
+#: Up to this many matching ClinVar links the page goes from the links to their variants (a probe each); above,
+#: it walks the variants in position order and checks each one's link (a page needs 1,000 / share rows).
+CLINVAR_BY_LINK_BELOW = 10_000
+
+
+def resolve(session: Session, f: VariantFilter) -> Resolved:
+    """``Resolved`` for ``f``, from a few index descents: for a gene, the first key after the typed text in its
+    prefix range and the first two spellings of it (a loose index scan; neither reads the gene's rows); for a
+    sample, its id; for ClinVar significances, a count of the matching links capped at ``CLINVAR_BY_LINK_BELOW``."""
+    gene_whole, gene_spelling, sample_id, by_link = False, None, None, False
+    if f.gene and f.gene.strip():
+        typed = f.gene.strip().lower()
+        longer, spellings = session.execute(Q.gene_match, {"gene": typed, "prefix": _like_escape(typed) + "%"}).one()
+        if not longer:
+            gene_whole, gene_spelling = True, (spellings[0] if len(spellings) == 1 else None)
+    if f.sample:
+        sample_id = session.execute(Q.sample_id, {"external_id": f.sample}).scalar()
+    significances = _values(f.clinvar_sig)
+    if significances:
+        links = displayed_value_links(
+            session,
+            "clinvar",
+            "clnsig",
+            significances,
+            display=f.retired_display,
+            include_retired=f.include_retired,
+            cap=CLINVAR_BY_LINK_BELOW,
+        )
+        by_link = links <= CLINVAR_BY_LINK_BELOW
+    return Resolved(gene_whole, gene_spelling, sample_id, by_link)
+
+
 def parse_region(region: str, genome_build: str = "GRCh38") -> tuple[str, int | None, int | None]:
     """``(contig, start, end)``; a whole contig (``chrX``, ``X``) gives ``(contig, None, None)``."""
     whole = _CONTIG.match(region or "")
@@ -179,8 +233,10 @@ def parse_region(region: str, genome_build: str = "GRCh38") -> tuple[str, int | 
     return contig_normaliser(genome_build)(m.group(1)), start, end
 
 
-def conditions(f: VariantFilter) -> list[ColumnElement[bool]]:
-    """The filter as SQLAlchemy conditions (values bound as parameters; no text is ever spliced into SQL)."""
+def conditions(f: VariantFilter, known: Resolved | None = None) -> list[ColumnElement[bool]]:
+    """The filter as SQLAlchemy conditions (values bound as parameters; no text is ever spliced into SQL).
+    ``known`` (``resolve``) lets a condition take its indexed form; without it each condition is the plain one."""
+    known = known or Resolved()
     out: list[ColumnElement[bool]] = []
     if f.region:
         chrom, start, end = parse_region(f.region, f.genome_build)
@@ -196,9 +252,15 @@ def conditions(f: VariantFilter) -> list[ColumnElement[bool]]:
                 )
             )
     if f.gene and f.gene.strip():
-        # lower(gene) LIKE 'prefix%': the prefix range of ix_variants_gene_lower (text_pattern_ops).
-        out.append(_v.c.gene.is_not(None))
-        out.append(func.lower(_v.c.gene).like(_like_escape(f.gene.strip().lower()) + "%"))
+        typed = f.gene.strip().lower()
+        if known.gene_whole:
+            # No other gene name starts with the typed text: the prefix is one gene, an equality on the leading
+            # column of ix_variants_gene_position, whose next columns give the page's order (rule 1).
+            out.append(func.lower(_v.c.gene) == typed)
+        else:
+            # lower(gene) LIKE 'prefix%': the prefix range of ix_variants_gene_position (text_pattern_ops).
+            out.append(_v.c.gene.is_not(None))
+            out.append(func.lower(_v.c.gene).like(_like_escape(typed) + "%"))
     if f.consequence and f.consequence.strip():
         # A whole term of the picked consequence, through the GIN index on the same expression.
         # string_to_array(lower(consequence), '&'): models.CONSEQUENCE_TERMS_SQL, the index's expression.
@@ -218,10 +280,14 @@ def conditions(f: VariantFilter) -> list[ColumnElement[bool]]:
                 significances,
                 display=f.retired_display,
                 include_retired=f.include_retired,
+                contig=_v.c.chrom if known.clinvar_by_link else None,
             )
         )
     if f.sample:
-        out.append(_s.c.external_id == f.sample)
+        if known.sample_id is not None:
+            out.append(_v.c.sample_id == known.sample_id)  # ix_variants_sample_id, sized by its statistics
+        else:
+            out.append(_s.c.external_id == f.sample)
     if f.load_batch_id:
         try:
             load_id = uuid.UUID(str(f.load_batch_id))
@@ -244,10 +310,12 @@ def _values(value: tuple[str, ...] | list[str] | str | None) -> list[str]:
 
 
 def gene_suggestions(session: Session, prefix: str, limit: int = 8) -> list[str]:
-    """Gene names in the store that start with ``prefix`` (case-insensitive), for the gene filter's hint."""
+    """Gene names in the store that start with ``prefix`` (case-insensitive), for the gene filter's hint: the first
+    ``limit`` names in case-insensitive order (one spelling each), sorted; a loose index scan, so a prefix of genes
+    with millions of rows costs what a rare one does."""
     if not prefix.strip():
         return []
-    rows = session.execute(Q.gene_suggestions, {"prefix": _like_escape(prefix.strip()) + "%", "limit": limit})
+    rows = session.execute(Q.gene_suggestions, {"prefix": _like_escape(prefix.strip().lower()) + "%", "limit": limit})
     return list(rows.scalars())
 
 
@@ -281,38 +349,56 @@ def estimated_total(session: Session) -> int | None:
     return None if estimate is None else int(estimate)
 
 
-def count_variants(session: Session, f: VariantFilter, *, cap: int | None = None) -> int:
+def count_variants(session: Session, f: VariantFilter, *, cap: int | None = None, known: Resolved | None = None) -> int:
     """How many variants match ``f``; with ``cap``, at most ``cap + 1`` rows are counted (a capped count)."""
-    matches = select(literal(1)).select_from(_FROM).where(*conditions(f))
+    where = conditions(f, known if known is not None else resolve(session, f))
+    matches = select(literal(1)).select_from(_FROM).where(*where)
     if cap is None:
-        query = select(func.count()).select_from(_FROM).where(*conditions(f))
+        query = select(func.count()).select_from(_FROM).where(*where)
     else:
         query = select(func.count()).select_from(matches.limit(int(cap) + 1).subquery())
     return int(session.execute(query).scalar_one())
 
 
-def variant_total(session: Session, f: VariantFilter, *, exact: bool = False, cap: int | None = None) -> Total:
+def variant_total(
+    session: Session,
+    f: VariantFilter,
+    *,
+    exact: bool = False,
+    cap: int | None = None,
+    known: Resolved | None = None,
+) -> Total:
     """The total the page shows (module contract, point 5): the planner's estimate for a big unfiltered store,
     else a count capped at ``cap`` (``COUNT_CAP``) — or, with ``exact``, the exact count of every match."""
     if exact:
-        return Total(count_variants(session, f), capped=False, estimated=False)
+        return Total(count_variants(session, f, known=known), capped=False, estimated=False)
     if f == VariantFilter(genome_build=f.genome_build, retired_display=f.retired_display):
         # Unfiltered: the estimate is exact enough and costs nothing.
         estimate = estimated_total(session)
         if estimate is not None and estimate >= EXACT_TOTAL_BELOW:
             return Total(estimate, capped=False, estimated=True)
     cap = COUNT_CAP if cap is None else int(cap)
-    counted = count_variants(session, f, cap=cap)
+    counted = count_variants(session, f, cap=cap, known=known)
     return Total(min(counted, cap), capped=counted > cap, estimated=False)
 
 
-def _rows(f: VariantFilter, key: tuple[str, ...], after: tuple | None, limit: int) -> Select[Any]:
-    """The filtered rows ordered by ``key`` (column names), after the keyset cursor ``after``, at most ``limit``."""
+def _rows(
+    f: VariantFilter, key: tuple[str, ...], after: tuple | None, limit: int, known: Resolved | None = None
+) -> Select[Any]:
+    """The filtered rows ordered by ``key`` (column names), after the keyset cursor ``after``, at most ``limit``.
+
+    When every matching row has one gene spelling (``known.gene_spelling``), the position order is the (gene, position)
+    order: the query says the latter, which ix_variants_gene_position returns as stored (no sort of the gene's
+    rows); the cursor stays the caller's key."""
+    known = known or Resolved()
+    if after is not None and len(after) != len(key):
+        raise InvalidInput("a stale page cursor")
+    if known.gene_spelling is not None and key == SORTS["position"]:
+        key = SORTS["gene"]
+        after = None if after is None else (known.gene_spelling, *after)
     order = [_v.c[name] for name in key]
-    query = select(*_ROW).select_from(_FROM).where(*conditions(f))
+    query = select(*_ROW).select_from(_FROM).where(*conditions(f, known))
     if after is not None:
-        if len(after) != len(key):
-            raise InvalidInput("a stale page cursor")
         query = query.where(tuple_(*order) > tuple_(*after))
     return query.order_by(*order).limit(int(limit))
 
@@ -332,13 +418,14 @@ def variant_page(
     if sort not in SORTS:
         raise InvalidInput(f"unknown sort {sort!r}")
     key = SORTS[sort]
-    rows = session.execute(_rows(f, key, after, int(limit) + 1)).mappings().all()
+    known = resolve(session, f)
+    rows = session.execute(_rows(f, key, after, int(limit) + 1, known)).mappings().all()
     more = len(rows) > limit
     rows = rows[:limit]
     records = with_current_clinvar(session, [dict(r) for r in rows], f.retired_display)
     frame = pd.DataFrame(records, columns=[*EXPORT_COLUMNS, "allele_id"])
     next_cursor = tuple(rows[-1][k] for k in key) if more and rows else None
-    total = variant_total(session, f, exact=exact_total, cap=count_cap)
+    total = variant_total(session, f, exact=exact_total, cap=count_cap, known=known)
     return Page(
         frame[[*PAGE_COLUMNS, "allele_id"]],
         total.count,
@@ -395,9 +482,10 @@ def neutralise(value: Any) -> Any:
 
 def _batches(session: Session, f: VariantFilter, batch: int) -> Iterator[list[dict[str, Any]]]:
     key = SORTS["position"]
+    known = resolve(session, f)
     after = None
     while True:
-        rows = session.execute(_rows(f, key, after, batch)).mappings().all()
+        rows = session.execute(_rows(f, key, after, batch, known)).mappings().all()
         if not rows:
             return
         yield with_current_clinvar(session, [dict(r) for r in rows], f.retired_display)

@@ -177,12 +177,17 @@ class Variant(Base):
         Index("ix_variants_chrom_pos", "chrom", "pos"),
         Index("ix_variants_allele_id", "allele_id"),
         Index("ix_variants_load_batch_id", "load_batch_id"),
-        # The Variants page's filters (issue 18): a gene prefix (case-insensitive), an impact, a consequence term.
+        # The Variants page's filters (issue 18): a gene prefix (case-insensitive) whose next columns give a whole
+        # gene's rows in page order, a sample, an impact, a consequence term.
         Index(
-            "ix_variants_gene_lower",
+            "ix_variants_gene_position",
             literal_column("lower(gene)").label("gene_lower"),
+            "gene",
+            "chrom",
+            "pos",
             postgresql_ops={"gene_lower": "text_pattern_ops"},  # not partial: its statistics size gene filters
         ),
+        Index("ix_variants_sample_id", "sample_id"),
         # MODIFIER (most variants of a genome) is found by the position order itself; the rarer impacts need this.
         Index("ix_variants_impact", "impact", postgresql_where=text("impact <> 'MODIFIER'")),
         # fastupdate off: a bulk load's pending list would leave the index ~20x its compact size.

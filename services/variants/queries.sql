@@ -87,10 +87,33 @@ TRUNCATE {staging};
 COPY {staging} ({cols}) FROM STDIN (FORMAT BINARY);
 
 -- name: gene_suggestions
--- Gene names starting with :prefix (a LIKE pattern, already escaped, ending in %), case-insensitively
--- (the prefix range of ix_variants_gene_lower).
-SELECT DISTINCT gene FROM variants WHERE gene IS NOT NULL AND lower(gene) LIKE lower(:prefix) ORDER BY gene
-LIMIT :limit;
+-- Gene names starting with :prefix (a LIKE pattern, lower-case and already escaped, ending in %), case-insensitively:
+-- the first :limit distinct lower(gene) of the prefix range, a loose index scan of ix_variants_gene_position (one
+-- descent per partition and name, never the names' rows), each shown in its first spelling; sorted by name.
+WITH RECURSIVE lowered(lg) AS (
+    (SELECT lower(gene) FROM variants WHERE lower(gene) LIKE :prefix ORDER BY lower(gene) USING ~<~ LIMIT 1)
+    UNION ALL
+    SELECT (SELECT lower(v.gene) FROM variants v WHERE lower(v.gene) LIKE :prefix AND lower(v.gene) ~>~ l.lg
+            ORDER BY lower(v.gene) USING ~<~ LIMIT 1)
+    FROM lowered l WHERE l.lg IS NOT NULL
+)
+SELECT s.gene
+FROM (SELECT lg FROM lowered WHERE lg IS NOT NULL LIMIT :limit) l
+CROSS JOIN LATERAL (SELECT gene FROM variants WHERE lower(gene) = l.lg ORDER BY gene LIMIT 1) s
+ORDER BY s.gene;
+
+-- name: gene_match
+-- browse.gene_match: whether a gene name longer than :gene (lower-case) starts with it (:prefix, the escaped LIKE
+-- pattern ':gene%'): the first key after :gene in the prefix's range; and the first two spellings of :gene itself,
+-- a loose index scan (each step one descent of ix_variants_gene_position per partition). Neither reads a gene's rows.
+WITH RECURSIVE spelling(gene) AS (
+    (SELECT gene FROM variants WHERE lower(gene) = :gene ORDER BY gene LIMIT 1)
+    UNION ALL
+    SELECT (SELECT v.gene FROM variants v WHERE lower(v.gene) = :gene AND v.gene > s.gene ORDER BY v.gene LIMIT 1)
+    FROM spelling s WHERE s.gene IS NOT NULL
+)
+SELECT EXISTS (SELECT 1 FROM variants WHERE lower(gene) ~>~ :gene AND lower(gene) LIKE :prefix) AS longer,
+       array(SELECT gene FROM spelling WHERE gene IS NOT NULL LIMIT 2) AS spellings;
 
 -- name: current_clinvar_significances
 SELECT DISTINCT value->>'clnsig' FROM annotation_link
@@ -114,6 +137,9 @@ SELECT load_batch_id::text AS load_id, file_name, genome_build, status, is_reloa
        variants_loaded, variants_skipped, skip_reasons, warnings, error_message, error_line, loaded_by,
        started_at, seconds
 FROM variant_load_audit ORDER BY started_at DESC LIMIT :limit;
+
+-- name: sample_id
+SELECT id FROM samples WHERE external_id = :external_id;
 
 -- name: sample_names
 SELECT external_id FROM samples ORDER BY external_id;

@@ -74,7 +74,12 @@ def _ignorable(diff) -> bool:
     return kind in ("add_index", "remove_index") and getattr(index, "name", None) in _EXPRESSION_INDEXES
 
 
-_EXPRESSION_INDEXES = {"ix_protein_search_trgm", "ix_variants_gene_lower", "ix_variants_consequence_terms"}
+_EXPRESSION_INDEXES = {
+    "ix_protein_search_trgm",
+    "ix_variants_gene_position",
+    "ix_variants_consequence_terms",
+    "ix_annotation_link_clinvar_sig",
+}
 _KINDS = {CheckConstraint: "check", UniqueConstraint: "unique", ExcludeConstraint: "exclude"}
 
 

@@ -108,9 +108,9 @@ def test_the_total_is_capped_and_counted_exactly_on_request(app, monkeypatch) ->
     counts: list[int | None] = []
     counted = browse.count_variants
 
-    def spy(session, f, *, cap=None):
+    def spy(session, f, *, cap=None, **resolved):
         counts.append(cap)
-        return counted(session, f, cap=cap)
+        return counted(session, f, cap=cap, **resolved)
 
     monkeypatch.setattr(browse, "count_variants", spy)
     at = app("pages/variants.py", role="viewer")

@@ -105,7 +105,8 @@ def test_no_unused_rs_id_index_and_partitions_use_the_default_toast_target(db_ur
     assert {
         "ix_variants_chrom_pos",
         "ix_variants_allele_id",
-        "ix_variants_gene_lower",
+        "ix_variants_gene_position",
+        "ix_variants_sample_id",
         "ix_variants_impact",
         "ix_variants_consequence_terms",
     } <= indexes

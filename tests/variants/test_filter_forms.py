@@ -1,0 +1,173 @@
+"""Issue 18: each Variants filter's indexed form (``browse.resolve``) selects exactly the rows of its plain form —
+a whole gene as ``lower(gene) = typed`` read off ix_variants_gene_position in page order, a sample by its id, ClinVar
+significances from the matching links — page after page, in both sorts."""
+
+from __future__ import annotations
+
+import re
+
+import psycopg
+import pytest
+from sqlalchemy.dialects import postgresql
+
+from services.annotations.refresh import refresh
+from services.db.engine import session_scope
+from services.variants import browse
+from services.variants.loader import load_vcf
+from tests.support.annotation_releases import CURATOR, at
+from tests.support.release_files import CLINVAR_INFO, add, vcf
+
+_HEADER = (
+    "##fileformat=VCFv4.2\n##VEP=v110\n"
+    '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. '
+    'Format: Allele|Consequence|IMPACT|SYMBOL|Feature|HGVSc|HGVSp|PICK">\n'
+    '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2\n"
+)
+# (chrom, pos, gene): a gene that is a prefix of another (GENE1, GENE10), two genes of one prefix (HBA1, HBA2), one
+# gene in two spellings (Abc, ABC), rows on several contigs and positions repeated (two ALTs).
+_SITES = [
+    ("chr1", 100, "GENE1"),
+    ("chr1", 200, "GENE10"),
+    ("chr1", 300, "HBA1"),
+    ("chr2", 100, "HBA2"),
+    ("chr2", 150, "HBA1"),
+    ("chr2", 400, "Abc"),
+    ("chr3", 50, "ABC"),
+    ("chr3", 60, "HBA1"),
+    ("chr10", 70, "HBA1"),
+    ("chrX", 80, "GENE1"),
+    ("chr2", 500, "abc"),
+]
+
+
+def _calls(tmp_path):
+    lines = []
+    for chrom, pos, gene in _SITES:
+        csq = ",".join(f"{alt}|missense_variant|MODERATE|{gene}|ENST1|c.1A>{alt}||YES" for alt in "GT")
+        lines.append(f"{chrom}\t{pos}\t.\tA\tG,T\t50\tPASS\tCSQ={csq}\tGT\t0/1\t1/2")
+    path = tmp_path / "genes.vcf"
+    path.write_text(_HEADER + "".join(line + "\n" for line in lines))
+    return path
+
+
+def _ids(session, f, known, sort, limit=3):
+    """Every matching variant id, page by page (``limit`` a page), under ``known`` (a ``Resolved``)."""
+    key, cursor, out = browse.SORTS[sort], None, []
+    while True:
+        rows = session.execute(browse._rows(f, key, cursor, limit + 1, known)).mappings().all()
+        out += [r["variant_id"] for r in rows[:limit]]
+        if len(rows) <= limit:
+            return out
+        cursor = tuple(rows[limit - 1][k] for k in key)
+
+
+@pytest.mark.parametrize("typed", ["hba1", "HBA", "gene1", "GENE10", "abc", "ABC", "h", "nope", "hba_", "%"])
+def test_a_whole_gene_as_an_equality_pages_exactly_the_prefix_rows(db_url, tmp_path, typed) -> None:
+    assert load_vcf(_calls(tmp_path), CURATOR).status == "completed"
+    f = browse.VariantFilter(gene=typed)
+    with session_scope(db_url) as s:
+        known = browse.resolve(s, f)
+        for sort in browse.SORTS:
+            plain = _ids(s, f, browse.Resolved(), sort)
+            assert _ids(s, f, known, sort) == plain
+            assert [r for r in browse.variant_page(s, f, sort=sort, limit=100).rows["variant_id"]] == plain
+        assert browse.count_variants(s, f) == browse.count_variants(s, f, known=browse.Resolved())
+
+
+def test_resolve_says_when_a_prefix_is_one_gene_and_how_it_is_spelled(db_url, tmp_path) -> None:
+    assert load_vcf(_calls(tmp_path), CURATOR).status == "completed"
+    with session_scope(db_url) as s:
+
+        def gene(typed):
+            r = browse.resolve(s, browse.VariantFilter(gene=typed))
+            return r.gene_whole, r.gene_spelling
+
+        assert gene("hba1") == (True, "HBA1")
+        assert gene(" HbA2 ") == (True, "HBA2")
+        assert gene("hba") == (False, None)  # HBA1 and HBA2
+        assert gene("gene1") == (False, None)  # GENE10 starts with it too
+        assert gene("gene10") == (True, "GENE10")
+        assert gene("abc") == (True, None)  # one gene, three spellings
+        assert gene("nope") == (True, None)  # no gene: the equality matches nothing, like the prefix
+        assert browse.resolve(s, browse.VariantFilter()) == browse.Resolved()
+
+
+_SORT_NODE = re.compile(r"^\s*(->\s+)?Sort\s+\(", re.MULTILINE)  # a full sort (not an incremental one)
+
+
+def _plan(url: str, query) -> str:
+    compiled = query.compile(dialect=postgresql.dialect(), compile_kwargs={"render_postcompile": True})
+    with psycopg.connect(url) as conn:
+        conn.execute("SET enable_seqscan = off")
+        conn.execute("SET enable_sort = off")  # a sort shows only where no index gives the order
+        conn.execute("ANALYZE variants")
+        return "\n".join(r[0] for r in conn.execute("EXPLAIN " + str(compiled), compiled.params).fetchall())
+
+
+def test_a_whole_gene_page_comes_off_the_index_in_order_without_a_sort(db_url, tmp_path) -> None:
+    assert load_vcf(_calls(tmp_path), CURATOR).status == "completed"
+    f = browse.VariantFilter(gene="HBA1")
+    with session_scope(db_url) as s:
+        known = browse.resolve(s, f)
+    for sort in browse.SORTS:
+        for cursor in (None, ("HBA1", "chr2", 150, 0) if sort == "gene" else ("chr2", 150, 0)):
+            plan = _plan(db_url, browse._rows(f, browse.SORTS[sort], cursor, 51, known))
+            # The index's order (gene, chrom, pos), then variant_id among the rows of one position.
+            assert "Merge Append" in plan and not _SORT_NODE.search(plan), plan
+            assert "Presorted Key: v.gene, v.chrom, v.pos" in plan, plan
+            lines = plan.splitlines()
+            conditions = [b for a, b in zip(lines, lines[1:], strict=False) if "_lower_gene_chrom_pos_idx" in a]
+            assert conditions and all("lower(gene) = 'hba1'::text)" in line for line in conditions), plan
+            # A later page starts inside the index (the cursor is an index condition), it does not filter.
+            assert all(("ROW(gene, chrom, pos) >= ROW(" in line) == bool(cursor) for line in conditions), plan
+    # (A prefix of two genes still reads the index's prefix range: tests/variants/test_storage.py.)
+
+
+def test_the_sample_filter_by_id_matches_the_sample_by_name(db_url, tmp_path) -> None:
+    assert load_vcf(_calls(tmp_path), CURATOR).status == "completed"
+    with session_scope(db_url) as s:
+        for name in ("S1", "S2", "nobody"):
+            f = browse.VariantFilter(sample=name)
+            known = browse.resolve(s, f)
+            assert (known.sample_id is None) == (name == "nobody")
+            assert _ids(s, f, known, "position") == _ids(s, f, browse.Resolved(), "position")
+        s1 = browse.VariantFilter(sample="S1")
+        rows = browse.variant_page(s, s1, limit=100).rows
+        assert len(rows) == len(_SITES) and set(rows["sample"]) == {"S1"}  # 0/1: a call of the first ALT
+
+
+def test_the_clinvar_filter_from_the_links_matches_the_walk_over_variants(db_url, tmp_path) -> None:
+    assert load_vcf(_calls(tmp_path), CURATOR).status == "completed"
+    release = [
+        "1\t100\t1\tA\tG\t.\t.\tCLNSIG=Pathogenic",
+        "2\t150\t2\tA\tT\t.\t.\tCLNSIG=Benign",
+        "3\t60\t3\tA\tG\t.\t.\tCLNSIG=Pathogenic",
+        "X\t80\t4\tA\tT\t.\t.\tCLNSIG=Likely_pathogenic",
+    ]
+    add(vcf(tmp_path, "c1.vcf", CLINVAR_INFO, release), "clinvar", "clinvar", "2026-10")
+    assert refresh(CURATOR, "clinvar", "2026-10", at=at(1)).health == "healthy"
+    with session_scope(db_url) as s:
+        for sig in ("pathogenic", ("Pathogenic", "Likely_pathogenic"), "benign", "other"):
+            f = browse.VariantFilter(clinvar_sig=sig)
+            known = browse.resolve(s, f)
+            assert known.clinvar_by_link
+            by_link = _ids(s, f, known, "position")
+            assert by_link == _ids(s, f, browse.Resolved(), "position")
+            assert browse.count_variants(s, f) == len(by_link)
+        pathogenic = browse.variant_page(s, browse.VariantFilter(clinvar_sig="Pathogenic")).rows
+        assert (
+            list(zip(pathogenic["chrom"], pathogenic["pos"], strict=True)) == [("chr1", 100)] * 2 + [("chr3", 60)] * 2
+        )
+
+
+def test_gene_suggestions_list_each_name_of_the_prefix_once(db_url, tmp_path) -> None:
+    assert load_vcf(_calls(tmp_path), CURATOR).status == "completed"
+    with session_scope(db_url) as s:
+        assert browse.gene_suggestions(s, "hB") == ["HBA1", "HBA2"]
+        assert browse.gene_suggestions(s, "gene") == ["GENE1", "GENE10"]
+        assert browse.gene_suggestions(s, "gene", limit=1) == ["GENE1"]
+        (abc,) = browse.gene_suggestions(s, "AB")  # three spellings of one name: one of them
+        assert abc.lower() == "abc"
+        assert browse.gene_suggestions(s, "%") == browse.gene_suggestions(s, "hba_") == []  # LIKE's wildcards escaped
+        assert browse.gene_suggestions(s, "  ") == []
