@@ -130,12 +130,24 @@ class RssSampler:
             self.series.append((now - t0, total))
             self._stop.wait(self.interval)
 
+    def quarters_kb(self) -> list[int]:
+        """The largest summed RSS in each quarter of the run: flat when memory does not grow with the input."""
+        if not self.series:
+            return []
+        end = self.series[-1][0] or 1.0
+        out = [0, 0, 0, 0]
+        for at, kb in self.series:
+            q = min(3, int(4 * at / end))
+            out[q] = max(out[q], kb)
+        return out
+
     def describe(self) -> str:
         loader = self.peaks_kb.get(self.pid, 0)
         kids = [kb for pid, kb in self.peaks_kb.items() if pid != self.pid]
         return (
             f"peak RSS {self.peak_sum_kb / 1024:,.0f} MiB summed at one instant (loader {loader / 1024:,.0f} MiB, "
-            f"parsers {', '.join(f'{kb / 1024:,.0f}' for kb in kids) or '-'} MiB each at their peak)"
+            f"children {', '.join(f'{kb / 1024:,.0f}' for kb in kids) or '-'} MiB each at their peak; summed peak "
+            f"per quarter of the run {' / '.join(f'{kb / 1024:,.0f}' for kb in self.quarters_kb())} MiB)"
         )
 
 
