@@ -2,7 +2,9 @@
 COPY our own final rows raw into the same table layout — all in one run, on one fresh embedded server.
 
 Usage: ``python -m bench.load_vcf [--records N] [--real] [--skip-vcf-pg-loader]``. Prints input records/s for
-each, our peak RSS (loader process + its parser child), the ratios, the storage per variant (the database's growth
+each, our real peak RSS (``RssSampler``: the loader and its parser processes sampled from /proc while it runs; the
+peak of their sum at one instant, each one's peak, and the summed peak per quarter of the run, which stays flat
+when memory does not grow with the input), the ratios, the storage per variant (the database's growth
 and the ``variants`` table with its indexes and TOAST, per loaded row), and each Variants filter's p50/p95 after the
 load. ``--real`` (issue 18) loads the records of a real VEP 110 VCF tiled to N (``bench/real_vcf.py``) instead of
 the synthetic file, whose 1–5 transcripts per record hide where real records cost.
