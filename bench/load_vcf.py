@@ -2,7 +2,9 @@
 COPY our own final rows raw into the same table layout — all in one run, on one fresh embedded server.
 
 Usage: ``python -m bench.load_vcf [--records N] [--real] [--skip-vcf-pg-loader]``. Prints input records/s for
-each, our peak RSS (loader process + its parser child), the ratios, the storage per variant (the database's growth
+each, our real peak RSS (``RssSampler``: the loader and its parser processes sampled from /proc while it runs; the
+peak of their sum at one instant, each one's peak, and the summed peak per quarter of the run, which stays flat
+when memory does not grow with the input), the ratios, the storage per variant (the database's growth
 and the ``variants`` table with its indexes and TOAST, per loaded row), and each Variants filter's p50/p95 after the
 load. ``--real`` (issue 18) loads the records of a real VEP 110 VCF tiled to N (``bench/real_vcf.py``) instead of
 the synthetic file, whose 1–5 transcripts per record hide where real records cost; after the storage is measured it
@@ -22,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -64,37 +67,129 @@ def _create_db(admin_url: str, name: str, migrate_it: bool = True) -> str:
     return url
 
 
+def _children(pid: int) -> list[int]:
+    """The direct children of ``pid`` (from each process's /proc stat line)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
+            out.append(int(entry))
+    return out
+
+
+def _rss_kb(pid: int) -> int:
+    """VmRSS of ``pid`` in KiB (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class RssSampler:
+    """Samples the real resident memory of a process and its children every ``interval`` seconds:
+    ``peak_sum_kb`` is the largest sum over the process tree at one instant, ``peaks_kb`` each process's own peak
+    (by pid: the loader first, then its parser children), ``series`` the (seconds, summed KiB) samples."""
+
+    def __init__(self, pid: int, interval: float = 0.25):
+        self.pid, self.interval = pid, interval
+        self.peak_sum_kb = 0
+        self.peaks_kb: dict[int, int] = {}
+        self.series: list[tuple[float, int]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        t0 = time.monotonic()
+        kids: list[int] = []
+        last_scan = 0.0
+        while not self._stop.is_set():
+            now = time.monotonic()
+            if now - last_scan > 2.0:  # parsers start after the file is hashed; rescan now and then
+                kids, last_scan = _children(self.pid), now
+            total = 0
+            for pid in [self.pid, *kids]:
+                kb = _rss_kb(pid)
+                total += kb
+                if kb > self.peaks_kb.get(pid, 0):
+                    self.peaks_kb[pid] = kb
+            self.peak_sum_kb = max(self.peak_sum_kb, total)
+            self.series.append((now - t0, total))
+            self._stop.wait(self.interval)
+
+    def quarters_kb(self) -> list[int]:
+        """The largest summed RSS in each quarter of the run: flat when memory does not grow with the input."""
+        if not self.series:
+            return []
+        end = self.series[-1][0] or 1.0
+        out = [0, 0, 0, 0]
+        for at, kb in self.series:
+            q = min(3, int(4 * at / end))
+            out[q] = max(out[q], kb)
+        return out
+
+    def describe(self) -> str:
+        loader = self.peaks_kb.get(self.pid, 0)
+        kids = [kb for pid, kb in self.peaks_kb.items() if pid != self.pid]
+        return (
+            f"peak RSS {self.peak_sum_kb / 1024:,.0f} MiB summed at one instant (loader {loader / 1024:,.0f} MiB, "
+            f"children {', '.join(f'{kb / 1024:,.0f}' for kb in kids) or '-'} MiB each at their peak; summed peak "
+            f"per quarter of the run {' / '.join(f'{kb / 1024:,.0f}' for kb in self.quarters_kb())} MiB)"
+        )
+
+
 def _run_ours(url: str, vcf: Path) -> dict:
-    """Our loader in a fresh process. Peak RSS: the loader's own plus parsers × the largest parser's (an upper
-    bound of the sum, as getrusage reports only the largest child)."""
+    """Our loader in a fresh process; its real memory (loader and parser processes) sampled from /proc while it
+    runs (``RssSampler``)."""
     code = (
         "import json, logging, resource, sys\n"
         "logging.basicConfig(level=logging.INFO, stream=sys.stderr, format='  %(message)s')\n"
         "from services.auth.identity import Identity, Role\n"
-        "from services.variants.loader import load_vcf, parser_processes\n"
+        "from services.variants.loader import load_vcf\n"
         "if __name__ == '__main__':\n"
         "    r = load_vcf(sys.argv[1], Identity('bench', Role.CURATOR), url=sys.argv[2])\n"
         "    me = resource.getrusage(resource.RUSAGE_SELF)\n"
         "    kids = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-        "    print(json.dumps({'result': r.as_json(), 'rss_kb': me.ru_maxrss + parser_processes() * kids.ru_maxrss,\n"
+        "    print(json.dumps({'result': r.as_json(),\n"
         "                      'cpu_main': me.ru_utime + me.ru_stime, 'cpu_parsers': kids.ru_utime + kids.ru_stime}))\n"
     )
     t = time.monotonic()
-    proc = subprocess.run(
+    proc = subprocess.Popen(
         [sys.executable, "-c", code, str(vcf), url],
         cwd=REPO,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
+    with RssSampler(proc.pid) as rss:
+        stdout, stderr = proc.communicate()
     elapsed = time.monotonic() - t
     if proc.returncode != 0:
-        raise SystemExit(f"our loader failed:\n{proc.stderr}")
-    print(proc.stderr.strip())
-    data = json.loads(proc.stdout.strip().splitlines()[-1])
+        raise SystemExit(f"our loader failed:\n{stderr}")
+    print(stderr.strip())
+    data = json.loads(stdout.strip().splitlines()[-1])
     if data["result"]["status"] != "completed":
         raise SystemExit(f"our loader failed: {data['result']['error']}")
     data["seconds"] = elapsed
+    data["rss"] = rss
     return data
 
 
@@ -348,7 +443,7 @@ def main() -> None:
         res = ours["result"]
         print(
             f"ours:          {ours['seconds']:7.1f} s  {rate:9,.0f} records/s  "
-            f"({res['variants_loaded']:,} rows, peak RSS <= {ours['rss_kb'] / 1024:,.0f} MiB summed; CPU: loader "
+            f"({res['variants_loaded']:,} rows; {ours['rss'].describe()}; CPU: loader "
             f"{ours['cpu_main']:.1f} s, parsers {ours['cpu_parsers']:.1f} s; load average {os.getloadavg()[0]:.2f})"
         )
         raw_s = _raw_copy(ours_url, _create_db(admin, "bench_raw"))

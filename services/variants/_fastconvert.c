@@ -199,6 +199,11 @@ static int json_float(Buf *b, double d) {
 
 static void json_str(Buf *b, Str v) {
     putc1(b, '"');
+    if (!find(v.s, v.n, '"') && !find(v.s, v.n, '\\')) { /* the common case: nothing to escape (two memchr) */
+        put(b, v.s, v.n);
+        putc1(b, '"');
+        return;
+    }
     Py_ssize_t start = 0;
     for (Py_ssize_t i = 0; i < v.n; i++) {
         char c = v.s[i];

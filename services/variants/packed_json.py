@@ -23,9 +23,9 @@ _compressor = zstandard.ZstdCompressor(level=1, write_checksum=False, write_cont
 _decompressor = zstandard.ZstdDecompressor()
 
 
-def compress(text: bytes) -> bytes:
-    """JSON text as stored (contract point 1)."""
-    return _compressor.compress(text)
+#: JSON text as stored (contract point 1): the compressor's own method, so that the compiled converter's two calls
+#: per row go straight to Zstandard without a Python frame in between.
+compress = _compressor.compress
 
 
 def pack(value: object) -> bytes | None:

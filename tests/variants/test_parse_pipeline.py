@@ -4,6 +4,7 @@ right line from any parser, and unreadable files reported through the same path.
 from __future__ import annotations
 
 import gzip
+import time
 import uuid
 
 import pytest
@@ -72,3 +73,27 @@ def test_truncated_file_fails_in_file_order_and_loads_nothing(db_url, rows, tmp_
     assert str(path) in result.error and "truncated or corrupt" in result.error
     assert rows("SELECT count(*) AS n FROM variants") == [{"n": 0}]
     assert rows("SELECT count(*) AS n FROM alleles") == [{"n": 0}]
+
+
+@pytest.mark.parametrize("data", [b"", b"x", b"\n", b"a\nb", b"a\nb\n", b"\n\n\n", b"line\n" * 1000 + b"tail"])
+def test_count_lines_counts_every_newline(data) -> None:
+    assert parse_pipeline.count_lines(data) == data.count(b"\n")
+
+
+def test_rows_waiting_for_a_busy_caller_stay_within_ready_bytes(tmp_path, monkeypatch) -> None:
+    """A caller that does not read (a long statement on the server) holds at most READY_BYTES of parsed rows plus
+    one block, however long the file; every record still arrives once it reads again."""
+    path = write_vcf(tmp_path / "long.vcf.gz", records=4000, seed=5)
+    monkeypatch.setattr(parse_pipeline, "BLOCK_BYTES", 16 << 10)
+    monkeypatch.setattr(parse_pipeline, "READY_BYTES", 64 << 10)
+    with ParsedBlocks(str(path), _header_lines(path), "GRCh38", uuid.uuid4(), [1], None, 2) as blocks:
+        deadline = time.monotonic() + 30
+        while blocks._ready_bytes < 64 << 10 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # the parsers had time to go on, had the bound not held them
+        held, waiting = blocks._ready_bytes, blocks._ready.qsize()
+        results = list(blocks)
+    largest = max(len(b.variant_rows) + len(b.allele_rows) for b in results)
+    assert 64 << 10 <= held < (64 << 10) + largest
+    assert waiting < len(results) // 2  # the rows of most blocks were not yet parsed or sent
+    assert sum(b.records for b in results) == 4000
