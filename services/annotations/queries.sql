@@ -109,13 +109,22 @@ SELECT EXISTS (SELECT 1 FROM annotation_release_verification WHERE release_id = 
 SELECT name FROM annotation_sources UNION SELECT DISTINCT source FROM annotation_run ORDER BY 1;
 
 -- name: latest_links
+-- The latest link of each (allele, source) of :ids (valid from :at or earlier when :at is given). The links are
+-- read in their two halves, current (valid_to IS NULL: uq_annotation_link_live) and ended (valid_to IS NOT NULL:
+-- ix_annotation_link_retired_allele), both btrees; the halves partition the table, so the union is every link of
+-- the alleles. (Read as one, the only index was the exclusion constraint's GiST: ≈ 70 ms for a page's 1,000
+-- alleles at 600k links.)
 SELECT DISTINCT ON (l.allele_id, l.source)
        l.allele_id, l.source, l.value, l.source_version, l.valid_from, l.valid_to, l.run_id,
        (SELECT e.source_version FROM annotation_event e
          WHERE e.allele_id = l.allele_id AND e.source = l.source AND e.kind = 'RETIRED' AND e.at = l.valid_to
          LIMIT 1) AS retired_in
-  FROM annotation_link l
- WHERE l.allele_id = ANY(:ids) AND (CAST(:at AS timestamptz) IS NULL OR l.valid_from <= :at)
+  FROM (SELECT allele_id, source, value, source_version, valid_from, valid_to, run_id
+          FROM annotation_link WHERE allele_id = ANY(:ids) AND valid_to IS NULL
+        UNION ALL
+        SELECT allele_id, source, value, source_version, valid_from, valid_to, run_id
+          FROM annotation_link WHERE allele_id = ANY(:ids) AND valid_to IS NOT NULL) AS l
+ WHERE CAST(:at AS timestamptz) IS NULL OR l.valid_from <= :at
  ORDER BY l.allele_id, l.source, l.valid_from DESC;
 
 -- name: retired_display_impact

@@ -54,3 +54,32 @@ def test_as_of_uses_half_open_intervals(clinvar) -> None:
 
 def test_values_are_canonical_in_the_fixture() -> None:
     assert value("vep", 3)["consequence"] == ["intron_variant", "splice_region_variant"]
+
+
+def test_latest_links_read_current_and_ended_links_by_btree_and_agree_with_one_scan(clinvar) -> None:
+    """latest_links reads current links through uq_annotation_link_live and ended ones through
+    ix_annotation_link_retired_allele (revision 0023), never the GiST exclusion index; and its two halves give what
+    one scan over every link gives: a live, b retired (its value shown under last-known), c live, an unlinked id."""
+    from sqlalchemy import text
+
+    from services.annotations.read_path import Q
+
+    a, b, c = clinvar
+    ids = [a, b, c, 12345]
+    with session_scope() as s:
+        s.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(s.scalars(text("EXPLAIN " + Q.sql("latest_links")), {"ids": ids, "at": None}))
+        one_scan = s.execute(
+            text(
+                "SELECT DISTINCT ON (allele_id, source) allele_id, source, value, valid_to FROM annotation_link "
+                "WHERE allele_id = ANY(:ids) ORDER BY allele_id, source, valid_from DESC"
+            ),
+            {"ids": ids},
+        ).all()
+        shown = current_annotation(s, ids, display="last-known")
+    assert "uq_annotation_link_live" in plan and "ix_annotation_link_retired_allele" in plan
+    assert "ex_annotation_link_no_overlap" not in plan
+    assert {(r.allele_id, r.value["clnsig"], r.valid_to is not None) for r in one_scan} == {
+        (i, shown[i]["clinvar"].value["clnsig"], shown[i]["clinvar"].retired) for i in (a, b, c)
+    }
+    assert shown[12345]["clinvar"] is None
