@@ -6,25 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 from sqlalchemy import text
 
 from services.db.engine import session_scope
-from services.embeddings.compute import EmbedTarget, compute_embeddings
-from services.embeddings.configs import add_config
 from services.evaluation.baselines import predict_baseline
 from services.predictions import columns
 from services.predictions.predict import PredictParams, predict
-from tests.support.prediction_seed import CURATOR, seed_catalog
-
-
-@pytest.fixture
-def catalog(db_url, tmp_path):
-    seeded = seed_catalog(tmp_path)
-    with session_scope() as s:
-        add_config(s, CURATOR, "comp", "composition")
-    compute_embeddings("comp", EmbedTarget(annotation_set_id=seeded.annotation_set_id), CURATOR)
-    return seeded
+from tests.support.prediction_seed import CURATOR
 
 
 def _plain_rows(set_id: int) -> pd.DataFrame:

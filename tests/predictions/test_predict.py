@@ -20,15 +20,6 @@ NODES = [(1, 1, "no rank"), (131567, 1, "no rank"), (2, 131567, "superkingdom"),
          (562, 561, "species")]  # fmt: skip
 
 
-@pytest.fixture
-def catalog(db_url, tmp_path):
-    seeded = seed_catalog(tmp_path)
-    with session_scope() as s:
-        add_config(s, CURATOR, "comp", "composition")
-    compute_embeddings("comp", EmbedTarget(annotation_set_id=seeded.annotation_set_id), CURATOR)
-    return seeded
-
-
 def _predictions(set_id: int) -> dict[tuple[str, str], dict]:
     with session_scope() as s:
         rows = s.execute(
