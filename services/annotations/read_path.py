@@ -176,21 +176,28 @@ def displayed_value_filter(
     partition) — worth it when few links match (``displayed_value_links``). Not retired is said as ``valid_to IS
     NULL`` (the view's ``retired``), the predicate of the partial index ``ix_annotation_link_clinvar_sig``."""
     c = annotation_current
-    wanted = [v.lower() for v in values]
-    show_retired = retired_values_shown(display, include_retired)
     query = (
         select(1)
         .select_from(c)
-        .where(
-            c.c.allele_id == allele_id,
-            c.c.source == source,
-            func.lower(c.c.value[field].astext).in_(wanted),
-            true() if show_retired else c.c.valid_to.is_(None),
-        )
+        .where(c.c.allele_id == allele_id, *_displayed_value_matches(source, field, values, display, include_retired))
     )
     if contig is not None:
         query = query.join(_alleles, _alleles.c.id == c.c.allele_id).where(_alleles.c.chrom == contig)
     return exists(query)
+
+
+def _displayed_value_matches(
+    source: str, field: str, values: Sequence[str], display: str, include_retired: bool
+) -> list[ColumnElement[bool]]:
+    """The conditions on ``annotation_current`` shared by ``displayed_value_filter`` and ``displayed_value_links``:
+    the source's latest links whose ``field`` is one of ``values`` (case-insensitively), ended ones only when the
+    display shows retired values (``retired_values_shown``)."""
+    c = annotation_current
+    return [
+        c.c.source == source,
+        func.lower(c.c.value[field].astext).in_([v.lower() for v in values]),
+        true() if retired_values_shown(display, include_retired) else c.c.valid_to.is_(None),
+    ]
 
 
 def displayed_value_links(
@@ -206,16 +213,10 @@ def displayed_value_links(
     """How many (allele, source) links ``displayed_value_filter`` matches, counting at most ``cap + 1`` (an
     index range of ``ix_annotation_link_clinvar_sig`` for ClinVar's significance): a caller's cheap measure of
     how selective the filter is."""
-    c = annotation_current
-    show_retired = retired_values_shown(display, include_retired)
     matches = (
         select(1)
-        .select_from(c)
-        .where(
-            c.c.source == source,
-            func.lower(c.c.value[field].astext).in_([v.lower() for v in values]),
-            true() if show_retired else c.c.valid_to.is_(None),
-        )
+        .select_from(annotation_current)
+        .where(*_displayed_value_matches(source, field, values, display, include_retired))
         .limit(int(cap) + 1)
     )
     return int(session.execute(select(func.count()).select_from(matches.subquery())).scalar_one())
