@@ -427,13 +427,31 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--skip-vcf-pg-loader", action="store_true")
     parser.add_argument("--real", action="store_true", help="tile a real VEP 110 VCF's records (issue 18)")
+    parser.add_argument("--skip-raw", action="store_true", help="skip the raw COPY (and its ratio)")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="keep the server's cluster in DIR (a new folder) and leave it running, for --filters-only",
+    )
+    parser.add_argument(
+        "--filters-only",
+        type=Path,
+        metavar="DIR",
+        help="time the --real filters on the store a --keep run left in DIR (migrated to head first)",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
     from services.db import embedded
 
+    if args.filters_only:
+        _filters_on_kept(args.filters_only)
+        return
     vcf = _fixture(args.records, args.real)
     print(f"input: {vcf.name}, {vcf.stat().st_size / 1e6:.0f} MB ({vcf.stat().st_size / args.records:.0f} B/record)")
-    tmp = Path(tempfile.mkdtemp(prefix="bench-pg-"))
+    if args.keep and args.keep.exists():
+        raise SystemExit(f"--keep {args.keep}: the folder exists; give a new one")
+    tmp = args.keep.resolve() if args.keep else Path(tempfile.mkdtemp(prefix="bench-pg-"))
     admin = embedded.start_detached(tmp / "pg")
     try:
         ours_url = _create_db(admin, "bench_ours")
@@ -446,9 +464,11 @@ def main() -> None:
             f"({res['variants_loaded']:,} rows; {ours['rss'].describe()}; CPU: loader "
             f"{ours['cpu_main']:.1f} s, parsers {ours['cpu_parsers']:.1f} s; load average {os.getloadavg()[0]:.2f})"
         )
-        raw_s = _raw_copy(ours_url, _create_db(admin, "bench_raw"))
-        raw_rate = args.records / raw_s
-        print(f"raw COPY:      {raw_s:7.1f} s  {raw_rate:9,.0f} records/s  -> ours / raw = {rate / raw_rate:.2f}")
+        if not args.skip_raw:
+            raw_s = _raw_copy(ours_url, _create_db(admin, "bench_raw"))
+            raw_rate = args.records / raw_s
+            print(f"raw COPY:      {raw_s:7.1f} s  {raw_rate:9,.0f} records/s  -> ours / raw = {rate / raw_rate:.2f}")
+            _drop_db(admin, "bench_raw")
         if not args.skip_vcf_pg_loader:
             vpl_s = _run_vpl(_create_db(admin, "bench_vpl", migrate_it=False), vcf)
             vpl_rate = args.records / vpl_s
@@ -461,10 +481,7 @@ def main() -> None:
         if args.real:
             _clinvar_release(ours_url, tmp)
             print(f"sample filter: {_rare_sample(ours_url):,} calls moved to {RARE_SAMPLE}")
-            for name, filters in _real_filters(ours_url).items():
-                if filters:
-                    p50, p95 = _filter_times(ours_url, filters)
-                    print(f"Variants filter {name:<24} p50 {p50:8.1f} ms  p95 {p95:8.1f} ms  ({len(filters)} queries)")
+            _time_real_filters(ours_url)
         else:
             region_p95, gene_p95 = _queries(ours_url)
             print(
@@ -472,8 +489,41 @@ def main() -> None:
                 f"gene p95 {gene_p95:.1f} ms"
             )
     finally:
-        embedded.stop(tmp / "pg")
-        shutil.rmtree(tmp, ignore_errors=True)
+        if args.keep:
+            print(f"kept the store in {tmp} (server running); time the filters with --filters-only {tmp}")
+        else:
+            embedded.stop(tmp / "pg")
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _drop_db(admin_url: str, name: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _time_real_filters(url: str) -> None:
+    for name, filters in _real_filters(url).items():
+        if filters:
+            p50, p95 = _filter_times(url, filters)
+            print(
+                f"Variants filter {name:<24} p50 {p50:8.1f} ms  p95 {p95:8.1f} ms  ({len(filters)} queries)", flush=True
+            )
+
+
+def _filters_on_kept(folder: Path) -> None:
+    """``--filters-only``: start the kept cluster if it is not running, migrate its store to head (new indexes are
+    built on the loaded rows), VACUUM ANALYZE, and time the ``--real`` filters; the server is left running."""
+    from services.db import embedded, migrate
+    from tests.conftest import _with_database
+
+    admin = embedded.start_detached(folder.resolve() / "pg")
+    url = _with_database(admin, "bench_ours")
+    t = time.monotonic()
+    migrate.upgrade(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    print(f"migrated to head and vacuumed in {time.monotonic() - t:.0f} s")
+    _time_real_filters(url)
 
 
 if __name__ == "__main__":
