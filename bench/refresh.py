@@ -117,8 +117,8 @@ def _baseline(url: str, n: int) -> float:
     with psycopg.connect(url) as conn:
         t = time.perf_counter()
         conn.execute(
-            "INSERT INTO annotation_link (allele_id, source, value, source_version, run_id, valid_from) "
-            "SELECT allele_id, 'baseline', value, source_version, run_id, now() FROM annotation_link "
+            "INSERT INTO annotation_link (allele_id, source, value, source_version, run_id, valid_from, chrom, pos) "
+            "SELECT allele_id, 'baseline', value, source_version, run_id, now(), chrom, pos FROM annotation_link "
             "WHERE source = 'gnomad' AND valid_to IS NULL LIMIT %s",
             (n,),
         )

@@ -69,9 +69,12 @@ UPDATE annotation_link SET valid_to = :at
  WHERE id = ANY(ARRAY(SELECT link_id FROM run_outcome WHERE outcome IN ('supersede', 'retire') ORDER BY link_id));
 
 -- name: open_links
-INSERT INTO annotation_link (allele_id, source, value, source_version, run_id, valid_from)
-SELECT o.allele_id, :source, o.value, :source_version, :run_id, :at
+-- A link carries its allele's contig and position (never changing: the allele's id is their hash), which order the
+-- ClinVar filter's index (revision 0024).
+INSERT INTO annotation_link (allele_id, source, value, source_version, run_id, valid_from, chrom, pos)
+SELECT o.allele_id, :source, o.value, :source_version, :run_id, :at, a.chrom, a.pos
   FROM run_outcome o
+  JOIN alleles a ON a.id = o.allele_id
  WHERE o.outcome IN ('supersede', 'link', 'relink')
  ORDER BY o.allele_id;
 

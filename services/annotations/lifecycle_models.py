@@ -14,6 +14,9 @@ Invariants (guarded by the schema in migration 0004):
 5. ``annotation_run.status`` / ``health`` / ``annotation_event.kind`` take only their listed values
    (check constraints ``ck_annotation_run_status``, ``ck_annotation_run_health``, ``ck_annotation_event_kind``).
 6. ``annotation_release_verification`` is append-only too: who verified which release, and when, is an audit.
+7. ``annotation_link.chrom``/``pos`` are the allele's (``alleles.chrom``/``pos``, which never change: the allele's
+   id is their hash): the one writer, the lifecycle's ``open_links``, copies them from ``alleles``; NOT NULL, so a
+   writer that forgets them fails (revision 0024).
 """
 
 from __future__ import annotations
@@ -120,11 +123,14 @@ class AnnotationLink(ValidTimeMixin, Base):
             using="gist",
         ),
         CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="ck_annotation_link_valid_interval"),
-        # The Variants page's ClinVar filter (issue 18): current ClinVar links by significance (revision 0022, which
-        # also creates the MCV statistics st_annotation_link_clnsig on source and this expression).
+        # The Variants page's ClinVar filter (issue 18): current ClinVar links by significance in position order
+        # (revision 0024; revision 0022 created the MCV statistics st_annotation_link_clnsig on source and the
+        # significance expression).
         Index(
-            "ix_annotation_link_clinvar_sig",
+            "ix_annotation_link_clinvar_position",
             literal_column("lower(value ->> 'clnsig')").label("clnsig"),
+            "chrom",
+            "pos",
             "allele_id",
             postgresql_where=text("source = 'clinvar' AND valid_to IS NULL"),
         ),
@@ -143,6 +149,9 @@ class AnnotationLink(ValidTimeMixin, Base):
     source_version: Mapped[str] = mapped_column(Text)
     # Not indexed on purpose: every index on this table is paid for on each supersession.
     run_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("annotation_run.id"))
+    # The allele's contig and position (invariant 7), so that one source's links can be read in position order.
+    chrom: Mapped[str] = mapped_column(Text)
+    pos: Mapped[int] = mapped_column(BigInteger)
 
 
 class AnnotationEvent(Base):

@@ -8,7 +8,9 @@ Contract:
    ``none`` — no value, a note "retired in <source> <version> on <date>"; ``last-known`` — the last value,
    marked retired, with its source version ("last known: <version>").
 3. ``displayed_value_filter`` matches what is displayed: live values, and retired last-known values only when
-   the display is ``last-known`` *and* the user asked to include retired values.
+   the display is ``last-known`` *and* the user asked to include retired values. When retired values do not count
+   (``retired_values_shown`` false), ``displayed_value_positions`` gives the same alleles as rows to join, in
+   position order.
 4. ``as_of`` answers the same question for a past instant, with the half-open ``[valid_from, valid_to)`` rule.
 """
 
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, column, exists, func, select, table, true
+from sqlalchemy import ColumnElement, Subquery, column, exists, func, literal, select, table, true, tuple_, union_all
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
@@ -174,7 +176,7 @@ def displayed_value_filter(
     reads the allele's contig, which is true of every row it matches already but lets the planner go from the
     matching links to one partition of a table partitioned by contig (one probe per link instead of one per
     partition) — worth it when few links match (``displayed_value_links``). Not retired is said as ``valid_to IS
-    NULL`` (the view's ``retired``), the predicate of the partial index ``ix_annotation_link_clinvar_sig``."""
+    NULL`` (the view's ``retired``), the predicate of the partial index ``ix_annotation_link_clinvar_position``."""
     c = annotation_current
     query = (
         select(1)
@@ -211,7 +213,7 @@ def displayed_value_links(
     cap: int,
 ) -> int:
     """How many (allele, source) links ``displayed_value_filter`` matches, counting at most ``cap + 1`` (an
-    index range of ``ix_annotation_link_clinvar_sig`` for ClinVar's significance): a caller's cheap measure of
+    index range of ``ix_annotation_link_clinvar_position`` for ClinVar's significance): a caller's cheap measure of
     how selective the filter is."""
     matches = (
         select(1)
@@ -220,6 +222,48 @@ def displayed_value_links(
         .limit(int(cap) + 1)
     )
     return int(session.execute(select(func.count()).select_from(matches.subquery())).scalar_one())
+
+
+# The links themselves, for ``displayed_value_positions``; ``chrom``/``pos`` are the allele's (revision 0024).
+_links = table(
+    "annotation_link",
+    column("allele_id"),
+    column("source"),
+    column("value", JSONB),
+    column("valid_to"),
+    column("chrom"),
+    column("pos"),
+)
+
+
+def displayed_value_positions(
+    source: str, field: str, values: Sequence[str], *, at_or_after: tuple[str, int] | None = None
+) -> Subquery:
+    """Rule 3 without retired values (``retired_values_shown`` false): the alleles whose current ``source`` link has
+    ``field`` in ``values`` (case-insensitively), as rows ``(allele_id, chrom, pos)`` — the allele's contig and
+    position, which are also those of each of its variants. One row per allele (one current link per allele and
+    source), the same alleles as ``displayed_value_filter`` with ``include_retired`` off.
+
+    Each distinct value is one range of an index on (``lower(value->>field)``, chrom, pos) — for ClinVar's
+    significance ``ix_annotation_link_clinvar_position`` — and the values' ranges are separate branches of a UNION
+    ALL, so a caller that joins these rows to its own by (allele, contig, position) and orders by position gets a
+    merge of ordered index scans and can stop after a page. ``at_or_after``: only alleles at or after this
+    (contig, position) — the start of the caller's next page. ``source`` and ``field`` are rendered as literals
+    (safely quoted) so that the partial index's predicate and expression match under any plan."""
+    key = literal(field, literal_execute=True)
+    parts = []
+    for value in sorted({v.lower() for v in values}):
+        part = select(_links.c.allele_id, _links.c.chrom, _links.c.pos).where(
+            _links.c.source == literal(source, literal_execute=True),
+            _links.c.valid_to.is_(None),
+            func.lower(_links.c.value.op("->>")(key)) == value,
+        )
+        if at_or_after is not None:
+            part = part.where(tuple_(_links.c.chrom, _links.c.pos) >= tuple_(*at_or_after))
+        parts.append(part)
+    if not parts:
+        raise InvalidInput(f"no {source} {field} value to match")
+    return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("displayed")
 
 
 def retired_display_impact(session: Session) -> dict[str, int]:

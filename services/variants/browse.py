@@ -15,7 +15,10 @@ Contract:
    Ontology term of the row's picked consequence, case-insensitively (``missense_variant`` finds
    ``missense_variant&splice_region_variant``; ``missense`` finds nothing); gene, impact and consequence each have
    an index. The ClinVar filter is a set of significance values matched exactly (case-insensitively) against the
-   displayed value of the read path.
+   displayed value of the read path. Unless retired values count (``retired_values_shown``), it is a join with
+   the matching current links (``displayed_value_positions``: one row per allele, with the allele's contig and
+   position, which are its variants'), so that a page in position order is read from the links' index in order;
+   otherwise a per-row EXISTS on the read path.
 2. ``variant_page`` is keyset-paged: the cursor is the last row's sort key, so page N costs what page 1 does.
    Sorts: ``position`` (chrom, pos, variant_id) and ``gene`` (gene, chrom, pos, variant_id).
 3. ``export_csv`` / ``export_parquet`` stream the whole filtered set in batches (never all in memory); CSV
@@ -46,7 +49,13 @@ from sqlalchemy.orm import Session
 
 from services.alleles.consequences import expand
 from services.alleles.normalize import contig_normaliser
-from services.annotations.read_path import current_annotation, displayed_value_filter, displayed_value_links
+from services.annotations.read_path import (
+    current_annotation,
+    displayed_value_filter,
+    displayed_value_links,
+    displayed_value_positions,
+    retired_values_shown,
+)
 from services.db import sql_blocks
 from services.errors import InvalidInput, NotFound
 from services.variants.columns import SITE_COLUMNS
@@ -179,12 +188,15 @@ class Resolved:
     ix_variants_gene_position. ``sample_id``: the sample's id (None: no such sample), compared with
     ``variants.sample_id`` itself so that the planner sizes it from the column's statistics (through the join it
     assumed every sample holds an equal share). ``clinvar_by_link``: few enough current ClinVar links match
-    (``CLINVAR_BY_LINK_BELOW``) that the query goes from them to their variants, one partition each."""
+    (``CLINVAR_BY_LINK_BELOW``) that the query goes from them to their variants, one partition each (when retired
+    values count). ``clinvar_joined``: retired values do not count, so the ClinVar filter is a join with the
+    matching current links in position order (``displayed_value_positions``) instead of a condition."""
 
     gene_whole: bool = False
     gene_spelling: str | None = None
     sample_id: int | None = None
     clinvar_by_link: bool = False
+    clinvar_joined: bool = False
 
 
 #: Up to this many matching ClinVar links the page goes from the links to their variants (a probe each); above,
@@ -195,8 +207,9 @@ CLINVAR_BY_LINK_BELOW = 10_000
 def resolve(session: Session, f: VariantFilter) -> Resolved:
     """``Resolved`` for ``f``, from a few index descents: for a gene, the first key after the typed text in its
     prefix range and the first two spellings of it (a loose index scan; neither reads the gene's rows); for a
-    sample, its id; for ClinVar significances, a count of the matching links capped at ``CLINVAR_BY_LINK_BELOW``."""
-    gene_whole, gene_spelling, sample_id, by_link = False, None, None, False
+    sample, its id; for ClinVar significances that count retired values, a count of the matching links capped at
+    ``CLINVAR_BY_LINK_BELOW``."""
+    gene_whole, gene_spelling, sample_id, by_link, joined = False, None, None, False, False
     if f.gene and f.gene.strip():
         typed = f.gene.strip().lower()
         longer, spellings = session.execute(Q.gene_match, {"gene": typed, "prefix": _like_escape(typed) + "%"}).one()
@@ -205,7 +218,9 @@ def resolve(session: Session, f: VariantFilter) -> Resolved:
     if f.sample:
         sample_id = session.execute(Q.sample_id, {"external_id": f.sample}).scalar()
     significances = _values(f.clinvar_sig)
-    if significances:
+    if significances and not retired_values_shown(f.retired_display, f.include_retired):
+        joined = True
+    elif significances:
         links = displayed_value_links(
             session,
             "clinvar",
@@ -216,7 +231,7 @@ def resolve(session: Session, f: VariantFilter) -> Resolved:
             cap=CLINVAR_BY_LINK_BELOW,
         )
         by_link = links <= CLINVAR_BY_LINK_BELOW
-    return Resolved(gene_whole, gene_spelling, sample_id, by_link)
+    return Resolved(gene_whole, gene_spelling, sample_id, by_link, joined)
 
 
 def parse_region(region: str, genome_build: str = "GRCh38") -> tuple[str, int | None, int | None]:
@@ -271,7 +286,7 @@ def conditions(f: VariantFilter, known: Resolved | None = None) -> list[ColumnEl
     if f.max_af is not None:
         out.append(or_(_v.c.af_gnomad.is_(None), _v.c.af_gnomad <= float(f.max_af)))
     significances = _values(f.clinvar_sig)
-    if significances:
+    if significances and not known.clinvar_joined:  # joined: a join of the FROM (``_source``)
         out.append(
             displayed_value_filter(
                 _v.c.allele_id,
@@ -295,6 +310,18 @@ def conditions(f: VariantFilter, known: Resolved | None = None) -> list[ColumnEl
             raise InvalidInput(f"{f.load_batch_id!r} is not a load id") from None
         out.append(_v.c.load_batch_id == load_id)
     return out
+
+
+def _source(f: VariantFilter, known: Resolved, at_or_after: tuple[str, int] | None = None) -> Any:
+    """The FROM of a filtered query: variants and their sample, joined with the ClinVar filter's current links when
+    ``known.clinvar_joined`` (the join's position equalities hold for every match — a variant's contig and position
+    are its allele's — and let the planner read the links in the page's position order). ``at_or_after``: the
+    page starts at this (contig, position), passed on to the links."""
+    if not known.clinvar_joined:
+        return _FROM
+    links = displayed_value_positions("clinvar", "clnsig", _values(f.clinvar_sig), at_or_after=at_or_after)
+    on = and_(links.c.allele_id == _v.c.allele_id, links.c.chrom == _v.c.chrom, links.c.pos == _v.c.pos)
+    return _FROM.join(links, on)
 
 
 def _like_escape(value: str) -> str:
@@ -351,10 +378,11 @@ def estimated_total(session: Session) -> int | None:
 
 def count_variants(session: Session, f: VariantFilter, *, cap: int | None = None, known: Resolved | None = None) -> int:
     """How many variants match ``f``; with ``cap``, at most ``cap + 1`` rows are counted (a capped count)."""
-    where = conditions(f, known if known is not None else resolve(session, f))
-    matches = select(literal(1)).select_from(_FROM).where(*where)
+    known = known if known is not None else resolve(session, f)
+    where = conditions(f, known)
+    matches = select(literal(1)).select_from(_source(f, known)).where(*where)
     if cap is None:
-        query = select(func.count()).select_from(_FROM).where(*where)
+        query = select(func.count()).select_from(_source(f, known)).where(*where)
     else:
         query = select(func.count()).select_from(matches.limit(int(cap) + 1).subquery())
     return int(session.execute(query).scalar_one())
@@ -393,11 +421,13 @@ def _rows(
     known = known or Resolved()
     if after is not None and len(after) != len(key):
         raise InvalidInput("a stale page cursor")
+    # In position order the page starts at the cursor's position (rows at it may follow by variant_id).
+    at_or_after = tuple(after[:2]) if after is not None and key == SORTS["position"] else None
     if known.gene_spelling is not None and key == SORTS["position"]:
         key = SORTS["gene"]
         after = None if after is None else (known.gene_spelling, *after)
     order = [_v.c[name] for name in key]
-    query = select(*_ROW).select_from(_FROM).where(*conditions(f, known))
+    query = select(*_ROW).select_from(_source(f, known, at_or_after)).where(*conditions(f, known))
     if after is not None:
         query = query.where(tuple_(*order) > tuple_(*after))
     return query.order_by(*order).limit(int(limit))

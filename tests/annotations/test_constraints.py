@@ -10,8 +10,8 @@ from services.annotations.refresh import refresh
 from tests.support.annotation_releases import CURATOR, add_alleles, add_release, at, record
 
 INSERT_LINK = (
-    "INSERT INTO annotation_link (allele_id, source, value, source_version, run_id, valid_from, valid_to) "
-    "VALUES (:a, 'clinvar', '{}'::jsonb, 'x', :run, :f, :t)"
+    "INSERT INTO annotation_link (allele_id, source, value, source_version, run_id, valid_from, valid_to, chrom, pos) "
+    "SELECT :a, 'clinvar', '{}'::jsonb, 'x', :run, :f, :t, chrom, pos FROM alleles WHERE id = :a"
 )
 
 

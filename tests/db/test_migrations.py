@@ -78,7 +78,7 @@ _EXPRESSION_INDEXES = {
     "ix_protein_search_trgm",
     "ix_variants_gene_position",
     "ix_variants_consequence_terms",
-    "ix_annotation_link_clinvar_sig",
+    "ix_annotation_link_clinvar_position",
 }
 _KINDS = {CheckConstraint: "check", UniqueConstraint: "unique", ExcludeConstraint: "exclude"}
 
