@@ -440,12 +440,13 @@ def main() -> None:
         metavar="DIR",
         help="time the --real filters on the store a --keep run left in DIR (migrated to head first)",
     )
+    parser.add_argument("--only", default="", help="with --filters-only: the filters whose name contains this")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
     from services.db import embedded
 
     if args.filters_only:
-        _filters_on_kept(args.filters_only)
+        _filters_on_kept(args.filters_only, args.only)
         return
     vcf = _fixture(args.records, args.real)
     print(f"input: {vcf.name}, {vcf.stat().st_size / 1e6:.0f} MB ({vcf.stat().st_size / args.records:.0f} B/record)")
@@ -501,16 +502,16 @@ def _drop_db(admin_url: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _time_real_filters(url: str) -> None:
+def _time_real_filters(url: str, only: str = "") -> None:
     for name, filters in _real_filters(url).items():
-        if filters:
+        if filters and only.lower() in name.lower():
             p50, p95 = _filter_times(url, filters)
             print(
                 f"Variants filter {name:<24} p50 {p50:8.1f} ms  p95 {p95:8.1f} ms  ({len(filters)} queries)", flush=True
             )
 
 
-def _filters_on_kept(folder: Path) -> None:
+def _filters_on_kept(folder: Path, only: str = "") -> None:
     """``--filters-only``: start the kept cluster if it is not running, migrate its store to head (new indexes are
     built on the loaded rows), VACUUM ANALYZE, and time the ``--real`` filters; the server is left running."""
     from services.db import embedded, migrate
@@ -523,7 +524,7 @@ def _filters_on_kept(folder: Path) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
     print(f"migrated to head and vacuumed in {time.monotonic() - t:.0f} s")
-    _time_real_filters(url)
+    _time_real_filters(url, only)
 
 
 if __name__ == "__main__":

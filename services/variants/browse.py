@@ -43,7 +43,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, literal, literal_column, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    and_,
+    cast,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.orm import Session
 
@@ -59,7 +74,7 @@ from services.annotations.read_path import (
 from services.db import sql_blocks
 from services.errors import InvalidInput, NotFound
 from services.variants.columns import SITE_COLUMNS
-from services.variants.models import LONG_VARIANT_SPAN, Sample, Variant
+from services.variants.models import LONG_VARIANT_SPAN, PARTITION_CONTIGS, Sample, Variant
 from services.variants.packed_json import unpack
 
 Q = sql_blocks.load(__file__)
@@ -190,15 +205,22 @@ class Resolved:
     assumed every sample holds an equal share). ``clinvar_by_link``: few enough current ClinVar links match
     (``CLINVAR_BY_LINK_BELOW``) that the query goes from them to their variants, one partition each (when retired
     values count). ``clinvar_joined``: retired values do not count, so the ClinVar filter is a join with the
-    matching current links in position order (``displayed_value_positions``) instead of a condition."""
+    matching current links in position order (``displayed_value_positions``) instead of a condition.
+    ``contigs``: the store's contigs in order, when a position-sorted page is read one contig at a time
+    (``_fetch``: a sample or a gene prefix of several genes, no region). ``sample_missing``: no sample has the
+    filter's name, so nothing matches (said as ``false``: by name, the page walked every variant to find none)."""
 
     gene_whole: bool = False
     gene_spelling: str | None = None
     sample_id: int | None = None
     clinvar_by_link: bool = False
     clinvar_joined: bool = False
+    contigs: tuple[str, ...] | None = None
+    sample_missing: bool = False
 
 
+#: A position-sorted page is read one contig at a time only when the default partition holds at most this many.
+CONTIGS_AT_MOST = 64
 #: Up to this many matching ClinVar links the page goes from the links to their variants (a probe each); above,
 #: it walks the variants in position order and checks each one's link (a page needs 1,000 / share rows).
 CLINVAR_BY_LINK_BELOW = 10_000
@@ -231,7 +253,13 @@ def resolve(session: Session, f: VariantFilter) -> Resolved:
             cap=CLINVAR_BY_LINK_BELOW,
         )
         by_link = links <= CLINVAR_BY_LINK_BELOW
-    return Resolved(gene_whole, gene_spelling, sample_id, by_link, joined)
+    contigs = None
+    if not f.region and not joined and (sample_id is not None or (f.gene and f.gene.strip() and not gene_whole)):
+        found = session.execute(Q.contigs, {"named": list(PARTITION_CONTIGS), "most": CONTIGS_AT_MOST + 1})
+        listed = tuple(found.scalars())
+        contigs = listed if len(listed) <= len(PARTITION_CONTIGS) + CONTIGS_AT_MOST else None
+    missing = bool(f.sample) and sample_id is None
+    return Resolved(gene_whole, gene_spelling, sample_id, by_link, joined, contigs, missing)
 
 
 def parse_region(region: str, genome_build: str = "GRCh38") -> tuple[str, int | None, int | None]:
@@ -248,9 +276,10 @@ def parse_region(region: str, genome_build: str = "GRCh38") -> tuple[str, int | 
     return contig_normaliser(genome_build)(m.group(1)), start, end
 
 
-def conditions(f: VariantFilter, known: Resolved | None = None) -> list[ColumnElement[bool]]:
+def conditions(f: VariantFilter, known: Resolved | None = None, *, clinvar: bool = True) -> list[ColumnElement[bool]]:
     """The filter as SQLAlchemy conditions (values bound as parameters; no text is ever spliced into SQL).
-    ``known`` (``resolve``) lets a condition take its indexed form; without it each condition is the plain one."""
+    ``known`` (``resolve``) lets a condition take its indexed form; without it each condition is the plain one.
+    ``clinvar=False`` leaves the ClinVar condition out (the caller reads the matching links instead: ``_by_link``)."""
     known = known or Resolved()
     out: list[ColumnElement[bool]] = []
     if f.region:
@@ -286,7 +315,7 @@ def conditions(f: VariantFilter, known: Resolved | None = None) -> list[ColumnEl
     if f.max_af is not None:
         out.append(or_(_v.c.af_gnomad.is_(None), _v.c.af_gnomad <= float(f.max_af)))
     significances = _values(f.clinvar_sig)
-    if significances and not known.clinvar_joined:  # joined: a join of the FROM (``_source``)
+    if significances and clinvar:
         out.append(
             displayed_value_filter(
                 _v.c.allele_id,
@@ -299,7 +328,9 @@ def conditions(f: VariantFilter, known: Resolved | None = None) -> list[ColumnEl
             )
         )
     if f.sample:
-        if known.sample_id is not None:
+        if known.sample_missing:
+            out.append(false())
+        elif known.sample_id is not None:
             out.append(_v.c.sample_id == known.sample_id)  # ix_variants_sample_id, sized by its statistics
         else:
             out.append(_s.c.external_id == f.sample)
@@ -312,16 +343,93 @@ def conditions(f: VariantFilter, known: Resolved | None = None) -> list[ColumnEl
     return out
 
 
-def _source(f: VariantFilter, known: Resolved, at_or_after: tuple[str, int] | None = None) -> Any:
-    """The FROM of a filtered query: variants and their sample, joined with the ClinVar filter's current links when
-    ``known.clinvar_joined`` (the join's position equalities hold for every match — a variant's contig and position
-    are its allele's — and let the planner read the links in the page's position order). ``at_or_after``: the
-    page starts at this (contig, position), passed on to the links."""
-    if not known.clinvar_joined:
-        return _FROM
-    links = displayed_value_positions("clinvar", "clnsig", _values(f.clinvar_sig), at_or_after=at_or_after)
-    on = and_(links.c.allele_id == _v.c.allele_id, links.c.chrom == _v.c.chrom, links.c.pos == _v.c.pos)
-    return _FROM.join(links, on)
+def _by_link(
+    f: VariantFilter,
+    known: Resolved,
+    values: list[str],
+    at_or_after: tuple[str, int] | None = None,
+    columns: list[ColumnElement[Any]] = _ROW,
+) -> tuple[Any, Any, Any]:
+    """The ClinVar filter read from the links (``known.clinvar_joined``) for the significances ``values``:
+    ``(source, links, matches)`` where ``matches`` is, for each matching current link (``displayed_value_positions``,
+    in position order for one value), its variants that pass the other conditions — a LATERAL subquery probing one
+    partition's ``ix_variants_allele_id`` per link — and ``source`` is ``links`` joined with it.
+
+    A link's contig and position are its allele's, so also each of its variants': ordering by the links' columns is
+    ordering by the variants'. The subquery is kept apart (OFFSET 0) so that the plan is always this one: the
+    planner sizes a join on allele and contig as ~25 times too small and costs each probe as one per partition, and
+    chose a hash join over every variant (3 s at 10M) for counts and multi-value pages. ``at_or_after``: the page
+    starts at this (contig, position), passed on to the links. ``columns``: what ``matches`` holds (a count needs
+    none, and then a match is read from ``ix_variants_allele_id``'s entries alone)."""
+    links = displayed_value_positions("clinvar", "clnsig", values, at_or_after=at_or_after)
+    # Without the sample's columns or name, the variants alone: the outer join to samples, although removed by the
+    # planner, would still rule out reading a count off the index's entries.
+    alone = columns is not _ROW and not (f.sample and known.sample_id is None)
+    matches = (
+        select(*columns)
+        .select_from(_v if alone else _FROM)
+        .where(_v.c.allele_id == links.c.allele_id, _v.c.chrom == links.c.chrom, *conditions(f, known, clinvar=False))
+        .offset(0)
+        .lateral("m")
+    )
+    return links.join(matches, true()), links, matches
+
+
+def _page_by_link(
+    f: VariantFilter, known: Resolved, after: tuple | None, at_or_after: tuple[str, int] | None, limit: int
+) -> Select[Any]:
+    """A position-ordered page of the ClinVar filter read from the links (``_by_link``): one page per significance,
+    each read off its own ordered index range (a UNION ALL of one range per value would be sorted whole: its
+    filtered branches cannot be planned as ordered scans), then the first ``limit`` rows of their union."""
+    pages = []
+    for value in sorted({v.lower() for v in _values(f.clinvar_sig)}):
+        source, links, matches = _by_link(f, known, [value], at_or_after)
+        order = [links.c.chrom, links.c.pos, matches.c.variant_id]
+        page = select(*(matches.c[c.key] for c in _ROW)).select_from(source)
+        if after is not None:
+            page = page.where(tuple_(*order) > tuple_(*after))
+        pages.append(page.order_by(*order).limit(int(limit)))
+    if len(pages) == 1:
+        return pages[0]
+    merged = union_all(*pages).subquery("pages")
+    return select(*merged.c).order_by(merged.c.chrom, merged.c.pos, merged.c.variant_id).limit(int(limit))
+
+
+def _fetch(session: Session, f: VariantFilter, key: tuple[str, ...], after: tuple | None, limit: int, known: Resolved):
+    """The rows of ``_rows(f, key, after, limit, known)``. When ``known.contigs`` is set and the order is by position,
+    read one contig at a time, in order, until ``limit`` rows are found: each contig's query (``_rows(…, contig=…)``)
+    names its contig, so the planner picks its plan for that one partition.
+
+    Rows of a sample, or of a prefix of several genes, are found through an index that does not give them in
+    position order. In one query over every partition the page sorts every match of every contig (a merge needs
+    each contig's first row: ~100,000 rows for a sample of 1 % of 10M variants); a LATERAL query per contig is
+    planned once for any contig, and walked the position index of the largest contig past 100,000 rows. One
+    contig at a time, the page reads the matches of the contigs it reaches, each the best way for that contig."""
+    if known.contigs is None or key != SORTS["position"] or (after is not None and after[0] not in known.contigs):
+        return session.execute(_rows(f, key, after, limit, known)).mappings().all()
+    contigs = known.contigs[known.contigs.index(after[0]) :] if after is not None else known.contigs
+    out: list[Any] = []
+    for contig in contigs:
+        cursor = after if after is not None and contig == after[0] else None
+        out += session.execute(_rows(f, key, cursor, limit - len(out), known, contig=contig)).mappings().all()
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _count_by_link(session: Session, f: VariantFilter, known: Resolved, cap: int | None) -> int:
+    """``count_variants`` of the ClinVar filter read from the links (``_by_link``), each match read off
+    ``ix_variants_allele_id``'s entries. Capped, each significance's links are read in their index's order: the
+    planner, which expects ~26 variants per link (one per partition it might probe), would otherwise scan every link
+    to find the few hundred it thinks enough."""
+    parts = []
+    for value in sorted({v.lower() for v in _values(f.clinvar_sig)}):
+        source, links, matches = _by_link(f, known, [value], columns=[literal(1).label("one")])
+        part = select(matches.c.one).select_from(source)
+        parts.append(part if cap is None else part.order_by(links.c.chrom, links.c.pos).limit(int(cap) + 1))
+    every = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("matches")
+    counted = select(every.c.one) if cap is None else select(every.c.one).limit(int(cap) + 1)
+    return int(session.execute(select(func.count()).select_from(counted.subquery())).scalar_one())
 
 
 def _like_escape(value: str) -> str:
@@ -379,10 +487,12 @@ def estimated_total(session: Session) -> int | None:
 def count_variants(session: Session, f: VariantFilter, *, cap: int | None = None, known: Resolved | None = None) -> int:
     """How many variants match ``f``; with ``cap``, at most ``cap + 1`` rows are counted (a capped count)."""
     known = known if known is not None else resolve(session, f)
-    where = conditions(f, known)
-    matches = select(literal(1)).select_from(_source(f, known)).where(*where)
+    if known.clinvar_joined:
+        return _count_by_link(session, f, known, cap)
+    source, where = _FROM, conditions(f, known)
+    matches = select(literal(1)).select_from(source).where(*where)
     if cap is None:
-        query = select(func.count()).select_from(_source(f, known)).where(*where)
+        query = select(func.count()).select_from(source).where(*where)
     else:
         query = select(func.count()).select_from(matches.limit(int(cap) + 1).subquery())
     return int(session.execute(query).scalar_one())
@@ -411,9 +521,17 @@ def variant_total(
 
 
 def _rows(
-    f: VariantFilter, key: tuple[str, ...], after: tuple | None, limit: int, known: Resolved | None = None
+    f: VariantFilter,
+    key: tuple[str, ...],
+    after: tuple | None,
+    limit: int,
+    known: Resolved | None = None,
+    *,
+    contig: str | None = None,
 ) -> Select[Any]:
-    """The filtered rows ordered by ``key`` (column names), after the keyset cursor ``after``, at most ``limit``.
+    """The filtered rows ordered by ``key`` (column names), after the keyset cursor ``after``, at most ``limit``;
+    with ``contig``, those on that contig only (``_fetch``; rendered as a literal so that the plan is made for its
+    partition).
 
     When every matching row has one gene spelling (``known.gene_spelling``), the position order is the (gene, position)
     order: the query says the latter, which ix_variants_gene_position returns as stored (no sort of the gene's
@@ -426,8 +544,12 @@ def _rows(
     if known.gene_spelling is not None and key == SORTS["position"]:
         key = SORTS["gene"]
         after = None if after is None else (known.gene_spelling, *after)
+    if known.clinvar_joined and key == SORTS["position"]:
+        return _page_by_link(f, known, after, at_or_after, limit)
     order = [_v.c[name] for name in key]
-    query = select(*_ROW).select_from(_source(f, known, at_or_after)).where(*conditions(f, known))
+    query = select(*_ROW).select_from(_FROM).where(*conditions(f, known))
+    if contig is not None:
+        query = query.where(_v.c.chrom == literal(contig, Text, literal_execute=True))
     if after is not None:
         query = query.where(tuple_(*order) > tuple_(*after))
     return query.order_by(*order).limit(int(limit))
@@ -449,7 +571,7 @@ def variant_page(
         raise InvalidInput(f"unknown sort {sort!r}")
     key = SORTS[sort]
     known = resolve(session, f)
-    rows = session.execute(_rows(f, key, after, int(limit) + 1, known)).mappings().all()
+    rows = _fetch(session, f, key, after, int(limit) + 1, known)
     more = len(rows) > limit
     rows = rows[:limit]
     records = with_current_clinvar(session, [dict(r) for r in rows], f.retired_display)
@@ -515,7 +637,7 @@ def _batches(session: Session, f: VariantFilter, batch: int) -> Iterator[list[di
     known = resolve(session, f)
     after = None
     while True:
-        rows = session.execute(_rows(f, key, after, batch, known)).mappings().all()
+        rows = _fetch(session, f, key, after, batch, known)
         if not rows:
             return
         yield with_current_clinvar(session, [dict(r) for r in rows], f.retired_display)

@@ -175,7 +175,9 @@ class Variant(Base):
     __table_args__ = (
         CheckConstraint("end_pos >= pos", name="ck_variants_positions"),
         Index("ix_variants_chrom_pos", "chrom", "pos"),
-        Index("ix_variants_allele_id", "allele_id"),
+        # The allele's contig in the entries (revision 0025): the ClinVar filter's probe by (allele, contig) is read
+        # from the index alone.
+        Index("ix_variants_allele_id", "allele_id", postgresql_include=["chrom"]),
         Index("ix_variants_load_batch_id", "load_batch_id"),
         # The Variants page's filters (issue 18): a gene prefix (case-insensitive) whose next columns give a whole
         # gene's rows in page order, a sample, an impact, a consequence term.

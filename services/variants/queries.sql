@@ -115,6 +115,21 @@ WITH RECURSIVE spelling(gene) AS (
 SELECT EXISTS (SELECT 1 FROM variants WHERE lower(gene) ~>~ :gene AND lower(gene) LIKE :prefix) AS longer,
        array(SELECT gene FROM spelling WHERE gene IS NOT NULL LIMIT 2) AS spellings;
 
+-- name: contigs
+-- The contigs of the store, in the database's order: the named partitions' (:named, one contig each, listed whether
+-- or not they hold rows) and the first :most contigs of the default partition (``chrom <> ALL(:named)`` prunes to
+-- it), found by a loose index scan of ix_variants_chrom_pos (one descent per contig, none of their rows read).
+WITH RECURSIVE other(chrom) AS (
+    (SELECT chrom FROM variants WHERE chrom <> ALL(:named) ORDER BY chrom LIMIT 1)
+    UNION ALL
+    SELECT (SELECT v.chrom FROM variants v WHERE v.chrom <> ALL(:named) AND v.chrom > o.chrom ORDER BY v.chrom LIMIT 1)
+    FROM other o WHERE o.chrom IS NOT NULL
+)
+SELECT chrom FROM (SELECT unnest(CAST(:named AS text[])) AS chrom
+                   UNION ALL
+                   (SELECT chrom FROM other WHERE chrom IS NOT NULL LIMIT :most)) AS c
+ORDER BY chrom;
+
 -- name: current_clinvar_significances
 SELECT DISTINCT value->>'clnsig' FROM annotation_link
 WHERE source = 'clinvar' AND valid_to IS NULL AND value ? 'clnsig'
