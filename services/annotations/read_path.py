@@ -118,7 +118,7 @@ def current_annotation(
         raise InvalidInput(f"{DISPLAY_SETTING} must be one of {', '.join(DISPLAY_CHOICES)}")
     sources = known_sources(session)
     out: dict[int, dict[str, CurrentValue | None]] = {a: dict.fromkeys(sources) for a in allele_ids}
-    rows = session.execute(Q.latest_links, {"ids": list(allele_ids), "at": as_of})
+    rows = session.execute(Q.latest_links, {"ids": list(allele_ids), "at": as_of}).all()
     for r in rows:
         retired = r.valid_to is not None and (as_of is None or r.valid_to <= as_of)
         value = r.value if (not retired or display == "last-known") else None
