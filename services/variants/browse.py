@@ -15,10 +15,12 @@ Contract:
    Ontology term of the row's picked consequence, case-insensitively (``missense_variant`` finds
    ``missense_variant&splice_region_variant``; ``missense`` finds nothing); gene, impact and consequence each have
    an index. The ClinVar filter is a set of significance values matched exactly (case-insensitively) against the
-   displayed value of the read path. Unless retired values count (``retired_values_shown``), it is a join with
-   the matching current links (``displayed_value_positions``: one row per allele, with the allele's contig and
-   position, which are its variants'), so that a page in position order is read from the links' index in order;
-   otherwise a per-row EXISTS on the read path.
+   displayed value of the read path. Unless retired values count (``retired_values_shown``), it is read from the
+   matching current links (``displayed_value_positions``: one row per allele, with the allele's contig and
+   position, which are its variants'): each significance's links in position order, each link's variants by one
+   index probe (``_by_link``), so that a position-ordered page and a capped count stop early; otherwise (and for
+   the gene sort) a per-row EXISTS on the read path. A sample, or a gene prefix of several genes, without a
+   region, is paged one contig at a time (``_fetch``).
 2. ``variant_page`` is keyset-paged: the cursor is the last row's sort key, so page N costs what page 1 does.
    Sorts: ``position`` (chrom, pos, variant_id) and ``gene`` (gene, chrom, pos, variant_id).
 3. ``export_csv`` / ``export_parquet`` stream the whole filtered set in batches (never all in memory); CSV

@@ -178,7 +178,13 @@ class Variant(Base):
         # The allele's contig in the entries (revision 0025): the ClinVar filter's probe by (allele, contig) is read
         # from the index alone.
         Index("ix_variants_allele_id", "allele_id", postgresql_include=["chrom"]),
-        Index("ix_variants_load_batch_id", "load_batch_id"),
+        # A load's rows are appended together: a BRIN index finds them (revision 0025; the btree took ≈ 7 B a row).
+        Index(
+            "ix_variants_load_batch_id",
+            "load_batch_id",
+            postgresql_using="brin",
+            postgresql_with={"autosummarize": "on"},
+        ),
         # The Variants page's filters (issue 18): a gene prefix (case-insensitive) whose next columns give a whole
         # gene's rows in page order, a sample, an impact, a consequence term.
         Index(
