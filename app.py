@@ -10,8 +10,10 @@ from pages.ui.identity import sign_in
 from pages.ui.usage import counted_view, feedback_sidebar
 from services.auth.identity import Role
 from services.composition import load_operations
+from services.heap import freeze_startup_heap
 
 load_operations()
+freeze_startup_heap()  # once per process: full collections skip the imported modules' objects
 
 st.set_page_config(page_title="Curation Workbench", page_icon=":material/genetics:", layout="wide")
 identity = sign_in()

@@ -275,12 +275,15 @@ def _database_bytes(url: str) -> int:
 
 def _filter_times(url: str, filters: list) -> tuple[float, float]:
     """p50 and p95 (ms) of the Variants page's query for each filter: ``browse.variant_page`` (a 1,000-row keyset
-    page and its total), exactly what the app runs."""
+    page and its total), exactly what the app runs, in a process whose startup heap is frozen as the app's is
+    (``services.heap``)."""
     from sqlalchemy import text
 
     from services.db.engine import session_scope
+    from services.heap import freeze_startup_heap
     from services.variants.browse import variant_page
 
+    freeze_startup_heap()  # as the app's process does once (app.py)
     times = []
     with session_scope(url) as session:
         session.execute(text("ANALYZE variants"))

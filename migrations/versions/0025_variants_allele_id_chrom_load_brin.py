@@ -1,4 +1,5 @@
-"""A variant's allele probe answered from the index (issue 18): ``ix_variants_allele_id`` includes ``chrom``; loads by BRIN.
+"""A variant's allele probe answered from the index (issue 18): ``ix_variants_allele_id`` includes ``chrom``;
+loads found by BRIN.
 
 The ClinVar filter goes from each matching link to its variants by allele, in the link's partition (the probe says
 ``v.allele_id = l.allele_id AND v.chrom = l.chrom``; the contig prunes the other partitions at run time). The

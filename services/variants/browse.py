@@ -1,26 +1,8 @@
 """Browsing the variant store: filters, keyset pages, counts, details, loads, and streamed exports.
 
 Contract:
-1. ``VariantFilter`` holds the page's filters; ``conditions(filter)`` turns it into SQLAlchemy Core conditions
-   (values bound as parameters; no SQL is built from strings). The fixed statements are named blocks of
-   ``queries.sql``. A region is a range ``chr1:1,000,000-2,000,000``
-   (or ``1:100-200``) or a whole contig (``chrX``, ``X``), contig names normalised like the loader does.
-   A region finds every variant overlapping ``[start, end]``: short ones through the ``(chrom, pos)`` btree
-   (``pos ≥ start − LONG_VARIANT_SPAN``), longer ones through the partial GiST index on ``pos_range``
-   (``end_pos − pos ≥ LONG_VARIANT_SPAN``); both are needed for a complete answer. A gene matches
-   case-insensitively by prefix (``hba`` finds HBA1, HBA2); when no other gene name starts with the typed text
-   (``resolve``: a few index descents), the prefix runs as ``lower(gene) = typed`` — the same rows — so that
-   ix_variants_gene_position (lower(gene), gene, chrom, pos) returns a gene's page in order (then by
-   ``variant_id`` within a position) instead of sorting every row of the gene; a consequence is a whole Sequence
-   Ontology term of the row's picked consequence, case-insensitively (``missense_variant`` finds
-   ``missense_variant&splice_region_variant``; ``missense`` finds nothing); gene, impact and consequence each have
-   an index. The ClinVar filter is a set of significance values matched exactly (case-insensitively) against the
-   displayed value of the read path. Unless retired values count (``retired_values_shown``), it is read from the
-   matching current links (``displayed_value_positions``: one row per allele, with the allele's contig and
-   position, which are its variants'): each significance's links in position order, each link's variants by one
-   index probe (``_by_link``), so that a position-ordered page and a capped count stop early; otherwise (and for
-   the gene sort) a per-row EXISTS on the read path. A sample, or a gene prefix of several genes, without a
-   region, is paged one contig at a time (``_fetch``).
+1. ``VariantFilter`` holds the page's filters; how a filter becomes SQL — its conditions, the indexed forms that
+   ``resolve`` picks, the keyset rows and the capped count — is ``services.variants.filter_query``.
 2. ``variant_page`` is keyset-paged: the cursor is the last row's sort key, so page N costs what page 1 does.
    Sorts: ``position`` (chrom, pos, variant_id) and ``gene`` (gene, chrom, pos, variant_id).
 3. ``export_csv`` / ``export_parquet`` stream the whole filtered set in batches (never all in memory); CSV
@@ -38,45 +20,27 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    Text,
-    and_,
-    cast,
-    false,
-    func,
-    literal,
-    literal_column,
-    or_,
-    select,
-    true,
-    tuple_,
-    union_all,
-)
-from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.orm import Session
 
 from services.alleles.consequences import expand
-from services.alleles.normalize import contig_normaliser
-from services.annotations.read_path import (
-    current_annotation,
-    displayed_value_filter,
-    displayed_value_links,
-    displayed_value_positions,
-    retired_values_shown,
-)
+from services.annotations.read_path import current_annotation
 from services.db import sql_blocks
 from services.errors import InvalidInput, NotFound
-from services.variants.columns import SITE_COLUMNS
-from services.variants.models import LONG_VARIANT_SPAN, PARTITION_CONTIGS, Sample, Variant
+from services.variants.filter_query import (
+    EXPORT_COLUMNS,
+    SORTS,
+    Resolved,
+    VariantFilter,
+    count_variants,
+    fetch_rows,
+    like_escape,
+    resolve,
+)
 from services.variants.packed_json import unpack
 
 Q = sql_blocks.load(__file__)
@@ -99,38 +63,8 @@ PAGE_COLUMNS = [
     "gt",
     "rs_id",
 ]
-# The stored variant columns (services/variants/columns.py) but the range, FILTER and the two packed blobs, with the
-# row id in front and the sample's name, genotype and load after them.
-EXPORT_COLUMNS = [
-    "variant_id",
-    *(c for c in SITE_COLUMNS if c not in ("pos_range", "filter", "info", "vep_annotations")),
-    "sample",
-    "gt",
-    "gq",
-    "dp",
-    "load_batch_id",
-]
-#: The page's sort orders: the key columns, which are also the keyset cursor.
-SORTS: dict[str, tuple[str, ...]] = {
-    "position": ("chrom", "pos", "variant_id"),
-    "gene": ("gene", "chrom", "pos", "variant_id"),
-}
 #: At most this many matches are counted on a page turn; beyond, the page says "10,000+" (exact on demand).
 COUNT_CAP = 10_000
-_v = Variant.__table__.alias("v")
-_s = Sample.__table__.alias("s")
-_FROM = _v.outerjoin(_s, _s.c.id == _v.c.sample_id)
-# What a page row and an export row hold: EXPORT_COLUMNS, then the allele id (for the read path's ClinVar).
-_ROW: list[ColumnElement[Any]] = [
-    _s.c.external_id.label("sample")
-    if name == "sample"
-    else cast(_v.c.load_batch_id, Text).label("load_batch_id")
-    if name == "load_batch_id"
-    else _v.c[name]
-    for name in EXPORT_COLUMNS
-] + [_v.c.allele_id]
-_REGION = re.compile(r"^\s*([^:\s]+)\s*:\s*([\d,_]+)\s*-\s*([\d,_]+)\s*$")
-_CONTIG = re.compile(r"^\s*([A-Za-z0-9_.]+)\s*$")
 # ClinVar's germline classification vocabulary (CLNSIG), offered even before a release mentions each one.
 CLINVAR_SIGNIFICANCES = (
     "Pathogenic",
@@ -149,23 +83,6 @@ CLINVAR_SIGNIFICANCES = (
     "other",
 )
 _FORMULA_START = ("=", "+", "-", "@")
-
-
-@dataclass(frozen=True)
-class VariantFilter:
-    region: str | None = None
-    gene: str | None = None
-    consequence: str | None = None
-    impact: str | None = None
-    max_af: float | None = None
-    clinvar_sig: tuple[str, ...] | str | None = None
-    sample: str | None = None
-    load_batch_id: str | None = None
-    genome_build: str = "GRCh38"
-    # The ClinVar filter matches the *displayed* (curated) significance from the read path, under the
-    # retired-link display decision; ``include_retired`` adds retired last-known values (last-known only).
-    retired_display: str = "none"
-    include_retired: bool = False
 
 
 @dataclass(frozen=True)
@@ -194,265 +111,13 @@ class Total:
     estimated: bool
 
 
-@dataclass(frozen=True)
-class Resolved:
-    """What the database says about a filter's values before the page's query runs (``resolve``), so that each
-    condition can take the form its index serves; every form selects the same rows as the plain one.
-
-    ``gene_whole``: no gene name but the typed text itself starts with it (case-insensitively), so ``lower(gene) =
-    typed`` selects exactly the rows the prefix does. ``gene_spelling``: besides, every matching row spells the
-    gene this one way, so the rows' position order is their (gene, position) order — the order of
-    ix_variants_gene_position. ``sample_id``: the sample's id (None: no such sample), compared with
-    ``variants.sample_id`` itself so that the planner sizes it from the column's statistics (through the join it
-    assumed every sample holds an equal share). ``clinvar_by_link``: few enough current ClinVar links match
-    (``CLINVAR_BY_LINK_BELOW``) that the query goes from them to their variants, one partition each (when retired
-    values count). ``clinvar_joined``: retired values do not count, so the ClinVar filter is a join with the
-    matching current links in position order (``displayed_value_positions``) instead of a condition.
-    ``contigs``: the store's contigs in order, when a position-sorted page is read one contig at a time
-    (``_fetch``: a sample or a gene prefix of several genes, no region). ``sample_missing``: no sample has the
-    filter's name, so nothing matches (said as ``false``: by name, the page walked every variant to find none)."""
-
-    gene_whole: bool = False
-    gene_spelling: str | None = None
-    sample_id: int | None = None
-    clinvar_by_link: bool = False
-    clinvar_joined: bool = False
-    contigs: tuple[str, ...] | None = None
-    sample_missing: bool = False
-
-
-#: A position-sorted page is read one contig at a time only when the default partition holds at most this many.
-CONTIGS_AT_MOST = 64
-#: Up to this many matching ClinVar links the page goes from the links to their variants (a probe each); above,
-#: it walks the variants in position order and checks each one's link (a page needs 1,000 / share rows).
-CLINVAR_BY_LINK_BELOW = 10_000
-
-
-def resolve(session: Session, f: VariantFilter) -> Resolved:
-    """``Resolved`` for ``f``, from a few index descents: for a gene, the first key after the typed text in its
-    prefix range and the first two spellings of it (a loose index scan; neither reads the gene's rows); for a
-    sample, its id; for ClinVar significances that count retired values, a count of the matching links capped at
-    ``CLINVAR_BY_LINK_BELOW``."""
-    gene_whole, gene_spelling, sample_id, by_link, joined = False, None, None, False, False
-    if f.gene and f.gene.strip():
-        typed = f.gene.strip().lower()
-        longer, spellings = session.execute(Q.gene_match, {"gene": typed, "prefix": _like_escape(typed) + "%"}).one()
-        if not longer:
-            gene_whole, gene_spelling = True, (spellings[0] if len(spellings) == 1 else None)
-    if f.sample:
-        sample_id = session.execute(Q.sample_id, {"external_id": f.sample}).scalar()
-    significances = _values(f.clinvar_sig)
-    if significances and not retired_values_shown(f.retired_display, f.include_retired):
-        joined = True
-    elif significances:
-        links = displayed_value_links(
-            session,
-            "clinvar",
-            "clnsig",
-            significances,
-            display=f.retired_display,
-            include_retired=f.include_retired,
-            cap=CLINVAR_BY_LINK_BELOW,
-        )
-        by_link = links <= CLINVAR_BY_LINK_BELOW
-    contigs = None
-    if not f.region and not joined and (sample_id is not None or (f.gene and f.gene.strip() and not gene_whole)):
-        found = session.execute(Q.contigs, {"named": list(PARTITION_CONTIGS), "most": CONTIGS_AT_MOST + 1})
-        listed = tuple(found.scalars())
-        contigs = listed if len(listed) <= len(PARTITION_CONTIGS) + CONTIGS_AT_MOST else None
-    missing = bool(f.sample) and sample_id is None
-    return Resolved(gene_whole, gene_spelling, sample_id, by_link, joined, contigs, missing)
-
-
-def parse_region(region: str, genome_build: str = "GRCh38") -> tuple[str, int | None, int | None]:
-    """``(contig, start, end)``; a whole contig (``chrX``, ``X``) gives ``(contig, None, None)``."""
-    whole = _CONTIG.match(region or "")
-    if whole:
-        return contig_normaliser(genome_build)(whole.group(1)), None, None
-    m = _REGION.match(region or "")
-    if not m:
-        raise InvalidInput(f"region {region!r} is not like chrX (a whole contig) or chr1:1,000,000-2,000,000")
-    start, end = (int(re.sub(r"[,_]", "", g)) for g in m.group(2, 3))
-    if start < 1 or end < start:
-        raise InvalidInput(f"region {region!r}: the start must be ≥ 1 and not after the end")
-    return contig_normaliser(genome_build)(m.group(1)), start, end
-
-
-def conditions(f: VariantFilter, known: Resolved | None = None, *, clinvar: bool = True) -> list[ColumnElement[bool]]:
-    """The filter as SQLAlchemy conditions (values bound as parameters; no text is ever spliced into SQL).
-    ``known`` (``resolve``) lets a condition take its indexed form; without it each condition is the plain one.
-    ``clinvar=False`` leaves the ClinVar condition out (the caller reads the matching links instead: ``_by_link``)."""
-    known = known or Resolved()
-    out: list[ColumnElement[bool]] = []
-    if f.region:
-        chrom, start, end = parse_region(f.region, f.genome_build)
-        out.append(_v.c.chrom == chrom)
-        if start is not None:
-            # The span is a constant of the code, rendered inline so that the partial GiST index's predicate
-            # ((end_pos - pos) >= LONG_VARIANT_SPAN) is implied by the query under any plan.
-            span = literal(LONG_VARIANT_SPAN, literal_execute=True)
-            out.append(
-                or_(
-                    and_(_v.c.pos.between(start - LONG_VARIANT_SPAN, end), _v.c.end_pos >= start),
-                    and_(_v.c.end_pos - _v.c.pos >= span, _v.c.pos_range.op("&&")(func.int8range(start, end + 1))),
-                )
-            )
-    if f.gene and f.gene.strip():
-        typed = f.gene.strip().lower()
-        if known.gene_whole:
-            # No other gene name starts with the typed text: the prefix is one gene, an equality on the leading
-            # column of ix_variants_gene_position, whose next columns give the page's order (rule 1).
-            out.append(func.lower(_v.c.gene) == typed)
-        else:
-            # lower(gene) LIKE 'prefix%': the prefix range of ix_variants_gene_position (text_pattern_ops).
-            out.append(_v.c.gene.is_not(None))
-            out.append(func.lower(_v.c.gene).like(_like_escape(typed) + "%"))
-    if f.consequence and f.consequence.strip():
-        # A whole term of the picked consequence, through the GIN index on the same expression.
-        # string_to_array(lower(consequence), '&'): models.CONSEQUENCE_TERMS_SQL, the index's expression.
-        terms = func.string_to_array(func.lower(_v.c.consequence), literal_column("'&'"), type_=ARRAY(Text))
-        out.append(terms.contains(cast(array([f.consequence.strip().lower()]), ARRAY(Text))))
-    if f.impact:
-        out.append(_v.c.impact == f.impact)
-    if f.max_af is not None:
-        out.append(or_(_v.c.af_gnomad.is_(None), _v.c.af_gnomad <= float(f.max_af)))
-    significances = _values(f.clinvar_sig)
-    if significances and clinvar:
-        out.append(
-            displayed_value_filter(
-                _v.c.allele_id,
-                "clinvar",
-                "clnsig",
-                significances,
-                display=f.retired_display,
-                include_retired=f.include_retired,
-                contig=_v.c.chrom if known.clinvar_by_link else None,
-            )
-        )
-    if f.sample:
-        if known.sample_missing:
-            out.append(false())
-        elif known.sample_id is not None:
-            out.append(_v.c.sample_id == known.sample_id)  # ix_variants_sample_id, sized by its statistics
-        else:
-            out.append(_s.c.external_id == f.sample)
-    if f.load_batch_id:
-        try:
-            load_id = uuid.UUID(str(f.load_batch_id))
-        except ValueError:
-            raise InvalidInput(f"{f.load_batch_id!r} is not a load id") from None
-        out.append(_v.c.load_batch_id == load_id)
-    return out
-
-
-def _by_link(
-    f: VariantFilter,
-    known: Resolved,
-    values: list[str],
-    at_or_after: tuple[str, int] | None = None,
-    columns: list[ColumnElement[Any]] = _ROW,
-) -> tuple[Any, Any, Any]:
-    """The ClinVar filter read from the links (``known.clinvar_joined``) for the significances ``values``:
-    ``(source, links, matches)`` where ``matches`` is, for each matching current link (``displayed_value_positions``,
-    in position order for one value), its variants that pass the other conditions — a LATERAL subquery probing one
-    partition's ``ix_variants_allele_id`` per link — and ``source`` is ``links`` joined with it.
-
-    A link's contig and position are its allele's, so also each of its variants': ordering by the links' columns is
-    ordering by the variants'. The subquery is kept apart (OFFSET 0) so that the plan is always this one: the
-    planner sizes a join on allele and contig as ~25 times too small and costs each probe as one per partition, and
-    chose a hash join over every variant (3 s at 10M) for counts and multi-value pages. ``at_or_after``: the page
-    starts at this (contig, position), passed on to the links. ``columns``: what ``matches`` holds (a count needs
-    none, and then a match is read from ``ix_variants_allele_id``'s entries alone)."""
-    links = displayed_value_positions("clinvar", "clnsig", values, at_or_after=at_or_after)
-    # Without the sample's columns or name, the variants alone: the outer join to samples, although removed by the
-    # planner, would still rule out reading a count off the index's entries.
-    alone = columns is not _ROW and not (f.sample and known.sample_id is None)
-    matches = (
-        select(*columns)
-        .select_from(_v if alone else _FROM)
-        .where(_v.c.allele_id == links.c.allele_id, _v.c.chrom == links.c.chrom, *conditions(f, known, clinvar=False))
-        .offset(0)
-        .lateral("m")
-    )
-    return links.join(matches, true()), links, matches
-
-
-def _page_by_link(
-    f: VariantFilter, known: Resolved, after: tuple | None, at_or_after: tuple[str, int] | None, limit: int
-) -> Select[Any]:
-    """A position-ordered page of the ClinVar filter read from the links (``_by_link``): one page per significance,
-    each read off its own ordered index range (a UNION ALL of one range per value would be sorted whole: its
-    filtered branches cannot be planned as ordered scans), then the first ``limit`` rows of their union."""
-    pages = []
-    for value in sorted({v.lower() for v in _values(f.clinvar_sig)}):
-        source, links, matches = _by_link(f, known, [value], at_or_after)
-        order = [links.c.chrom, links.c.pos, matches.c.variant_id]
-        page = select(*(matches.c[c.key] for c in _ROW)).select_from(source)
-        if after is not None:
-            page = page.where(tuple_(*order) > tuple_(*after))
-        pages.append(page.order_by(*order).limit(int(limit)))
-    if len(pages) == 1:
-        return pages[0]
-    merged = union_all(*pages).subquery("pages")
-    return select(*merged.c).order_by(merged.c.chrom, merged.c.pos, merged.c.variant_id).limit(int(limit))
-
-
-def _fetch(session: Session, f: VariantFilter, key: tuple[str, ...], after: tuple | None, limit: int, known: Resolved):
-    """The rows of ``_rows(f, key, after, limit, known)``. When ``known.contigs`` is set and the order is by position,
-    read one contig at a time, in order, until ``limit`` rows are found: each contig's query (``_rows(…, contig=…)``)
-    names its contig, so the planner picks its plan for that one partition.
-
-    Rows of a sample, or of a prefix of several genes, are found through an index that does not give them in
-    position order. In one query over every partition the page sorts every match of every contig (a merge needs
-    each contig's first row: ~100,000 rows for a sample of 1 % of 10M variants); a LATERAL query per contig is
-    planned once for any contig, and walked the position index of the largest contig past 100,000 rows. One
-    contig at a time, the page reads the matches of the contigs it reaches, each the best way for that contig."""
-    if known.contigs is None or key != SORTS["position"] or (after is not None and after[0] not in known.contigs):
-        return session.execute(_rows(f, key, after, limit, known)).mappings().all()
-    contigs = known.contigs[known.contigs.index(after[0]) :] if after is not None else known.contigs
-    out: list[Any] = []
-    for contig in contigs:
-        cursor = after if after is not None and contig == after[0] else None
-        out += session.execute(_rows(f, key, cursor, limit - len(out), known, contig=contig)).mappings().all()
-        if len(out) >= limit:
-            break
-    return out
-
-
-def _count_by_link(session: Session, f: VariantFilter, known: Resolved, cap: int | None) -> int:
-    """``count_variants`` of the ClinVar filter read from the links (``_by_link``), each match read off
-    ``ix_variants_allele_id``'s entries. Capped, each significance's links are read in their index's order: the
-    planner, which expects ~26 variants per link (one per partition it might probe), would otherwise scan every link
-    to find the few hundred it thinks enough."""
-    parts = []
-    for value in sorted({v.lower() for v in _values(f.clinvar_sig)}):
-        source, links, matches = _by_link(f, known, [value], columns=[literal(1).label("one")])
-        part = select(matches.c.one).select_from(source)
-        parts.append(part if cap is None else part.order_by(links.c.chrom, links.c.pos).limit(int(cap) + 1))
-    every = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("matches")
-    counted = select(every.c.one) if cap is None else select(every.c.one).limit(int(cap) + 1)
-    return int(session.execute(select(func.count()).select_from(counted.subquery())).scalar_one())
-
-
-def _like_escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
-
-
-def _values(value: tuple[str, ...] | list[str] | str | None) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = [value]
-    return [v.strip() for v in value if v and v.strip()]
-
-
 def gene_suggestions(session: Session, prefix: str, limit: int = 8) -> list[str]:
     """Gene names in the store that start with ``prefix`` (case-insensitive), for the gene filter's hint: the first
     ``limit`` names in case-insensitive order (one spelling each), sorted; a loose index scan, so a prefix of genes
     with millions of rows costs what a rare one does."""
     if not prefix.strip():
         return []
-    rows = session.execute(Q.gene_suggestions, {"prefix": _like_escape(prefix.strip().lower()) + "%", "limit": limit})
+    rows = session.execute(Q.gene_suggestions, {"prefix": like_escape(prefix.strip().lower()) + "%", "limit": limit})
     return list(rows.scalars())
 
 
@@ -486,20 +151,6 @@ def estimated_total(session: Session) -> int | None:
     return None if estimate is None else int(estimate)
 
 
-def count_variants(session: Session, f: VariantFilter, *, cap: int | None = None, known: Resolved | None = None) -> int:
-    """How many variants match ``f``; with ``cap``, at most ``cap + 1`` rows are counted (a capped count)."""
-    known = known if known is not None else resolve(session, f)
-    if known.clinvar_joined:
-        return _count_by_link(session, f, known, cap)
-    source, where = _FROM, conditions(f, known)
-    matches = select(literal(1)).select_from(source).where(*where)
-    if cap is None:
-        query = select(func.count()).select_from(source).where(*where)
-    else:
-        query = select(func.count()).select_from(matches.limit(int(cap) + 1).subquery())
-    return int(session.execute(query).scalar_one())
-
-
 def variant_total(
     session: Session,
     f: VariantFilter,
@@ -522,41 +173,6 @@ def variant_total(
     return Total(min(counted, cap), capped=counted > cap, estimated=False)
 
 
-def _rows(
-    f: VariantFilter,
-    key: tuple[str, ...],
-    after: tuple | None,
-    limit: int,
-    known: Resolved | None = None,
-    *,
-    contig: str | None = None,
-) -> Select[Any]:
-    """The filtered rows ordered by ``key`` (column names), after the keyset cursor ``after``, at most ``limit``;
-    with ``contig``, those on that contig only (``_fetch``; rendered as a literal so that the plan is made for its
-    partition).
-
-    When every matching row has one gene spelling (``known.gene_spelling``), the position order is the (gene, position)
-    order: the query says the latter, which ix_variants_gene_position returns as stored (no sort of the gene's
-    rows); the cursor stays the caller's key."""
-    known = known or Resolved()
-    if after is not None and len(after) != len(key):
-        raise InvalidInput("a stale page cursor")
-    # In position order the page starts at the cursor's position (rows at it may follow by variant_id).
-    at_or_after = tuple(after[:2]) if after is not None and key == SORTS["position"] else None
-    if known.gene_spelling is not None and key == SORTS["position"]:
-        key = SORTS["gene"]
-        after = None if after is None else (known.gene_spelling, *after)
-    if known.clinvar_joined and key == SORTS["position"]:
-        return _page_by_link(f, known, after, at_or_after, limit)
-    order = [_v.c[name] for name in key]
-    query = select(*_ROW).select_from(_FROM).where(*conditions(f, known))
-    if contig is not None:
-        query = query.where(_v.c.chrom == literal(contig, Text, literal_execute=True))
-    if after is not None:
-        query = query.where(tuple_(*order) > tuple_(*after))
-    return query.order_by(*order).limit(int(limit))
-
-
 def variant_page(
     session: Session,
     f: VariantFilter,
@@ -573,7 +189,7 @@ def variant_page(
         raise InvalidInput(f"unknown sort {sort!r}")
     key = SORTS[sort]
     known = resolve(session, f)
-    rows = _fetch(session, f, key, after, int(limit) + 1, known)
+    rows = fetch_rows(session, f, key, after, int(limit) + 1, known)
     more = len(rows) > limit
     rows = rows[:limit]
     records = with_current_clinvar(session, [dict(r) for r in rows], f.retired_display)
@@ -639,7 +255,7 @@ def _batches(session: Session, f: VariantFilter, batch: int) -> Iterator[list[di
     known = resolve(session, f)
     after = None
     while True:
-        rows = _fetch(session, f, key, after, batch, known)
+        rows = fetch_rows(session, f, key, after, batch, known)
         if not rows:
             return
         yield with_current_clinvar(session, [dict(r) for r in rows], f.retired_display)

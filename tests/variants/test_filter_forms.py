@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 
 from services.annotations.refresh import refresh
 from services.db.engine import session_scope
-from services.variants import browse
+from services.variants import browse, filter_query
 from services.variants.loader import load_vcf
 from tests.support.annotation_releases import CURATOR, at
 from tests.support.release_files import CLINVAR_INFO, add, vcf
@@ -59,7 +59,7 @@ def _ids(session, f, known, sort, limit=3):
     page reads them (``browse._fetch``: one contig at a time when ``known.contigs`` says so)."""
     key, cursor, out = browse.SORTS[sort], None, []
     while True:
-        rows = browse._fetch(session, f, key, cursor, limit + 1, known)
+        rows = filter_query.fetch_rows(session, f, key, cursor, limit + 1, known)
         out += [r["variant_id"] for r in rows[:limit]]
         if len(rows) <= limit:
             return out
@@ -102,7 +102,8 @@ def test_resolve_says_when_a_prefix_is_one_gene_and_how_it_is_spelled(db_url, tm
                 r[0] for r in conn.execute("SELECT chrom FROM (SELECT DISTINCT chrom FROM variants) c ORDER BY 1")
             ]
         assert contigs is not None and [c for c in contigs if c in ordered] == ordered
-        assert set(browse.PARTITION_CONTIGS) <= set(contigs) and len(contigs) == len(browse.PARTITION_CONTIGS) + 2
+        named = filter_query.PARTITION_CONTIGS
+        assert set(named) <= set(contigs) and len(contigs) == len(named) + 2
         assert browse.resolve(s, browse.VariantFilter(gene="hba", region="chr1")).contigs is None
 
 
@@ -125,7 +126,7 @@ def test_a_whole_gene_page_comes_off_the_index_in_order_without_a_sort(db_url, t
         known = browse.resolve(s, f)
     for sort in browse.SORTS:
         for cursor in (None, ("HBA1", "chr2", 150, 0) if sort == "gene" else ("chr2", 150, 0)):
-            plan = _plan(db_url, browse._rows(f, browse.SORTS[sort], cursor, 51, known))
+            plan = _plan(db_url, filter_query.rows_query(f, browse.SORTS[sort], cursor, 51, known))
             # The index's order (gene, chrom, pos), then variant_id among the rows of one position.
             assert "Merge Append" in plan and not _SORT_NODE.search(plan), plan
             assert "Presorted Key: v.gene, v.chrom, v.pos" in plan, plan
@@ -231,7 +232,7 @@ def test_a_clinvar_page_reads_each_significance_off_the_links_index_from_the_cur
             known = browse.resolve(s, f)
         wanted = ["likely_pathogenic", "pathogenic"] if isinstance(sig, tuple) else ["pathogenic"]
         for cursor in (None, ("chr1", 100, 0)):
-            plan = _plan(db_url, browse._rows(f, browse.SORTS["position"], cursor, 51, known))
+            plan = _plan(db_url, filter_query.rows_query(f, browse.SORTS["position"], cursor, 51, known))
             lines = plan.splitlines()
             ranges = [b for a, b in zip(lines, lines[1:], strict=False) if "ix_annotation_link_clinvar_position" in a]
             assert sorted(re.findall(r"'clnsig'::text\)\) = '(\w+)'", "\n".join(ranges))) == wanted, plan

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 
 from services.db import migrate
 from services.db.engine import session_scope
-from services.variants import browse
+from services.variants import browse, filter_query
 from services.variants.loader import load_vcf
 from services.variants.packed_json import unpack
 from tests.support.vcf_files import CURATOR, DATA
@@ -148,7 +148,7 @@ def test_a_store_loaded_before_0020_reads_the_same_after_it_and_back(db_url, tmp
 def _plan(url: str, f: browse.VariantFilter) -> str:
     """The server's plan of the Variants page's row query for ``f`` (sequential scans switched off, so that the
     plan shows whether an index can serve the filter at all, whatever the tiny table's statistics say)."""
-    query = browse._rows(f, browse.SORTS["position"], None, 51)
+    query = filter_query.rows_query(f, browse.SORTS["position"], None, 51)
     compiled = query.compile(dialect=postgresql.dialect(), compile_kwargs={"render_postcompile": True})
     with psycopg.connect(url) as conn:
         conn.execute("SET enable_seqscan = off")
