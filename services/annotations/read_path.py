@@ -240,9 +240,10 @@ def displayed_value_positions(
     source: str, field: str, values: Sequence[str], *, at_or_after: tuple[str, int] | None = None
 ) -> Subquery:
     """Rule 3 without retired values (``retired_values_shown`` false): the alleles whose current ``source`` link has
-    ``field`` in ``values`` (case-insensitively), as rows ``(allele_id, chrom, pos)`` — the allele's contig and
-    position, which are also those of each of its variants. One row per allele (one current link per allele and
-    source), the same alleles as ``displayed_value_filter`` with ``include_retired`` off.
+    ``field`` in ``values`` (case-insensitively), as rows ``(allele_id, chrom, pos, value)`` — the allele's contig
+    and position, which are also those of each of its variants, and the link's value, which is what rule 1 displays
+    for the allele now (a current link is its latest). One row per allele (one current link per allele and source),
+    the same alleles as ``displayed_value_filter`` with ``include_retired`` off.
 
     Each distinct value is one range of an index on (``lower(value->>field)``, chrom, pos) — for ClinVar's
     significance ``ix_annotation_link_clinvar_position`` — and the values' ranges are separate branches of a UNION
@@ -253,7 +254,7 @@ def displayed_value_positions(
     key = literal(field, literal_execute=True)
     parts = []
     for value in sorted({v.lower() for v in values}):
-        part = select(_links.c.allele_id, _links.c.chrom, _links.c.pos).where(
+        part = select(_links.c.allele_id, _links.c.chrom, _links.c.pos, _links.c.value).where(
             _links.c.source == literal(source, literal_execute=True),
             _links.c.valid_to.is_(None),
             func.lower(_links.c.value.op("->>")(key)) == value,

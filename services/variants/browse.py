@@ -32,6 +32,7 @@ from services.annotations.read_path import current_annotation
 from services.db import sql_blocks
 from services.errors import InvalidInput, NotFound
 from services.variants.filter_query import (
+    CLINVAR_VALUE,
     EXPORT_COLUMNS,
     SORTS,
     Resolved,
@@ -129,12 +130,18 @@ def clinvar_significance_choices(session: Session) -> list[str]:
 
 
 def with_current_clinvar(session: Session, rows: list[dict[str, Any]], display: str) -> list[dict[str, Any]]:
-    """Rule 4: set each row's ``clinvar_sig``/``clinvar_review`` from the read path (by its ``allele_id``)."""
+    """Rule 4: set each row's ``clinvar_sig``/``clinvar_review`` from the read path (by its ``allele_id``) — or, for
+    the rows of a ClinVar-filtered page read from the links, from the current link each row matched
+    (``CLINVAR_VALUE``), which is the read path's displayed value for it (rule 1: a live link shows its value)."""
+    from_links = bool(rows) and all(CLINVAR_VALUE in r for r in rows)
     ids = sorted({int(r["allele_id"]) for r in rows if r.get("allele_id") is not None})
-    current = current_annotation(session, ids, display=display) if ids else {}
+    current = current_annotation(session, ids, display=display) if ids and not from_links else {}
     for r in rows:
-        value = (current.get(r.get("allele_id")) or {}).get("clinvar")
-        shown = value.value if value is not None and value.shown else None
+        if from_links:
+            shown = r.pop(CLINVAR_VALUE)
+        else:
+            value = (current.get(r.get("allele_id")) or {}).get("clinvar")
+            shown = value.value if value is not None and value.shown else None
         shown = shown if isinstance(shown, dict) else {}
         r["clinvar_sig"] = shown.get("clnsig")
         r["clinvar_review"] = shown.get("clnrevstat")

@@ -145,6 +145,8 @@ class Resolved:
     sample_missing: bool = False
 
 
+#: The key under which a ClinVar-filtered page row carries the matching current link's value (``_page_by_link``).
+CLINVAR_VALUE = "clinvar_link_value"
 #: A position-sorted page is read one contig at a time only when the default partition holds at most this many.
 CONTIGS_AT_MOST = 64
 #: Up to this many matching ClinVar links the page goes from the links to their variants (a probe each); above,
@@ -306,12 +308,15 @@ def _page_by_link(
 ) -> Select[Any]:
     """A position-ordered page of the ClinVar filter read from the links (``_by_link``): one page per significance,
     each read off its own ordered index range (a UNION ALL of one range per value would be sorted whole: its
-    filtered branches cannot be planned as ordered scans), then the first ``limit`` rows of their union."""
+    filtered branches cannot be planned as ordered scans), then the first ``limit`` rows of their union. Each row
+    also holds its matching link's value as ``CLINVAR_VALUE``: the current link the filter matched is the allele's
+    latest, so its value is what the read path displays (``browse.with_current_clinvar`` uses it)."""
     pages = []
     for value in sorted({v.lower() for v in selected_values(f.clinvar_sig)}):
         source, links, matches = _by_link(f, known, [value], at_or_after)
         order = [links.c.chrom, links.c.pos, matches.c.variant_id]
-        page = select(*(matches.c[c.key] for c in _ROW)).select_from(source)
+        # The link's value is the row's displayed ClinVar value (``CLINVAR_VALUE``: no read-path lookup needed).
+        page = select(*(matches.c[c.key] for c in _ROW), links.c.value.label(CLINVAR_VALUE)).select_from(source)
         if after is not None:
             page = page.where(tuple_(*order) > tuple_(*after))
         pages.append(page.order_by(*order).limit(int(limit)))

@@ -159,11 +159,11 @@ def _clinvar(tmp_path) -> None:
     a benign one; both ALTs of chr1:100 (two variants each: S1 and S2 carry it)."""
     assert load_vcf(_calls(tmp_path), CURATOR).status == "completed"
     release = [
-        "1\t100\t1\tA\tG\t.\t.\tCLNSIG=Pathogenic",
+        "1\t100\t1\tA\tG\t.\t.\tCLNSIG=Pathogenic;CLNREVSTAT=reviewed_by_expert_panel",
         "1\t100\t5\tA\tT\t.\t.\tCLNSIG=Likely_pathogenic",
         "2\t150\t2\tA\tT\t.\t.\tCLNSIG=Benign",
         "3\t60\t3\tA\tG\t.\t.\tCLNSIG=Pathogenic",
-        "X\t80\t4\tA\tT\t.\t.\tCLNSIG=Likely_pathogenic",
+        "X\t80\t4\tA\tT\t.\t.\tCLNSIG=Likely_pathogenic;CLNREVSTAT=criteria_provided,_single_submitter",
         "10\t70\t6\tA\tG\t.\t.\tCLNSIG=pathogenic",
     ]
     add(vcf(tmp_path, "c1.vcf", CLINVAR_INFO, release), "clinvar", "clinvar", "2026-10")
@@ -191,6 +191,15 @@ def test_the_clinvar_filter_joined_with_the_links_matches_the_read_path_conditio
                     assert _ids(s, f, known, sort, limit) == _ids(s, f, plain, sort, limit), (f, sort, limit)
             assert browse.count_variants(s, f) == browse.count_variants(s, f, known=plain)
             assert browse.count_variants(s, f, cap=1) == browse.count_variants(s, f, known=plain, cap=1)
+            # The ClinVar columns taken from the matched links are the read path's, row by row.
+            rows = [dict(r) for r in filter_query.fetch_rows(s, f, browse.SORTS["position"], None, 100, known)]
+            # (A whole gene of one spelling pages in gene order, through the read path's condition instead.)
+            assert all(filter_query.CLINVAR_VALUE in r for r in rows) == (known.gene_spelling is None or not rows)
+            looked_up = [{k: v for k, v in r.items() if k != filter_query.CLINVAR_VALUE} for r in rows]
+            from_links = browse.with_current_clinvar(s, rows, "none")
+            assert from_links == browse.with_current_clinvar(s, looked_up, "none")
+            if not (f.gene or f.sample or f.region) and "pathogenic" in str(sig).lower():
+                assert any(r["clinvar_review"] for r in from_links)  # the review status comes through too
         pathogenic = browse.variant_page(s, browse.VariantFilter(clinvar_sig="Pathogenic")).rows
         assert list(zip(pathogenic["chrom"], pathogenic["pos"], strict=True)) == (
             [("chr1", 100)] * 2 + [("chr10", 70)] * 2 + [("chr3", 60)] * 2
