@@ -56,8 +56,8 @@ def _fixture(records: int, real: bool = False) -> Path:
 def _create_db(admin_url: str, name: str, migrate_it: bool = True) -> str:
     from tests.conftest import _with_database
 
+    _drop_db(admin_url, name)
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     url = _with_database(admin_url, name)
     if migrate_it:

@@ -12,7 +12,7 @@ hash), and a variant's ``chrom``/``pos`` are its allele's (the loader writes the
 2. ``ix_annotation_link_clinvar_position`` (``lower(value->>'clnsig'), chrom, pos, allele_id``, current ClinVar
    links) replaces ``ix_annotation_link_clinvar_sig``: one significance's current links in position order, so the
    page goes from the links to their variants (one partition's ``ix_variants_allele_id`` probe each) in the page's
-   order and stops after a page; several significances are merged (``services/variants/browse.py``, ``_by_link``).
+   order and stops after a page; several significances are merged (``services/variants/filter_query.py``, ``_by_link``).
 
 Revision ID: 0024
 Revises: 0023

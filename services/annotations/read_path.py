@@ -9,7 +9,7 @@ Contract:
    marked retired, with its source version ("last known: <version>").
 3. ``displayed_value_filter`` matches what is displayed: live values, and retired last-known values only when
    the display is ``last-known`` *and* the user asked to include retired values. When retired values do not count
-   (``retired_values_shown`` false), ``displayed_value_positions`` gives the same alleles as rows to join, in
+   (``retired_values_shown`` false), ``displayed_value_positions`` gives one value's alleles as rows to join, in
    position order.
 4. ``as_of`` answers the same question for a past instant, with the half-open ``[valid_from, valid_to)`` rule.
 """
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Subquery, column, exists, func, literal, select, table, true, tuple_, union_all
+from sqlalchemy import ColumnElement, Subquery, column, exists, func, literal, select, table, true, tuple_
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
@@ -237,34 +237,28 @@ _links = table(
 
 
 def displayed_value_positions(
-    source: str, field: str, values: Sequence[str], *, at_or_after: tuple[str, int] | None = None
+    source: str, field: str, value: str, *, at_or_after: tuple[str, int] | None = None
 ) -> Subquery:
-    """Rule 3 without retired values (``retired_values_shown`` false): the alleles whose current ``source`` link has
-    ``field`` in ``values`` (case-insensitively), as rows ``(allele_id, chrom, pos, value)`` — the allele's contig
-    and position, which are also those of each of its variants, and the link's value, which is what rule 1 displays
-    for the allele now (a current link is its latest). One row per allele (one current link per allele and source),
-    the same alleles as ``displayed_value_filter`` with ``include_retired`` off.
+    """Rule 3 without retired values (``retired_values_shown`` false), for one value: the alleles whose current
+    ``source`` link has ``field`` equal to ``value`` (case-insensitively), as rows ``(allele_id, chrom, pos, value)`` —
+    the allele's contig and position, which are also those of each of its variants, and the link's value, which is
+    what rule 1 displays for the allele now (a current link is its latest). One row per allele (one current link per
+    allele and source): the alleles ``displayed_value_filter`` matches for this value with ``include_retired`` off.
 
-    Each distinct value is one range of an index on (``lower(value->>field)``, chrom, pos) — for ClinVar's
-    significance ``ix_annotation_link_clinvar_position`` — and the values' ranges are separate branches of a UNION
-    ALL, so a caller that joins these rows to its own by (allele, contig, position) and orders by position gets a
-    merge of ordered index scans and can stop after a page. ``at_or_after``: only alleles at or after this
-    (contig, position) — the start of the caller's next page. ``source`` and ``field`` are rendered as literals
-    (safely quoted) so that the partial index's predicate and expression match under any plan."""
-    key = literal(field, literal_execute=True)
-    parts = []
-    for value in sorted({v.lower() for v in values}):
-        part = select(_links.c.allele_id, _links.c.chrom, _links.c.pos, _links.c.value).where(
-            _links.c.source == literal(source, literal_execute=True),
-            _links.c.valid_to.is_(None),
-            func.lower(_links.c.value.op("->>")(key)) == value,
-        )
-        if at_or_after is not None:
-            part = part.where(tuple_(_links.c.chrom, _links.c.pos) >= tuple_(*at_or_after))
-        parts.append(part)
-    if not parts:
-        raise InvalidInput(f"no {source} {field} value to match")
-    return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("displayed")
+    The rows are one range of an index on (``lower(value->>field)``, chrom, pos) — for ClinVar's significance
+    ``ix_annotation_link_clinvar_position`` — so a caller ordering by (chrom, pos) reads them in order and can stop
+    after a page; several values are several such ranges (a UNION ALL of them is not read in order: its filtered
+    branches stay subqueries without an order). ``at_or_after``: only alleles at or after this (contig, position) —
+    the start of the caller's next page. ``source`` and ``field`` are rendered as literals (safely quoted) so that
+    the partial index's predicate and expression match under any plan."""
+    rows = select(_links.c.allele_id, _links.c.chrom, _links.c.pos, _links.c.value).where(
+        _links.c.source == literal(source, literal_execute=True),
+        _links.c.valid_to.is_(None),
+        func.lower(_links.c.value.op("->>")(literal(field, literal_execute=True))) == value.lower(),
+    )
+    if at_or_after is not None:
+        rows = rows.where(tuple_(_links.c.chrom, _links.c.pos) >= tuple_(*at_or_after))
+    return rows.subquery("displayed")
 
 
 def retired_display_impact(session: Session) -> dict[str, int]:

@@ -130,8 +130,8 @@ class Resolved:
     ``variants.sample_id`` itself so that the planner sizes it from the column's statistics (through the join it
     assumed every sample holds an equal share). ``clinvar_by_link``: few enough current ClinVar links match
     (``CLINVAR_BY_LINK_BELOW``) that the query goes from them to their variants, one partition each (when retired
-    values count). ``clinvar_joined``: retired values do not count, so the ClinVar filter is a join with the
-    matching current links in position order (``displayed_value_positions``) instead of a condition.
+    values count). ``clinvar_joined``: retired values do not count, so the ClinVar filter is read from the matching
+    current links in position order (``_by_link``, one significance at a time) instead of being a condition.
     ``contigs``: the store's contigs in order, when a position-sorted page is read one contig at a time
     (``_fetch``: a sample or a gene prefix of several genes, no region). ``sample_missing``: no sample has the
     filter's name, so nothing matches (said as ``false``: by name, the page walked every variant to find none)."""
@@ -274,13 +274,13 @@ def conditions(f: VariantFilter, known: Resolved | None = None, *, clinvar: bool
 def _by_link(
     f: VariantFilter,
     known: Resolved,
-    values: list[str],
+    value: str,
     at_or_after: tuple[str, int] | None = None,
     columns: list[ColumnElement[Any]] = _ROW,
 ) -> tuple[Any, Any, Any]:
-    """The ClinVar filter read from the links (``known.clinvar_joined``) for the significances ``values``:
+    """The ClinVar filter read from the links (``known.clinvar_joined``) for one significance ``value``:
     ``(source, links, matches)`` where ``matches`` is, for each matching current link (``displayed_value_positions``,
-    in position order for one value), its variants that pass the other conditions — a LATERAL subquery probing one
+    in position order), its variants that pass the other conditions — a LATERAL subquery probing one
     partition's ``ix_variants_allele_id`` per link — and ``source`` is ``links`` joined with it.
 
     A link's contig and position are its allele's, so also each of its variants': ordering by the links' columns is
@@ -289,7 +289,7 @@ def _by_link(
     chose a hash join over every variant (3 s at 10M) for counts and multi-value pages. ``at_or_after``: the page
     starts at this (contig, position), passed on to the links. ``columns``: what ``matches`` holds (a count needs
     none, and then a match is read from ``ix_variants_allele_id``'s entries alone)."""
-    links = displayed_value_positions("clinvar", "clnsig", values, at_or_after=at_or_after)
+    links = displayed_value_positions("clinvar", "clnsig", value, at_or_after=at_or_after)
     # Without the sample's columns or name, the variants alone: the outer join to samples, although removed by the
     # planner, would still rule out reading a count off the index's entries.
     alone = columns is not _ROW and not (f.sample and known.sample_id is None)
@@ -312,8 +312,8 @@ def _page_by_link(
     also holds its matching link's value as ``CLINVAR_VALUE``: the current link the filter matched is the allele's
     latest, so its value is what the read path displays (``browse.with_current_clinvar`` uses it)."""
     pages = []
-    for value in sorted({v.lower() for v in selected_values(f.clinvar_sig)}):
-        source, links, matches = _by_link(f, known, [value], at_or_after)
+    for value in _significances(f):
+        source, links, matches = _by_link(f, known, value, at_or_after)
         order = [links.c.chrom, links.c.pos, matches.c.variant_id]
         # The link's value is the row's displayed ClinVar value (``CLINVAR_VALUE``: no read-path lookup needed).
         page = select(*(matches.c[c.key] for c in _ROW), links.c.value.label(CLINVAR_VALUE)).select_from(source)
@@ -356,13 +356,18 @@ def _count_by_link(session: Session, f: VariantFilter, known: Resolved, cap: int
     planner, which expects ~26 variants per link (one per partition it might probe), would otherwise scan every link
     to find the few hundred it thinks enough."""
     parts = []
-    for value in sorted({v.lower() for v in selected_values(f.clinvar_sig)}):
-        source, links, matches = _by_link(f, known, [value], columns=[literal(1).label("one")])
+    for value in _significances(f):
+        source, links, matches = _by_link(f, known, value, columns=[literal(1).label("one")])
         part = select(matches.c.one).select_from(source)
         parts.append(part if cap is None else part.order_by(links.c.chrom, links.c.pos).limit(int(cap) + 1))
     every = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("matches")
     counted = select(every.c.one) if cap is None else select(every.c.one).limit(int(cap) + 1)
     return int(session.execute(select(func.count()).select_from(counted.subquery())).scalar_one())
+
+
+def _significances(f: VariantFilter) -> list[str]:
+    """The filter's ClinVar significances, each once (they match case-insensitively), in a fixed order."""
+    return sorted({v.lower() for v in selected_values(f.clinvar_sig)})
 
 
 def like_escape(value: str) -> str:
