@@ -24,7 +24,7 @@ from services.jobs import service as jobs
 from services.variants import browse
 
 identity = current_identity()
-PAGE_SIZE = 50
+PAGE_SIZE = browse.PAGE_ROWS
 IMPACTS = ["", "HIGH", "MODERATE", "LOW", "MODIFIER"]
 # The grid's columns, key ones first so ClinVar and gnomAD AF are visible without scrolling.
 GRID_COLUMNS = {

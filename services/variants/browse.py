@@ -64,6 +64,8 @@ PAGE_COLUMNS = [
     "gt",
     "rs_id",
 ]
+#: Rows on one page of the Variants page (what ``bench/load_vcf.py`` times as the app's page).
+PAGE_ROWS = 50
 #: At most this many matches are counted on a page turn; beyond, the page says "10,000+" (exact on demand).
 COUNT_CAP = 10_000
 # ClinVar's germline classification vocabulary (CLNSIG), offered even before a release mentions each one.
@@ -196,13 +198,15 @@ def variant_page(
         raise InvalidInput(f"unknown sort {sort!r}")
     key = SORTS[sort]
     known = resolve(session, f)
-    rows = fetch_rows(session, f, key, after, int(limit) + 1, known)
+    # The total first: it tells the rows' query how many rows match when few do (fetch_rows).
+    total = variant_total(session, f, exact=exact_total, cap=count_cap, known=known)
+    matches = None if total.capped or total.estimated else total.count
+    rows = fetch_rows(session, f, key, after, int(limit) + 1, known, matches)
     more = len(rows) > limit
     rows = rows[:limit]
     records = with_current_clinvar(session, [dict(r) for r in rows], f.retired_display)
     frame = pd.DataFrame(records, columns=[*EXPORT_COLUMNS, "allele_id"])
     next_cursor = tuple(rows[-1][k] for k in key) if more and rows else None
-    total = variant_total(session, f, exact=exact_total, cap=count_cap, known=known)
     return Page(
         frame[[*PAGE_COLUMNS, "allele_id"]],
         total.count,
@@ -258,11 +262,15 @@ def neutralise(value: Any) -> Any:
 
 
 def _batches(session: Session, f: VariantFilter, batch: int) -> Iterator[list[dict[str, Any]]]:
+    """The export's rows in position order, ``batch`` at a time; counted first (capped) so that a filter few rows
+    match is read as such (``fetch_rows``)."""
     key = SORTS["position"]
     known = resolve(session, f)
+    counted = count_variants(session, f, cap=COUNT_CAP, known=known)
+    matches = counted if counted <= COUNT_CAP else None
     after = None
     while True:
-        rows = fetch_rows(session, f, key, after, batch, known)
+        rows = fetch_rows(session, f, key, after, batch, known, matches)
         if not rows:
             return
         yield with_current_clinvar(session, [dict(r) for r in rows], f.retired_display)

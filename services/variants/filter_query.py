@@ -25,6 +25,8 @@ Contract:
 2. Every form ``resolve`` picks selects the same rows, in the same order, as the plain form (``Resolved()``).
 3. Pages are keyset pages: ``rows_query`` / ``fetch_rows`` take the last row's sort key as the cursor, so page N
    costs what page 1 does. Sorts: ``position`` (chrom, pos, variant_id) and ``gene`` (gene, chrom, pos, variant_id).
+4. A caller that has counted the matches passes the count (``fetch_rows``): no match reads no row, and at most
+   ``FEW_MATCHES`` matches are read at once and then ordered, unless an index gives their order.
 """
 
 from __future__ import annotations
@@ -327,19 +329,44 @@ def _page_by_link(
 
 
 def fetch_rows(
-    session: Session, f: VariantFilter, key: tuple[str, ...], after: tuple | None, limit: int, known: Resolved
+    session: Session,
+    f: VariantFilter,
+    key: tuple[str, ...],
+    after: tuple | None,
+    limit: int,
+    known: Resolved,
+    matches: int | None = None,
 ):
-    """The rows of ``rows_query(f, key, after, limit, known)``. When ``known.contigs`` is set and the order is by
-    position, read one contig at a time, in order, until ``limit`` rows are found: each contig's query
-    (``rows_query(…, contig=…)``) names its contig, so the planner picks its plan for that one partition.
+    """The rows of ``rows_query(f, key, after, limit, known)``. ``matches``: how many rows match ``f`` in all, when
+    the caller has counted them (None: not known).
+
+    No row matches: none is read. At most ``FEW_MATCHES`` match and no index gives them in the page's order (no
+    region, no gene of one spelling, not the ClinVar links): they are read all at once, the way the filter's own
+    indexes find them, then ordered (``rows_query(…, few=True)``). Otherwise the planner may walk the position index
+    and test each row, expecting the matches to turn up soon; for a term that matches a few thousand rows of 10M, or
+    none (the planner puts a term outside its most common ones at ~0.4 % of the rows), that walk read every
+    partition (15 s for a 50-row page). The capped count that says how many match has found them all already, the
+    way the filter's indexes find them; reading them again that way costs about as much.
+
+    When ``known.contigs`` is set and the order is by position, read one contig at a time, in order, until ``limit``
+    rows are found: each contig's query (``rows_query(…, contig=…)``) names its contig, so the planner picks its plan
+    for that one partition.
 
     Rows of a sample, or of a prefix of several genes, are found through an index that does not give them in
     position order. In one query over every partition the page sorts every match of every contig (a merge needs
     each contig's first row: ~100,000 rows for a sample of 1 % of 10M variants); a LATERAL query per contig is
     planned once for any contig, and walked the position index of the largest contig past 100,000 rows. One
     contig at a time, the page reads the matches of the contigs it reaches, each the best way for that contig."""
-    if known.contigs is None or key != SORTS["position"] or (after is not None and after[0] not in known.contigs):
-        return session.execute(rows_query(f, key, after, limit, known)).mappings().all()
+    if matches == 0:
+        return []
+    few = matches is not None and matches <= FEW_MATCHES and _order_from_a_filter_index(f, known) is None
+    if (
+        few
+        or known.contigs is None
+        or key != SORTS["position"]
+        or (after is not None and after[0] not in known.contigs)
+    ):
+        return session.execute(rows_query(f, key, after, limit, known, few=few)).mappings().all()
     contigs = known.contigs[known.contigs.index(after[0]) :] if after is not None else known.contigs
     out: list[Any] = []
     for contig in contigs:
@@ -348,6 +375,23 @@ def fetch_rows(
         if len(out) >= limit:
             break
     return out
+
+
+#: ``fetch_rows`` reads every match and orders them when at most this many rows match (``browse.COUNT_CAP``, the
+#: capped count's bound, is the same: a page knows its exact count below it).
+FEW_MATCHES = 10_000
+
+
+def _order_from_a_filter_index(f: VariantFilter, known: Resolved) -> str | None:
+    """The filter whose index returns the matches in the page's order, if any: a region (the position index's range)
+    or a gene of one spelling (ix_variants_gene_position), or the ClinVar links (read in position order)."""
+    if f.region and f.region.strip():
+        return "region"
+    if known.gene_spelling is not None:
+        return "gene"
+    if known.clinvar_joined:
+        return "ClinVar"
+    return None
 
 
 def _count_by_link(session: Session, f: VariantFilter, known: Resolved, cap: int | None) -> int:
@@ -404,10 +448,12 @@ def rows_query(
     known: Resolved | None = None,
     *,
     contig: str | None = None,
+    few: bool = False,
 ) -> Select[Any]:
     """The filtered rows ordered by ``key`` (column names), after the keyset cursor ``after``, at most ``limit``;
     with ``contig``, those on that contig only (``_fetch``; rendered as a literal so that the plan is made for its
-    partition).
+    partition); with ``few`` (``fetch_rows``: few rows match), every match after the cursor is read first (a
+    MATERIALIZED CTE, planned without the page's order and limit), then ordered.
 
     When every matching row has one gene spelling (``known.gene_spelling``), the position order is the (gene, position)
     order: the query says the latter, which ix_variants_gene_position returns as stored (no sort of the gene's
@@ -428,4 +474,7 @@ def rows_query(
         query = query.where(_v.c.chrom == literal(contig, Text, literal_execute=True))
     if after is not None:
         query = query.where(tuple_(*order) > tuple_(*after))
+    if few:
+        every = query.cte("matches").prefix_with("MATERIALIZED")
+        return select(*every.c).order_by(*(every.c[name] for name in key)).limit(int(limit))
     return query.order_by(*order).limit(int(limit))
