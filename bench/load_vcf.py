@@ -273,11 +273,16 @@ def _database_bytes(url: str) -> int:
         return conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
 
 
-def _filter_times(url: str, filters: list, analyze: bool = True) -> tuple[float, float]:
-    """p50 and p95 (ms) of the Variants page's query for each filter: ``browse.variant_page`` (a 1,000-row keyset
-    page and its total), exactly what the app runs, in a process whose startup heap is frozen as the app's is
-    (``services.heap``). ``analyze``: run ``ANALYZE variants`` first (18 s at 10M; it also churns the page cache and
-    makes the next query reload every partition's statistics — ``_time_real_filters`` runs it once for all cases)."""
+#: The Variants page's page size (``services.variants.browse.PAGE_ROWS``, which ``pages/variants.py`` shows).
+APP_PAGE_ROWS = 50
+
+
+def _filter_times(url: str, filters: list, analyze: bool = True, limit: int = 1000) -> tuple[float, float]:
+    """p50 and p95 (ms) of the Variants page's query for each filter: ``browse.variant_page`` (a ``limit``-row keyset
+    page and its total, as the app runs it with its page size ``APP_PAGE_ROWS``), in a process whose startup heap is
+    frozen as the app's is (``services.heap``). ``analyze``: run ``ANALYZE variants`` first (18 s at 10M; it also
+    churns the page cache and makes the next query reload every partition's statistics — ``_time_real_filters`` runs
+    it once for all cases)."""
     from sqlalchemy import text
 
     from services.db.engine import session_scope
@@ -292,7 +297,7 @@ def _filter_times(url: str, filters: list, analyze: bool = True) -> tuple[float,
         for item in filters:
             f, sort = item if isinstance(item, tuple) else (item, "position")
             t = time.perf_counter()
-            variant_page(session, f, sort=sort, limit=1000)
+            variant_page(session, f, sort=sort, limit=limit)
             times.append((time.perf_counter() - t) * 1000)
     return statistics.median(times), statistics.quantiles(times, n=20)[-1]
 
@@ -372,6 +377,28 @@ def _rare_sample(url: str) -> int:
     return moved
 
 
+#: The benchmark's rare consequence term, absent from the real file: added to the picked consequence of every
+#: ``RARE_TERM_EVERY``-th variant (5,000 rows of 10M), so that one term filter matches few rows, spread over the
+#: contigs (the file's own terms match ≥ 0.9 % of the rows each, or none).
+RARE_TERM = "start_lost"
+RARE_TERM_EVERY = 2000
+
+
+def _rare_term(url: str) -> int:
+    """Add ``RARE_TERM`` to the picked consequence of every ``RARE_TERM_EVERY``-th variant (one UPDATE, then
+    VACUUM); rows that have it already are left (a kept store is updated once)."""
+    with psycopg.connect(url) as conn:
+        changed = conn.execute(
+            "UPDATE variants SET consequence = coalesce(consequence || '&', '') || %s "
+            "WHERE variant_id %% %s = 0 AND NOT (string_to_array(lower(coalesce(consequence, '')), '&') @> ARRAY[%s])",
+            (RARE_TERM, RARE_TERM_EVERY, RARE_TERM),
+        ).rowcount
+    if changed:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("VACUUM variants")
+    return changed
+
+
 def _real_filters(url: str) -> dict[str, list]:
     """Each Variants filter alone and gene+region+impact combined, with values drawn from the loaded rows; the
     ClinVar filter over a benchmark release (``_clinvar_release``), the sample filter for a sample of 1 % of the
@@ -393,6 +420,7 @@ def _real_filters(url: str) -> dict[str, list]:
     cases["gene"] = [VariantFilter(gene=g) for g in rng.choices(genes, k=50)] if genes else []
     cases["impact"] = [VariantFilter(impact=i) for i in impacts * 5]
     cases["consequence term"] = [VariantFilter(consequence=t) for t in terms * 4]
+    cases["rare consequence term"] = [VariantFilter(consequence=RARE_TERM)] * 20
     cases["max gnomAD AF"] = [VariantFilter(max_af=a) for a in (0.001, 0.01, 0.05, 0.1) * 5]
     cases["gene, gene sort"] = [(VariantFilter(gene=g), "gene") for g in rng.choices(genes, k=20)] if genes else []
     cases["gene prefix (2+ genes)"] = [VariantFilter(gene=p) for p in ("hb", "rab", "wdr", "pi")] * 5
@@ -446,12 +474,18 @@ def main() -> None:
         help="time the --real filters on the store a --keep run left in DIR (migrated to head first)",
     )
     parser.add_argument("--only", default="", help="with --filters-only: the filters whose name contains this")
+    parser.add_argument(
+        "--page-rows",
+        default=f"{APP_PAGE_ROWS},1000",
+        help="the page sizes the --real filters are timed with, comma-separated (default: the app's, then 1,000)",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
     from services.db import embedded
 
+    page_rows = tuple(int(n) for n in args.page_rows.split(","))
     if args.filters_only:
-        _filters_on_kept(args.filters_only, args.only)
+        _filters_on_kept(args.filters_only, args.only, page_rows)
         return
     vcf = _fixture(args.records, args.real)
     print(f"input: {vcf.name}, {vcf.stat().st_size / 1e6:.0f} MB ({vcf.stat().st_size / args.records:.0f} B/record)")
@@ -487,7 +521,8 @@ def main() -> None:
         if args.real:
             _clinvar_release(ours_url, tmp)
             print(f"sample filter: {_rare_sample(ours_url):,} calls moved to {RARE_SAMPLE}")
-            _time_real_filters(ours_url)
+            print(f"rare term filter: {RARE_TERM} added to {_rare_term(ours_url):,} variants")
+            _time_real_filters(ours_url, page_rows=page_rows)
         else:
             region_p95, gene_p95 = _queries(ours_url)
             print(
@@ -507,21 +542,26 @@ def _drop_db(admin_url: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _time_real_filters(url: str, only: str = "") -> None:
+def _time_real_filters(url: str, only: str = "", page_rows: tuple[int, ...] = (APP_PAGE_ROWS, 1000)) -> None:
     """Each ``--real`` filter's p50/p95 after one ``ANALYZE variants`` (fresh statistics after the ClinVar release and
-    the sample change); before 2026-12-06 15:30 each filter ran after its own ANALYZE, whose cold first query then
-    weighed on every filter's p95."""
+    the sample change), for each page size of ``page_rows``: the app's (``APP_PAGE_ROWS``), then 1,000-row pages (the
+    figure this benchmark reported before 2026-12-06 17:00). Before 2026-12-06 15:30 each filter ran after its own
+    ANALYZE, whose cold first query then weighed on every filter's p95."""
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("ANALYZE variants")
-    for name, filters in _real_filters(url).items():
-        if filters and only.lower() in name.lower():
-            p50, p95 = _filter_times(url, filters, analyze=False)
-            print(
-                f"Variants filter {name:<24} p50 {p50:8.1f} ms  p95 {p95:8.1f} ms  ({len(filters)} queries)", flush=True
-            )
+    cases = _real_filters(url)
+    for rows in page_rows:
+        print(f"Variants page of {rows:,} rows and its total:", flush=True)
+        for name, filters in cases.items():
+            if filters and only.lower() in name.lower():
+                p50, p95 = _filter_times(url, filters, analyze=False, limit=rows)
+                print(
+                    f"Variants filter {name:<24} p50 {p50:8.1f} ms  p95 {p95:8.1f} ms  ({len(filters)} queries)",
+                    flush=True,
+                )
 
 
-def _filters_on_kept(folder: Path, only: str = "") -> None:
+def _filters_on_kept(folder: Path, only: str = "", page_rows: tuple[int, ...] = (APP_PAGE_ROWS, 1000)) -> None:
     """``--filters-only``: start the kept cluster if it is not running, migrate its store to head (new indexes are
     built on the loaded rows), VACUUM ANALYZE, and time the ``--real`` filters; the server is left running."""
     from services.db import embedded, migrate
@@ -531,10 +571,11 @@ def _filters_on_kept(folder: Path, only: str = "") -> None:
     url = _with_database(admin, "bench_ours")
     t = time.monotonic()
     migrate.upgrade(url)
+    print(f"rare term filter: {RARE_TERM} added to {_rare_term(url):,} more variants")
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
     print(f"migrated to head and vacuumed in {time.monotonic() - t:.0f} s")
-    _time_real_filters(url, only)
+    _time_real_filters(url, only, page_rows)
 
 
 if __name__ == "__main__":

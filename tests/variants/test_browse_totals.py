@@ -53,3 +53,11 @@ def test_a_capped_total_says_whether_more_match_and_the_exact_count_runs_on_requ
                 break
             cursor = page.next_cursor
         assert len(seen) == len(set(seen)) == 16
+
+
+def test_the_benchmark_times_the_pages_page_size() -> None:
+    """Issue 18's filter figures are for the page the app shows: bench/load_vcf.py times pages of the Variants page's
+    size (and, besides, 1,000-row pages)."""
+    from bench import load_vcf
+
+    assert load_vcf.APP_PAGE_ROWS == browse.PAGE_ROWS
