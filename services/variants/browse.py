@@ -31,17 +31,8 @@ from services.alleles.consequences import expand
 from services.annotations.read_path import current_annotation
 from services.db import sql_blocks
 from services.errors import InvalidInput, NotFound
-from services.variants.filter_query import (
-    CLINVAR_VALUE,
-    EXPORT_COLUMNS,
-    SORTS,
-    Resolved,
-    VariantFilter,
-    count_variants,
-    fetch_rows,
-    like_escape,
-    resolve,
-)
+from services.variants.filter_conditions import Resolved, VariantFilter, like_escape, resolve
+from services.variants.filter_query import CLINVAR_VALUE, EXPORT_COLUMNS, SORTS, count_variants, fetch_rows
 from services.variants.packed_json import unpack
 
 Q = sql_blocks.load(__file__)

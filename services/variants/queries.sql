@@ -1,6 +1,7 @@
 -- SQL of the variants domain (named blocks, see services/db/sql_blocks.py). The loader runs its blocks on a raw
 -- psycopg connection (Queries.driver_sql); {staging} and {cols} are names quoted by services.db.identifiers.
--- The Variants page's filtered queries (rows, counts, exports) are SQLAlchemy Core expressions in filter_query.py.
+-- The Variants page's filtered queries (rows, counts, exports) are SQLAlchemy Core expressions in
+-- filter_conditions.py and filter_query.py.
 
 -- name: running_loads
 SELECT load_batch_id FROM variant_load_audit WHERE status = 'running';
@@ -103,7 +104,7 @@ CROSS JOIN LATERAL (SELECT gene FROM variants WHERE lower(gene) = l.lg ORDER BY 
 ORDER BY s.gene;
 
 -- name: gene_match
--- filter_query.resolve: whether a gene name longer than :gene (lower-case) starts with it (:prefix, the escaped LIKE
+-- filter_conditions.resolve: whether a gene name longer than :gene (lower-case) starts with it (:prefix, the escaped LIKE
 -- pattern ':gene%'): the first key after :gene in the prefix's range; and the first two spellings of :gene itself,
 -- a loose index scan (each step one descent of ix_variants_gene_position per partition). Neither reads a gene's rows.
 WITH RECURSIVE spelling(gene) AS (

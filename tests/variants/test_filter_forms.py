@@ -14,6 +14,7 @@ from services.annotations.refresh import refresh
 from services.db.engine import session_scope
 from services.variants import browse, filter_query
 from services.variants.loader import load_vcf
+from services.variants.models import PARTITION_CONTIGS
 from tests.support.annotation_releases import CURATOR, at
 from tests.support.release_files import CLINVAR_INFO, add, vcf
 
@@ -102,7 +103,7 @@ def test_resolve_says_when_a_prefix_is_one_gene_and_how_it_is_spelled(db_url, tm
                 r[0] for r in conn.execute("SELECT chrom FROM (SELECT DISTINCT chrom FROM variants) c ORDER BY 1")
             ]
         assert contigs is not None and [c for c in contigs if c in ordered] == ordered
-        named = filter_query.PARTITION_CONTIGS
+        named = PARTITION_CONTIGS
         assert set(named) <= set(contigs) and len(contigs) == len(named) + 2
         assert browse.resolve(s, browse.VariantFilter(gene="hba", region="chr1")).contigs is None
 
