@@ -79,7 +79,7 @@ class Resolved:
     values count). ``clinvar_joined``: retired values do not count, so the ClinVar filter is read from the matching
     current links in position order (``filter_query._by_link``, one significance at a time) instead of being a
     condition. ``contigs``: the store's contigs in order, when a position-sorted page is read one contig at a time
-    (``filter_query.fetch_rows``: a sample or a gene prefix of several genes, no region). ``sample_missing``: no
+    (``filter_query.fetch_rows``: a sample, a load or a gene prefix of several genes, no region). ``sample_missing``: no
     sample has the filter's name, so nothing matches (said as ``false``: by name, the page walked every variant to
     find none)."""
 
@@ -127,7 +127,8 @@ def resolve(session: Session, f: VariantFilter) -> Resolved:
         )
         by_link = links <= CLINVAR_BY_LINK_BELOW
     contigs = None
-    if not f.region and not joined and (sample_id is not None or (f.gene and f.gene.strip() and not gene_whole)):
+    several_genes = bool(f.gene and f.gene.strip()) and not gene_whole
+    if not f.region and not joined and (sample_id is not None or several_genes or f.load_batch_id):
         found = session.execute(Q.contigs, {"named": list(PARTITION_CONTIGS), "most": CONTIGS_AT_MOST + 1})
         listed = tuple(found.scalars())
         contigs = listed if len(listed) <= len(PARTITION_CONTIGS) + CONTIGS_AT_MOST else None
@@ -209,12 +210,16 @@ def conditions(f: VariantFilter, known: Resolved | None = None, *, clinvar: bool
         else:
             out.append(_s.c.external_id == f.sample)
     if f.load_batch_id:
-        try:
-            load_id = uuid.UUID(str(f.load_batch_id))
-        except ValueError:
-            raise InvalidInput(f"{f.load_batch_id!r} is not a load id") from None
-        out.append(_v.c.load_batch_id == load_id)
+        out.append(_v.c.load_batch_id == load_id(f.load_batch_id))
     return out
+
+
+def load_id(typed: str) -> uuid.UUID:
+    """The load id ``typed`` names, or ``InvalidInput`` saying it is not one."""
+    try:
+        return uuid.UUID(str(typed))
+    except ValueError:
+        raise InvalidInput(f"{typed!r} is not a load id") from None
 
 
 def like_escape(value: str) -> str:

@@ -159,3 +159,10 @@ SELECT id FROM samples WHERE external_id = :external_id;
 
 -- name: sample_names
 SELECT external_id FROM samples ORDER BY external_id;
+
+-- name: load_rows
+-- How many variant rows a load holds (models, points 4–5): a completed load the rows it wrote, any other none (a
+-- load is one transaction; a replaced load's rows were deleted in the transaction that marked it replaced).
+SELECT CASE WHEN status = 'completed' THEN variants_loaded ELSE 0 END
+FROM variant_load_audit
+WHERE load_batch_id = :load_batch_id;

@@ -3,9 +3,11 @@ unfiltered store, and the exact count on request."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 
 from services.db.engine import session_scope
+from services.errors import InvalidInput
 from services.variants import browse
 from services.variants.loader import load_vcf
 from tests.support.vcf_files import CURATOR, DATA
@@ -61,3 +63,27 @@ def test_the_benchmark_times_the_pages_page_size() -> None:
     from bench import load_vcf
 
     assert load_vcf.APP_PAGE_ROWS == browse.PAGE_ROWS
+
+
+def test_a_load_alone_is_counted_from_its_audit_row_as_many_as_it_holds(db_url) -> None:
+    """The load filter alone is counted from the load's audit row (``filter_query.count_variants``): the same number
+    as counting its rows, capped the same way; a replaced load holds none; a malformed id is refused."""
+    first = load_vcf(DATA / "vep_cases.vcf", CURATOR)
+    second = load_vcf(DATA / "vep_cases.vcf", CURATOR, force=True)  # replaces the first: its rows are deleted
+    assert first.status == second.status == "completed"
+    with session_scope() as s:
+        for load in (first.load_batch_id, second.load_batch_id):
+            f = browse.VariantFilter(load_batch_id=load)
+            (held,) = s.execute(text("SELECT count(*) FROM variants WHERE load_batch_id = :id"), {"id": load}).one()
+            assert browse.count_variants(s, f) == held
+            assert browse.count_variants(s, f, cap=5) == min(held, 6)
+            with_impact = browse.VariantFilter(load_batch_id=load, impact="HIGH")  # counted from the rows
+            assert (
+                browse.count_variants(s, with_impact)
+                == s.execute(
+                    text("SELECT count(*) FROM variants WHERE load_batch_id = :id AND impact = 'HIGH'"), {"id": load}
+                ).scalar_one()
+            )
+        assert (browse.count_variants(s, browse.VariantFilter(load_batch_id=first.load_batch_id)), held) == (0, 16)
+        with pytest.raises(InvalidInput, match="'not-a-load' is not a load id"):
+            browse.count_variants(s, browse.VariantFilter(load_batch_id="not-a-load"))

@@ -155,6 +155,28 @@ def test_the_sample_filter_by_id_matches_the_sample_by_name(db_url, tmp_path) ->
         assert len(rows) == len(_SITES) and set(rows["sample"]) == {"S1"}  # 0/1: a call of the first ALT
 
 
+def test_a_loads_rows_read_one_contig_at_a_time_are_its_rows(db_url, tmp_path) -> None:
+    """The load filter without a region is read contig by contig (``Resolved.contigs``), as the sample's is: the
+    same rows, page after page, as the plain form; a region keeps the plain form."""
+    first = load_vcf(_calls(tmp_path), CURATOR)
+    later = tmp_path / "later.vcf"
+    later.write_text(
+        _HEADER + "chrX\t900\t.\tC\tA\t50\tPASS\tCSQ=A|missense_variant|MODERATE|X1|ENST1|c.1C>A||YES"
+        "\tGT\t0/1\t0/1\nchr1_KI270706v1_random\t90\t.\tC\tA\t50\tPASS\t.\tGT\t0/1\t./.\n"
+    )
+    second = load_vcf(later, CURATOR)
+    assert first.status == second.status == "completed"
+    with session_scope(db_url) as s:
+        for load, expected in ((first.load_batch_id, 3 * len(_SITES)), (second.load_batch_id, 3)):
+            f = browse.VariantFilter(load_batch_id=load)
+            known = browse.resolve(s, f)
+            assert known.contigs is not None
+            assert browse.resolve(s, browse.VariantFilter(load_batch_id=load, region="chrX")).contigs is None
+            for limit in (1, 2, 3, 100):
+                ids = _ids(s, f, known, "position", limit)
+                assert ids == _ids(s, f, browse.Resolved(), "position", limit) and len(ids) == expected
+
+
 def _clinvar(tmp_path) -> None:
     """The genes file and a ClinVar release over some of its alleles: two significances on chr1/chr3, one on chrX,
     a benign one; both ALTs of chr1:100 (two variants each: S1 and S2 carry it)."""
