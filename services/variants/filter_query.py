@@ -202,6 +202,8 @@ def _count_by_link(session: Session, f: VariantFilter, known: Resolved, cap: int
     ``ix_variants_allele_id``'s entries. Capped, each significance's links are read in their index's order: the
     planner, which expects ~26 variants per link (one per partition it might probe), would otherwise scan every link
     to find the few hundred it thinks enough."""
+    if cap is not None and _clinvar_alone(f) and _some_links_hold_more_than(session, f, int(cap)):
+        return int(cap) + 1
     parts = []
     for value in _significances(f):
         source, links, matches = _by_link(f, known, value, columns=[literal(1).label("one")])
@@ -210,6 +212,43 @@ def _count_by_link(session: Session, f: VariantFilter, known: Resolved, cap: int
     every = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("matches")
     counted = select(every.c.one) if cap is None else select(every.c.one).limit(int(cap) + 1)
     return int(session.execute(select(func.count()).select_from(counted.subquery())).scalar_one())
+
+
+def _clinvar_alone(f: VariantFilter) -> bool:
+    """Whether ClinVar significances are the filter's only condition."""
+    return bool(selected_values(f.clinvar_sig)) and f == VariantFilter(
+        clinvar_sig=f.clinvar_sig,
+        genome_build=f.genome_build,
+        retired_display=f.retired_display,
+        include_retired=f.include_retired,
+    )
+
+
+def _some_links_hold_more_than(session: Session, f: VariantFilter, cap: int) -> bool:
+    """Whether some ``cap + 1`` matching current links of each significance (any: the first the database finds)
+    hold more than ``cap`` variants — if so, so does the filter, and its capped count is ``cap + 1`` without walking
+    the links in position order. The links' variants are probed in (contig, allele id) order, so that each
+    partition's ``ix_variants_allele_id`` is read in its own order: allele ids are hashes, and in position order
+    each probe read another leaf of it (a cold capped count read 10,001 of them, 0.57–0.86 s at 10M; in allele
+    order 0.31–0.34 s). A link whose allele has no variant (its load replaced) counts none; when too few variants
+    are found, ``_count_by_link`` walks the links as before."""
+    parts = []
+    for value in _significances(f):
+        links = displayed_value_positions("clinvar", "clnsig", value)
+        some = select(links.c.chrom, links.c.allele_id).limit(cap + 1)
+        parts.append(select(*some.subquery("some").c))
+    every = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("every")
+    in_order = select(every.c.chrom, every.c.allele_id).order_by(every.c.chrom, every.c.allele_id).offset(0)
+    probes = in_order.subquery("probes")
+    held = (
+        select(literal(1).label("one"))
+        .select_from(_v)
+        .where(_v.c.allele_id == probes.c.allele_id, _v.c.chrom == probes.c.chrom)
+        .offset(0)
+        .lateral("held")
+    )
+    counted = select(held.c.one).select_from(probes.join(held, true())).limit(cap + 1).subquery("counted")
+    return int(session.execute(select(func.count()).select_from(counted)).scalar_one()) > cap
 
 
 def _significances(f: VariantFilter) -> list[str]:

@@ -213,7 +213,8 @@ def test_the_clinvar_filter_joined_with_the_links_matches_the_read_path_conditio
                 for limit in (1, 2, 3, 100):
                     assert _ids(s, f, known, sort, limit) == _ids(s, f, plain, sort, limit), (f, sort, limit)
             assert browse.count_variants(s, f) == browse.count_variants(s, f, known=plain)
-            assert browse.count_variants(s, f, cap=1) == browse.count_variants(s, f, known=plain, cap=1)
+            for cap in (0, 1, 2, 3, 5):
+                assert browse.count_variants(s, f, cap=cap) == browse.count_variants(s, f, known=plain, cap=cap)
             # The ClinVar columns taken from the matched links are the read path's, row by row.
             rows = [dict(r) for r in filter_query.fetch_rows(s, f, browse.SORTS["position"], None, 100, known)]
             # (A whole gene of one spelling pages in gene order, through the read path's condition instead.)
@@ -228,6 +229,25 @@ def test_the_clinvar_filter_joined_with_the_links_matches_the_read_path_conditio
             [("chr1", 100)] * 2 + [("chr10", 70)] * 2 + [("chr3", 60)] * 2
         )
         assert set(pathogenic["clinvar_sig"]) == {"Pathogenic", "pathogenic"}
+
+
+def test_a_capped_clinvar_count_is_exact_when_links_name_alleles_without_variants(db_url, tmp_path) -> None:
+    """A capped count of the ClinVar filter alone first probes some links' alleles in allele order
+    (``_some_links_hold_more_than``); links whose alleles have no variant left (a replaced load's rows are deleted,
+    its alleles and links stay) count none, and the count falls back to walking the links: still the plain count."""
+    _clinvar(tmp_path)
+    with psycopg.connect(db_url) as conn:
+        gone = conn.execute("DELETE FROM variants WHERE chrom = 'chr1' AND pos = 100").rowcount
+    assert gone == 3
+    with session_scope(db_url) as s:
+        for sig in _SIGNIFICANCES:
+            f = browse.VariantFilter(clinvar_sig=sig)
+            plain = browse.Resolved()
+            exact = browse.count_variants(s, f, known=plain)
+            for cap in (0, 1, 2, 3, 4, 5):
+                assert browse.count_variants(s, f, cap=cap) == min(exact, cap + 1), (sig, cap)
+        # Pathogenic: chr3:60 G and chr10:70 G are left (S1 and S2 each), chr1:100 G's links name no variant.
+        assert browse.count_variants(s, browse.VariantFilter(clinvar_sig="pathogenic"), known=plain) == 4
 
 
 def test_a_clinvar_filter_counting_retired_values_goes_from_few_links_to_their_variants(db_url, tmp_path) -> None:
