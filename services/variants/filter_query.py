@@ -18,6 +18,7 @@ Contract:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Text, cast, func, literal, select, true, tuple_, union_all
@@ -202,7 +203,7 @@ def _count_by_link(session: Session, f: VariantFilter, known: Resolved, cap: int
     ``ix_variants_allele_id``'s entries. Capped, each significance's links are read in their index's order: the
     planner, which expects ~26 variants per link (one per partition it might probe), would otherwise scan every link
     to find the few hundred it thinks enough."""
-    if cap is not None and _clinvar_alone(f) and _some_links_hold_more_than(session, f, int(cap)):
+    if cap is not None and _alone(f, "clinvar_sig") and _some_links_hold_more_than(session, f, int(cap)):
         return int(cap) + 1
     parts = []
     for value in _significances(f):
@@ -214,13 +215,15 @@ def _count_by_link(session: Session, f: VariantFilter, known: Resolved, cap: int
     return int(session.execute(select(func.count()).select_from(counted.subquery())).scalar_one())
 
 
-def _clinvar_alone(f: VariantFilter) -> bool:
-    """Whether ClinVar significances are the filter's only condition."""
-    return bool(selected_values(f.clinvar_sig)) and f == VariantFilter(
-        clinvar_sig=f.clinvar_sig,
-        genome_build=f.genome_build,
-        retired_display=f.retired_display,
-        include_retired=f.include_retired,
+def _alone(f: VariantFilter, condition: str) -> bool:
+    """Whether the filter's field ``condition`` is set and is its only condition (the build and the ClinVar display
+    settings are not conditions)."""
+    value = getattr(f, condition)
+    same = VariantFilter(
+        genome_build=f.genome_build, retired_display=f.retired_display, include_retired=f.include_retired
+    )
+    return bool(selected_values(value) if condition == "clinvar_sig" else value) and f == replace(
+        same, **{condition: value}
     )
 
 
@@ -265,12 +268,7 @@ def count_variants(session: Session, f: VariantFilter, *, cap: int | None = None
     ``models`` points 4–5), without reading the rows: its BRIN index excludes nothing once a later load's rows
     have filled free space all over a partition (a capped count of such a load read the whole partition, 0.4 s at
     10M)."""
-    if f.load_batch_id and f == VariantFilter(
-        load_batch_id=f.load_batch_id,
-        genome_build=f.genome_build,
-        retired_display=f.retired_display,
-        include_retired=f.include_retired,
-    ):
+    if _alone(f, "load_batch_id"):
         held = session.execute(Q.load_rows, {"load_batch_id": load_id(f.load_batch_id)}).scalar() or 0
         return int(held) if cap is None else min(int(held), int(cap) + 1)
     known = known if known is not None else resolve(session, f)
